@@ -1,0 +1,86 @@
+# AI/ML Architecture course. `make help` lists the targets.
+# Every target that runs Python first makes sure .venv matches requirements.lock.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-from-lock
+UV_VERSION := 0.13.9
+WORKSPACE ?= workspace
+ARGS ?=
+
+# The course runs offline: no telemetry from MLflow, Great Expectations or Streamlit.
+export MLFLOW_DISABLE_TELEMETRY := true
+export GX_ANALYTICS_ENABLED := false
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo test test-fast app api lab mlflow grade bench exercises lock clean
+
+## help: list the targets with one line each
+help:
+	@echo "AI/ML Architecture — how it all fits together"
+	@echo
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: /\t/' | expand -t 26
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]' 
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip sync --quiet --python $(PY) requirements.lock
+	$(BIN)/uv pip install --quiet --python $(PY) --no-deps -e .
+	@touch $@
+
+## venv: create or refresh .venv from requirements.lock
+venv: $(STAMP)
+
+## demo: run the whole pipeline end to end on the sample dataset
+demo: $(STAMP)
+	$(PY) -m demo run --workspace $(WORKSPACE) $(ARGS)
+
+## test: every test (unit, data, model, API, app, notebooks, grading)
+test: $(STAMP)
+	$(PY) -m pytest $(ARGS)
+
+## test-fast: the tests without notebooks and the browser
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow and not browser" $(ARGS)
+
+## app: the Streamlit walkthrough on http://127.0.0.1:8501
+app: $(STAMP)
+	$(BIN)/streamlit run app/streamlit_app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true
+
+## api: the inference API on http://127.0.0.1:8000 (docs at /docs)
+api: $(STAMP)
+	$(PY) -m demo serve --workspace $(WORKSPACE) --host 127.0.0.1 --port 8000
+
+## lab: JupyterLab at the course map
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser README.md
+
+## mlflow: the MLflow UI on the workspace's tracking store (http://127.0.0.1:5000)
+mlflow: $(STAMP)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(abspath $(WORKSPACE))/mlflow.db --default-artifact-root $(abspath $(WORKSPACE))/mlartifacts --host 127.0.0.1 --port 5000
+
+## grade: grade your own exercises; SUBMISSIONS=DIR [OUT=DIR] [EXTRA_TESTS=DIR] grades a class
+grade: $(STAMP)
+	$(PY) -m grading $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(if $(OUT),--out $(OUT)) $(if $(EXTRA_TESTS),--extra-tests $(EXTRA_TESTS))
+
+## exercises: regenerate the starter notebooks in exercises/ from solutions/
+exercises: $(STAMP)
+	$(PY) -m grading.make_starters
+
+## bench: the benchmarks; writes benchmarks/results.md
+bench: $(STAMP)
+	$(PY) -m benchmarks $(ARGS)
+
+## lock: re-resolve requirements.lock from pyproject.toml
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header --annotation-style line -o requirements.lock
+
+## clean: remove generated state (workspace, caches); keeps .venv
+clean:
+	rm -rf $(WORKSPACE) .pytest_cache test-artifacts grading-output
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

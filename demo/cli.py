@@ -1,0 +1,98 @@
+"""The command line: ``python -m demo <command>``.
+
+Each layer owns its commands in a ``commands`` module exposing ``COMMANDS``: a list of
+``Command(name, help, configure, run)``. Command modules import only argparse-level things
+at the top; heavy libraries are imported inside ``run`` so that ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from demo.errors import DemoError
+from demo.settings import Settings, configure_offline
+
+# The modules that contribute commands, in the order the help lists them.
+COMMAND_MODULES = (
+    "demo.pipeline_commands",
+    "demo.data_layer.commands",
+    "demo.model_layer.commands",
+    "demo.deployment_layer.commands",
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Settings], int]
+    description: str | None = None
+
+
+def add_workspace_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="where every artifact is written (default: $DEMO_WORKSPACE or ./workspace)",
+    )
+
+
+def load_commands() -> list[Command]:
+    commands: list[Command] = []
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a layer that has no commands yet
+        commands.extend(module.COMMANDS)
+    return commands
+
+
+def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m demo",
+        description="The course's reference ML pipeline: data layer, model layer, "
+        "deployment layer, run locally and offline.",
+        epilog="Run 'python -m demo COMMAND --help' for the options of one command.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in commands:
+        sub = subparsers.add_parser(
+            command.name,
+            help=command.help,
+            description=command.description or command.help,
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
+        add_workspace_argument(sub)
+        command.configure(sub)
+        sub.set_defaults(_run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    configure_offline()
+    from demo.console import fail
+
+    commands = load_commands()
+    parser = build_parser(commands)
+    args = parser.parse_args(argv)
+    settings = Settings.from_env(args.workspace)
+    try:
+        return int(args._run(args, settings) or 0)
+    except DemoError as exc:
+        fail(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        fail("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
