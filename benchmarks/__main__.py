@@ -1,0 +1,78 @@
+"""Run every benchmark module and write the results table.
+
+    python -m benchmarks                 # everything, full sizes
+    python -m benchmarks --quick         # small sizes only (a smoke run)
+    python -m benchmarks --only data     # the modules whose name contains 'data'
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from benchmarks.common import BenchRow, output_dir
+from demo.settings import configure_offline
+
+HERE = Path(__file__).resolve().parent
+
+
+def discover(only: str | None) -> list[str]:
+    names = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    return [n for n in names if not only or only in n]
+
+
+def render(rows: list[BenchRow], seconds: float) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}, {platform.system()}. "
+        f"Whole run: {seconds:.0f} s. Written by `make bench`.",
+        "",
+        "| area | benchmark | size | figure | target | met | note |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        met = "" if r.met is None else ("yes" if r.met else "**no**")
+        lines.append(
+            f"| {r.area} | {r.benchmark} | {r.size} | {r.value:,.3f} {r.unit} | {r.target} "
+            f"| {met} | {r.note} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_offline()
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--only", help="run only modules whose name contains this")
+    args = parser.parse_args(argv)
+
+    rows: list[BenchRow] = []
+    start = time.perf_counter()
+    for name in discover(args.only):
+        print(f"== {name}", flush=True)
+        module = importlib.import_module(f"benchmarks.{name}")
+        for row in module.run(quick=args.quick):
+            print(f"   {row.benchmark} [{row.size}]: {row.value:,.3f} {row.unit}"
+                  f"{'  target ' + row.target if row.target else ''}"
+                  f"{'' if row.met is None else ('  MET' if row.met else '  MISSED')}", flush=True)
+            rows.append(row)
+    seconds = time.perf_counter() - start
+    table = render(rows, seconds)
+    (HERE / "results.md").write_text(table)
+    (output_dir() / "results.json").write_text(json.dumps([r.as_dict() for r in rows], indent=2))
+    print(table)
+    return 0 if all(r.met is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
