@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "demo.data_layer.commands",
     "demo.model_layer.commands",
     "demo.deployment_layer.commands",
+    "demo.synthetic.commands",
 )
 
 
