@@ -12,7 +12,7 @@ them onto the same key, so ``canonical_name`` can map them back.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 SPEC_VERSION = "1.0"
@@ -21,6 +21,10 @@ Kind = Literal["id", "category", "binary", "integer", "float", "label"]
 
 YES_NO = ("Yes", "No")
 INTERNET_ADDON = ("Yes", "No", "No internet service")
+# The explicit value cleaning writes when a source left a category blank and no sound rule
+# can derive it (see demo/data_layer/README.md). Every categorical model input allows it, so
+# a row with one unknown answer is kept (and the model sees "unknown") instead of dropped.
+UNKNOWN = "Unknown"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,11 @@ class Feature:
     @property
     def is_numeric(self) -> bool:
         return self.kind in ("binary", "integer", "float")
+
+    @property
+    def known_values(self) -> tuple[str, ...]:
+        """The allowed values a source can actually send (``allowed`` without UNKNOWN)."""
+        return tuple(v for v in self.allowed or () if v != UNKNOWN)
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -92,6 +101,10 @@ FEATURES: tuple[Feature, ...] = (
             allowed=YES_NO, model_input=False, example="No"),
 )
 
+FEATURES = tuple(  # categorical model inputs also allow the explicit UNKNOWN (last)
+    replace(f, allowed=(*f.allowed, UNKNOWN)) if f.kind == "category" and f.model_input else f
+    for f in FEATURES
+)
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 ID_COLUMN = "customer_id"
 LABEL_COLUMN = "churn"
