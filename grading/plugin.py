@@ -1,0 +1,209 @@
+"""The pytest side of grading: markers, the ``nb`` fixture's source, and result recording.
+
+Exercise tests live in ``tests/exercises/test_NN_topic.py``; each is marked
+``@pytest.mark.question("q1")`` and ``@pytest.mark.points(2)`` and takes the ``nb`` fixture
+(defined in ``tests/exercises/conftest.py``, which calls ``notebook_for``). Which notebook
+``nb`` holds is chosen by whoever runs pytest:
+
+- ``check("q1")`` in a notebook hands over the live namespace (``Recorder(namespaces=...)``);
+- the class grader hands over notebooks it loaded itself, under time limits;
+- a plain ``pytest`` run loads ``$COURSE_NOTEBOOKS/NN_topic/exercise.ipynb`` (default
+  ``solutions/``), so ``make test`` proves the solutions pass.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Generator, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from demo.paths import SOLUTIONS_DIR
+from grading.notebook import CappedSink, NotebookNamespace, load_notebook
+from grading.outcomes import (
+    FLOOD,
+    PASSED,
+    SKIPPED,
+    OutputFlood,
+    TestOutcome,
+    explain,
+    skipped_words,
+    title_of,
+)
+
+NOTEBOOKS_ENV = "COURSE_NOTEBOOKS"
+NOTEBOOK_NAME = "exercise.ipynb"
+MARKERS = (
+    "question(name): the exercise question a test grades, e.g. question('q1')",
+    "points(n): how many points a passing test earns",
+)
+_PROVIDED = pytest.StashKey[dict[str, Any]]()
+_LOADED = pytest.StashKey[dict[Path, NotebookNamespace]]()
+
+
+def register_markers(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+
+
+def known_exercises(root: Path = SOLUTIONS_DIR) -> list[str]:
+    """Exercise names (``01_history`` ...): the folders of ``root`` holding a notebook."""
+    return sorted(p.parent.name for p in root.glob(f"*/{NOTEBOOK_NAME}"))
+
+
+def exercise_of(module: Any) -> str:
+    """The exercise a test module grades: its ``EXERCISE`` constant, else its file name
+    (``test_01_history.py``, or ``test_01_history_more.py`` for extra tests)."""
+    declared = getattr(module, "EXERCISE", None)
+    if declared:
+        return str(declared)
+    stem = Path(module.__file__).stem.removeprefix("test_")
+    matches = [name for name in known_exercises() if stem.startswith(name)]
+    return max(matches, key=len) if matches else stem
+
+
+def notebook_for(request: pytest.FixtureRequest) -> Any:
+    """The namespace the ``nb`` fixture returns for the requesting test's exercise."""
+    exercise = exercise_of(request.module)
+    provided = request.config.stash.get(_PROVIDED, None)
+    if provided is not None:
+        if exercise not in provided:
+            pytest.fail(f"no notebook was submitted for {exercise}", pytrace=False)
+        return provided[exercise]
+    root = Path(os.environ.get(NOTEBOOKS_ENV) or SOLUTIONS_DIR)
+    path = root / exercise / NOTEBOOK_NAME
+    cache = request.config.stash.setdefault(_LOADED, {})
+    if path not in cache:
+        if not path.exists():
+            pytest.fail(f"no notebook at {path}", pytrace=False)
+        tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"load-{exercise}")
+        previous = Path.cwd()
+        os.chdir(tmp)  # whatever the cells write lands in a temporary folder
+        try:
+            cache[path] = load_notebook(path).namespace
+        finally:
+            os.chdir(previous)
+    return cache[path]
+
+
+def unmarked_tests(items: Iterable[pytest.Item]) -> list[str]:
+    """Exercise tests (those using ``nb``) that lack a question or points marker."""
+    return [
+        item.nodeid
+        for item in items
+        if "nb" in getattr(item, "fixturenames", ())
+        and not (item.get_closest_marker("question") and item.get_closest_marker("points"))
+    ]
+
+
+def _marker_value(item: pytest.Item, name: str, default: Any) -> Any:
+    marker = item.get_closest_marker(name)
+    return marker.args[0] if marker and marker.args else default
+
+
+class Recorder:
+    """A pytest plugin that keeps every exercise test's outcome in plain words.
+
+    ``namespaces`` (exercise -> namespace) replaces notebook loading; ``question`` keeps only
+    that question's tests; ``cap_output`` fails a test whose code prints more than that many
+    characters (the class grader's flood guard).
+    """
+
+    def __init__(
+        self,
+        namespaces: dict[str, Any] | None = None,
+        question: str | None = None,
+        test_timeout: float | None = None,
+        cap_output: int | None = None,
+    ) -> None:
+        self.namespaces = namespaces
+        self.question = question
+        self.test_timeout = test_timeout
+        self.cap_output = cap_output
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.collection_errors: list[str] = []
+        self._flooded: set[str] = set()
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        register_markers(config)
+        if self.namespaces is not None:
+            config.stash[_PROVIDED] = self.namespaces
+
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        if self.question is None:
+            return
+        keep = [i for i in items if _marker_value(i, "question", None) == self.question]
+        dropped = [i for i in items if i not in keep]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {str(report.longrepr)[-1500:]}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        if self.cap_output is None:
+            return (yield)
+        sinks = CappedSink(self.cap_output), CappedSink(self.cap_output)
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = sinks
+        try:
+            return (yield)
+        finally:
+            sys.stdout, sys.stderr = saved
+            if any(s.flooded for s in sinks):
+                self._flooded.add(item.nodeid)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "teardown" and item.nodeid in self.outcomes and not report.failed:
+            return report
+        if call.when == "call" or report.failed or report.skipped:
+            self.outcomes[item.nodeid] = self._outcome(item, call, report)
+        return report
+
+    def _outcome(
+        self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+    ) -> TestOutcome:
+        module = getattr(item, "module", None)
+        base = {
+            "nodeid": item.nodeid,
+            "exercise": exercise_of(module) if module else "",
+            "question": str(_marker_value(item, "question", "unmarked")),
+            "title": title_of(getattr(item, "function", None), item.name),
+            "points": float(_marker_value(item, "points", 0)),
+        }
+        if item.nodeid in self._flooded:
+            words = f"printed more than {self.cap_output:,} characters; output is capped"
+            return TestOutcome(**base, status=FLOOD, message=words)
+        if report.passed:
+            return TestOutcome(**base, status=PASSED)
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+            return TestOutcome(**base, status=SKIPPED, message=skipped_words(str(reason)))
+        error = call.excinfo.value if call.excinfo else RuntimeError(str(report.longrepr))
+        if isinstance(error, OutputFlood):
+            self._flooded.add(item.nodeid)
+        status, words = explain(error, self.test_timeout)
+        return TestOutcome(**base, status=status, message=words)
+
+    def results(self) -> list[TestOutcome]:
+        return list(self.outcomes.values())
+
+
+def test_files(exercise: str, tests_dir: Path, extra_dirs: Iterable[Path] = ()) -> list[Path]:
+    """The course's test file for ``exercise`` plus any extra ones for it."""
+    files = [tests_dir / f"test_{exercise}.py"]
+    for folder in extra_dirs:
+        files += sorted(folder.glob(f"test_{exercise}*.py"))
+    return [f for f in files if f.exists()]
