@@ -14,9 +14,9 @@ import pandas as pd
 
 from demo.feature_spec import FEATURES_BY_NAME, INTERNET_ADDON, RAW_COLUMNS
 
-CONTRACTS = FEATURES_BY_NAME["contract"].allowed
-INTERNET = FEATURES_BY_NAME["internet_service"].allowed
-PAYMENTS = FEATURES_BY_NAME["payment_method"].allowed
+CONTRACTS = FEATURES_BY_NAME["contract"].known_values
+INTERNET = FEATURES_BY_NAME["internet_service"].known_values
+PAYMENTS = FEATURES_BY_NAME["payment_method"].known_values
 ADDONS = (  # the internet add-ons; the last two are streaming
     "online_security",
     "online_backup",

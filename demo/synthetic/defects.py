@@ -30,7 +30,7 @@ DEFECT_KINDS: dict[str, str] = {
     "missing": "the field is empty",
     "category_variant": "a category value in another case, spacing or punctuation "
     "(YES, ' no ', 'Month to month'); folds back to the canonical value",
-    "invalid_label": "a churn label that is neither Yes nor No (Maybe, Unknown, TBD)",
+    "invalid_label": "a churn label that is neither Yes nor No (Maybe, TBD, Pending)",
     "tenure_out_of_range": "tenure outside 0-72 months (-12..-1 or 73..120)",
     "blank_total_new_customer": "total charges is a single space for a tenure-0 customer "
     "(nothing billed yet; the sound repair is 0)",

@@ -68,4 +68,4 @@ def value_variants(canonical: str) -> tuple[str, ...]:
     return tuple(unique)
 
 
-INVALID_LABELS: tuple[str, ...] = ("Maybe", "Unknown", "TBD")
+INVALID_LABELS: tuple[str, ...] = ("Maybe", "TBD", "Pending")
