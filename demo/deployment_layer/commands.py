@@ -1,0 +1,103 @@
+"""Deployment-layer commands: ``serve``, ``score``, ``monitor`` and ``retrain``.
+
+Heavy imports (FastAPI, MLflow, pandas) happen inside ``run`` so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from demo.cli import Command
+from demo.errors import DemoError
+from demo.settings import Settings
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    parser.add_argument("--challenger-share", type=_share, default=0.1,
+                        help="share of customers (by id) routed to the challenger, if any")
+    parser.add_argument("--max-batch", type=int, default=1000,
+                        help="most customers accepted in one request")
+
+
+def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+    from threadpoolctl import threadpool_limits
+
+    from demo.deployment_layer.api import create_app
+
+    # One request is a few microseconds of tree walking: OpenMP worker threads only add
+    # wake-up latency and fight the event loop for the two cores.
+    threadpool_limits(limits=1)
+    app = create_app(settings, challenger_share=args.challenger_share, max_batch=args.max_batch)
+    print(f"serving {settings.model_name} from {settings.workspace} on "
+          f"http://{args.host}:{args.port} (docs at /docs)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+def _configure_score(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", required=True, type=Path, help="raw customer CSV to score")
+    parser.add_argument("--output", required=True, type=Path, help="where to write the scores")
+    parser.add_argument("--alias", default="champion", help="which registered model scores")
+
+
+def _run_score(args: argparse.Namespace, settings: Settings) -> int:
+    from demo.console import print_table
+    from demo.deployment_layer.scoring import score_file
+
+    result = score_file(settings, args.input, args.output, alias=args.alias)
+    print_table(f"Scored {args.input.name} -> {args.output}", [result.summary()])
+    return 0
+
+
+def _configure_monitor(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--batch", required=True, type=Path,
+                        help="a production batch (raw CSV) to compare with the training data")
+
+
+def _run_monitor(args: argparse.Namespace, settings: Settings) -> int:
+    from demo.deployment_layer.monitoring_runner import monitor_file, print_verdict
+
+    report = monitor_file(settings, args.batch)
+    print_verdict(report)
+    return 0
+
+
+def _configure_retrain(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--batch", type=Path,
+                        help="newly labelled raw CSV (default: the latest labelled batch)")
+    parser.add_argument("--reload-url",
+                        help="a running API to reload after a promotion, e.g. "
+                             "http://127.0.0.1:8000")
+
+
+def _run_retrain(args: argparse.Namespace, settings: Settings) -> int:
+    from demo.deployment_layer.retrain import print_outcome, retrain_from_file
+
+    if args.batch is not None and not args.batch.exists():
+        raise DemoError(f"no such file: {args.batch}")
+    outcome = retrain_from_file(settings, args.batch, reload_url=args.reload_url)
+    print_outcome(outcome)
+    return 0
+
+
+COMMANDS = [
+    Command("serve", "serve the registered champion over HTTP (FastAPI)", _configure_serve,
+            _run_serve),
+    Command("score", "score a CSV of customers with the registered model", _configure_score,
+            _run_score),
+    Command("monitor", "compare a production batch with the training data (drift report)",
+            _configure_monitor, _run_monitor),
+    Command("retrain", "train a challenger on new labelled data and apply the promotion policy",
+            _configure_retrain, _run_retrain),
+]

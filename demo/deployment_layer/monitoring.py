@@ -1,0 +1,178 @@
+"""Drift monitoring: how far a production batch has moved from the training data.
+
+The Population Stability Index compares two distributions bin by bin:
+``PSI = sum((current% - reference%) * ln(current% / reference%))``. Numeric features are
+binned at the reference's quantiles (so each reference bin holds about the same share);
+categorical features use their categories. The usual reading, used here: below 0.1 no
+drift, 0.1 to 0.2 moderate, 0.2 and above severe. Prediction drift is the PSI of the
+model's scores. With labels, the batch's real performance is measured too: concept drift
+(the same customers behaving differently) shows up there and nowhere else.
+
+Everything here is a pure function of frames and arrays; files and MLflow live in
+``monitoring_runner``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demo.feature_spec import MODEL_INPUTS
+
+MODERATE = 0.1
+SEVERE = 0.2
+DEFAULT_BINS = 10
+EPSILON = 1e-4  # floor for an empty bin's share, so the log stays finite
+LEVELS = ("none", "moderate", "severe")
+
+
+def drift_level(value: float) -> str:
+    """'none' below 0.1, 'moderate' below 0.2, 'severe' from 0.2."""
+    return "severe" if value >= SEVERE else "moderate" if value >= MODERATE else "none"
+
+
+def psi_from_shares(reference: np.ndarray, current: np.ndarray) -> float:
+    """PSI of two vectors of bin shares (each summing to 1); empty bins are floored."""
+    reference = np.clip(np.asarray(reference, dtype=float), EPSILON, None)
+    current = np.clip(np.asarray(current, dtype=float), EPSILON, None)
+    return float(np.sum((current - reference) * np.log(current / reference)))
+
+
+def quantile_edges(reference: np.ndarray, bins: int = DEFAULT_BINS) -> np.ndarray:
+    """Inner bin edges at the reference's quantiles (duplicates merged for lumpy data)."""
+    quantiles = np.quantile(np.asarray(reference, dtype=float), np.linspace(0, 1, bins + 1))
+    return np.unique(quantiles[1:-1])
+
+
+def numeric_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Share of ``values`` in each bin (x <= edge[0], ..., x > edge[-1])."""
+    counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(edges) + 1)
+    return counts / max(len(values), 1)
+
+
+def categorical_shares(values: pd.Series, categories: list[str]) -> np.ndarray:
+    counts = values.astype(str).value_counts()
+    return np.array([counts.get(c, 0) for c in categories], dtype=float) / max(len(values), 1)
+
+
+def psi(reference: Any, current: Any, categorical: bool = False,
+        bins: int = DEFAULT_BINS) -> float:
+    """PSI of ``current`` against ``reference`` (numeric: quantile bins of the reference)."""
+    if categorical:
+        ref, cur = pd.Series(reference).astype(str), pd.Series(current).astype(str)
+        categories = sorted(set(ref.unique()) | set(cur.unique()))
+        return psi_from_shares(categorical_shares(ref, categories),
+                               categorical_shares(cur, categories))
+    ref, cur = np.asarray(reference, dtype=float), np.asarray(current, dtype=float)
+    edges = quantile_edges(ref, bins)
+    return psi_from_shares(numeric_shares(ref, edges), numeric_shares(cur, edges))
+
+
+def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame,
+                   bins: int = DEFAULT_BINS) -> pd.DataFrame:
+    """One row per model input: its kind, PSI and drift level, worst first."""
+    rows = []
+    for feature in MODEL_INPUTS:
+        value = psi(reference[feature.name], current[feature.name],
+                    categorical=feature.is_categorical, bins=bins)
+        rows.append({"feature": feature.name,
+                     "kind": "categorical" if feature.is_categorical else "numeric",
+                     "psi": value, "level": drift_level(value)})
+    return pd.DataFrame(rows).sort_values("psi", ascending=False, ignore_index=True)
+
+
+def performance(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
+    """ROC AUC, accuracy, precision, recall and F1 of scores at the threshold."""
+    from sklearn.metrics import (
+        accuracy_score,
+        f1_score,
+        precision_score,
+        recall_score,
+        roc_auc_score,
+    )
+
+    decisions = scores >= threshold
+    metrics = {
+        "accuracy": accuracy_score(labels, decisions),
+        "precision": precision_score(labels, decisions, zero_division=0),
+        "recall": recall_score(labels, decisions, zero_division=0),
+        "f1": f1_score(labels, decisions, zero_division=0),
+        "churn_rate": float(np.mean(labels)),
+        "predicted_churn_rate": float(np.mean(decisions)),
+    }
+    if len(np.unique(labels)) == 2:
+        metrics["roc_auc"] = roc_auc_score(labels, scores)
+    return {k: float(v) for k, v in metrics.items()}
+
+
+@dataclass
+class DriftReport:
+    """The monitor's findings for one batch, and what they mean."""
+
+    rows_reference: int
+    rows_current: int
+    features: pd.DataFrame
+    prediction_psi: float
+    performance: dict[str, float] = field(default_factory=dict)
+    reference_performance: dict[str, float] = field(default_factory=dict)
+    model: dict[str, str] = field(default_factory=dict)
+    batch: str = ""
+
+    @property
+    def prediction_level(self) -> str:
+        return drift_level(self.prediction_psi)
+
+    @property
+    def worst_feature_level(self) -> str:
+        return max(self.features["level"], key=LEVELS.index, default="none")
+
+    @property
+    def roc_auc_drop(self) -> float | None:
+        now, before = self.performance.get("roc_auc"), self.reference_performance.get("roc_auc")
+        return None if now is None or before is None else before - now
+
+    @property
+    def verdict(self) -> str:
+        """The worst of feature drift and prediction drift: none, moderate or severe."""
+        return max(self.worst_feature_level, self.prediction_level, key=LEVELS.index)
+
+    @property
+    def retrain_recommended(self) -> bool:
+        """Severe drift, or (with labels) ROC AUC at least 0.02 below the model's test AUC."""
+        drop = self.roc_auc_drop
+        return self.verdict == "severe" or (drop is not None and drop >= 0.02)
+
+    def drifted_features(self) -> list[str]:
+        return self.features.loc[self.features["level"] != "none", "feature"].tolist()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in asdict(self).items() if k != "features"}
+        data.update(
+            features=self.features.to_dict(orient="records"),
+            prediction_level=self.prediction_level,
+            verdict=self.verdict,
+            drifted_features=self.drifted_features(),
+            roc_auc_drop=self.roc_auc_drop,
+            retrain_recommended=self.retrain_recommended,
+            thresholds={"moderate": MODERATE, "severe": SEVERE},
+        )
+        return data
+
+
+def drift_report(reference: pd.DataFrame, current: pd.DataFrame,
+                 reference_scores: np.ndarray, current_scores: np.ndarray,
+                 labels: np.ndarray | None = None, threshold: float = 0.5,
+                 reference_performance: dict[str, float] | None = None,
+                 bins: int = DEFAULT_BINS) -> DriftReport:
+    """Feature drift, prediction drift and (with labels) performance of one batch."""
+    return DriftReport(
+        rows_reference=len(reference),
+        rows_current=len(current),
+        features=psi_by_feature(reference, current, bins),
+        prediction_psi=psi(reference_scores, current_scores, bins=bins),
+        performance={} if labels is None else performance(labels, current_scores, threshold),
+        reference_performance=dict(reference_performance or {}),
+    )

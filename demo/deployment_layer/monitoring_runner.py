@@ -1,0 +1,114 @@
+"""The monitor's edges: read the batch and the training data, write and log the drift report.
+
+The report goes to ``reports/drift_<batch>.json`` and ``.html`` in the workspace (plus
+``drift_latest.*``), and to MLflow as a ``drift-monitor`` run with one PSI metric per
+feature, so drift over time is a chart in the MLflow UI.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from demo.deployment_layer.drift_html import render_html
+from demo.deployment_layer.monitoring import DriftReport, drift_report
+from demo.deployment_layer.scoring import INPUT_COLUMNS, prepare_batch
+from demo.feature_spec import LABEL_COLUMN
+from demo.settings import Settings
+
+
+def reference_table(settings: Settings) -> pd.DataFrame:
+    """The training data the champion learnt from: the latest gold table."""
+    from demo.data_layer.runner import latest_gold_path
+
+    return pd.read_parquet(latest_gold_path(settings))
+
+
+def _labels(frame: pd.DataFrame) -> pd.Series | None:
+    if LABEL_COLUMN not in frame.columns:
+        return None
+    from demo.model_layer.split import label_vector
+
+    return label_vector(frame)
+
+
+def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataFrame,
+                  batch_name: str, log_to_mlflow: bool = True) -> DriftReport:
+    """Compare ``current`` with ``reference`` under the champion; write and log the report."""
+    from demo.model_layer.registry import load_model
+
+    champion = load_model(settings, "champion")
+    reference_scores = champion.model.predict_proba(reference[INPUT_COLUMNS])[:, 1]
+    current_scores = champion.model.predict_proba(current[INPUT_COLUMNS])[:, 1]
+    report = drift_report(
+        reference, current, reference_scores, current_scores,
+        labels=_labels(current), threshold=champion.threshold,
+        reference_performance={k.removeprefix("test_"): v for k, v in champion.metrics.items()
+                               if k.startswith("test_")},
+    )
+    report.model = {"name": settings.model_name, "version": champion.version,
+                    "alias": "champion"}
+    report.batch = batch_name
+    html = render_html(report, reference, current, reference_scores, current_scores)
+    paths = write_report(settings, report, html)
+    if log_to_mlflow:
+        log_report(settings, report, paths)
+    return report
+
+
+def write_report(settings: Settings, report: DriftReport, html: str) -> list[Path]:
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    stem = "drift_" + re.sub(r"[^A-Za-z0-9_.-]", "_", Path(report.batch).stem or "batch")
+    payload = json.dumps(report.to_dict(), indent=2, default=str)
+    paths = []
+    for name in (stem, "drift_latest"):
+        (settings.reports_dir / f"{name}.json").write_text(payload)
+        (settings.reports_dir / f"{name}.html").write_text(html, encoding="utf-8")
+        paths += [settings.reports_dir / f"{name}.json", settings.reports_dir / f"{name}.html"]
+    return paths[:2]
+
+
+def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> str:
+    """One MLflow run per monitored batch: PSI metrics, verdict tags, the report files."""
+    import mlflow
+
+    from demo.model_layer.tracking import use_workspace_tracking
+
+    use_workspace_tracking(settings)
+    with mlflow.start_run(run_name=f"drift-monitor {report.batch}") as run:
+        mlflow.set_tags({"step": "monitor", "batch": report.batch, "verdict": report.verdict,
+                         "model_version": report.model.get("version", ""),
+                         "retrain_recommended": str(report.retrain_recommended)})
+        metrics = {f"psi.{r.feature}": r.psi for r in report.features.itertuples()}
+        metrics["psi.prediction"] = report.prediction_psi
+        metrics.update({f"batch.{k}": v for k, v in report.performance.items()})
+        mlflow.log_metrics(metrics)
+        for path in paths:
+            mlflow.log_artifact(str(path), artifact_path="drift")
+    return run.info.run_id
+
+
+def monitor_file(settings: Settings, batch_path: Path) -> DriftReport:
+    """The ``monitor`` command: clean the batch with the data layer's rules, then compare."""
+    batch = prepare_batch(batch_path)
+    return monitor_frame(settings, reference_table(settings), batch.features, batch_path.name)
+
+
+def print_verdict(report: DriftReport) -> None:
+    from demo.console import console, print_table
+
+    rows = [{"feature": r.feature, "kind": r.kind, "PSI": r.psi, "drift": r.level}
+            for r in report.features.itertuples()]
+    rows.append({"feature": "(prediction)", "kind": "score", "PSI": report.prediction_psi,
+                 "drift": report.prediction_level})
+    print_table(f"Drift of {report.batch} against the training data", rows)
+    if report.performance:
+        print_table("Performance on the batch (labels present)",
+                    [{"metric": k, "batch": v,
+                      "at training": report.reference_performance.get(k, "")}
+                     for k, v in report.performance.items()])
+    advice = "retraining recommended" if report.retrain_recommended else "no retraining needed"
+    console.print(f"verdict: {report.verdict} drift ({advice})")

@@ -1,0 +1,133 @@
+"""The retraining loop: a challenger from reference + newly labelled data, judged fairly.
+
+The newly labelled batch is split once: a stratified share becomes a *fresh holdout* that
+neither model has seen, the rest joins the training data. The model layer trains the
+challenger (same recipe as the champion), registers it, and its promotion policy compares
+champion and challenger on that same holdout. A running API picks up a promotion through
+``POST /admin/reload``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from demo.errors import DemoError, ModelError
+from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, MODEL_INPUTS
+from demo.settings import Settings
+
+HOLDOUT_SHARE = 0.4
+DEFAULT_CANDIDATE = "hist_gradient_boosting"
+_COLUMNS = [ID_COLUMN, *(f.name for f in MODEL_INPUTS), LABEL_COLUMN]
+
+
+@dataclass
+class RetrainOutcome:
+    challenger_version: str
+    champion_version: str | None
+    promoted: bool
+    reason: str
+    champion_score: float | None
+    challenger_score: float
+    metric: str
+    training_rows: int
+    holdout_rows: int
+    serving_version: str
+    reloaded: dict[str, Any] | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "reloaded"}
+
+
+def split_new_data(new_labelled: pd.DataFrame, seed: int,
+                   share: float = HOLDOUT_SHARE) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows to train on, fresh holdout): stratified on churn, seeded."""
+    from sklearn.model_selection import train_test_split
+
+    from demo.model_layer.split import label_vector
+
+    train, holdout = train_test_split(new_labelled, test_size=share, random_state=seed,
+                                      stratify=label_vector(new_labelled))
+    return train.reset_index(drop=True), holdout.reset_index(drop=True)
+
+
+def champion_recipe(settings: Settings) -> str:
+    """The champion's candidate type (its registry tag), so the challenger is like for like."""
+    from demo.model_layer.registry import version_by_alias
+
+    found = version_by_alias(settings, "champion")
+    if found is None:
+        raise ModelError(f"no model registered as 'champion' in {settings.mlflow_db}: "
+                         "run `python -m demo train` first")
+    return str(found.tags.get("candidate", DEFAULT_CANDIDATE))
+
+
+def retrain(settings: Settings, reference: pd.DataFrame, new_labelled: pd.DataFrame,
+            candidate: str | None = None, trials: int = 1) -> RetrainOutcome:
+    """Train, register and judge a challenger; the promotion policy moves the aliases."""
+    from demo.model_layer.registry import apply_promotion, register, version_tags
+    from demo.model_layer.train import TrainingConfig, train_candidates
+
+    candidate = candidate or champion_recipe(settings)
+    new_train, holdout = split_new_data(new_labelled[_COLUMNS], settings.seed)
+    training_frame = pd.concat([reference[_COLUMNS], new_train], ignore_index=True)
+    config = TrainingConfig(candidates=(candidate,), trials=trials, seed=settings.seed)
+    training = train_candidates(settings, training_frame, config, holdout=holdout)
+    best = training.best
+    version = register(settings, best.model_uri, best.run_id,
+                       version_tags(best.name, best.threshold, training.data_hash))
+    outcome = apply_promotion(settings, version, holdout)
+    return RetrainOutcome(
+        challenger_version=version,
+        champion_version=outcome.champion_version,
+        promoted=outcome.decision.promote,
+        reason=outcome.decision.reason,
+        champion_score=outcome.champion_score,
+        challenger_score=outcome.challenger_score,
+        metric=outcome.metric,
+        training_rows=len(training_frame),
+        holdout_rows=len(holdout),
+        serving_version=outcome.serving_version,
+    )
+
+
+def latest_labelled_batch(settings: Settings) -> Path:
+    batches = sorted(settings.batches_dir.glob("*.csv"), key=lambda p: p.stat().st_mtime)
+    if not batches:
+        raise DemoError(f"no labelled batch in {settings.batches_dir}: pass --batch CSV "
+                        "(make one with `python -m demo generate --scenario churn_shift`)")
+    return batches[-1]
+
+
+def reload_api(url: str) -> dict[str, Any]:
+    """Ask a running API to reload its aliases; its answer (versions now served)."""
+    import httpx
+
+    try:
+        response = httpx.post(f"{url.rstrip('/')}/admin/reload", timeout=120)
+    except httpx.HTTPError as exc:
+        raise DemoError(f"cannot reach the API at {url} to reload it: {exc}") from exc
+    return {"status": response.status_code, **response.json()}
+
+
+def retrain_from_file(settings: Settings, batch_path: Path | None,
+                      reload_url: str | None = None) -> RetrainOutcome:
+    """The ``retrain`` command: clean the labelled batch, retrain, optionally reload the API."""
+    from demo.deployment_layer.monitoring_runner import reference_table
+    from demo.deployment_layer.scoring import prepare_batch
+
+    batch = prepare_batch(batch_path or latest_labelled_batch(settings), require_label=True)
+    outcome = retrain(settings, reference_table(settings), batch.features)
+    if reload_url:
+        outcome.reloaded = reload_api(reload_url)
+    return outcome
+
+
+def print_outcome(outcome: RetrainOutcome) -> None:
+    from demo.console import console, print_table
+
+    print_table("Retraining", [outcome.summary()])
+    console.print(outcome.reason)
