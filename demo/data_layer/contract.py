@@ -1,0 +1,246 @@
+"""The data contract: a Great Expectations suite generated from ``demo.feature_spec``.
+
+Every expectation comes from the spec, so a change to a feature changes the contract with
+it. Critical expectations (columns, types, nulls, allowed values, ranges, unique ids) stop
+the pipeline; warnings (too many explicit ``Unknown`` answers, too few rows) are reported.
+
+Great Expectations is imported inside the functions that need it: the import alone takes
+seconds, and the rest of the course should not pay for it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from demo.feature_spec import FEATURES, ID_COLUMN, LABEL_COLUMN, SPEC_VERSION, Feature
+
+SUITE_NAME = "silver_contract"
+MAX_UNKNOWN_SHARE = 0.05  # warn when more than 5% of a column is the explicit Unknown
+MIN_ROWS = 100  # warn when a batch is too small to learn from
+# pandas 3 stores text as the "str" dtype; Great Expectations compares dtype names.
+DTYPE_BY_KIND = {"id": "str", "category": "str", "label": "str", "binary": "int64",
+                 "integer": "int64", "float": "float64"}
+RESULT_COLUMNS = ["expectation", "column", "severity", "success", "unexpected_count",
+                  "unexpected_percent", "observed", "details"]
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    """One expectation, described independently of Great Expectations' classes."""
+
+    kind: str  # the GX class name, e.g. "ExpectColumnValuesToBeInSet"
+    kwargs: dict[str, Any]
+    severity: str  # "critical" or "warning"
+    description: str
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of the contract on one table."""
+
+    results: pd.DataFrame  # one row per expectation (see RESULT_COLUMNS)
+    rows: int
+    suite: str = SUITE_NAME
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # GX's own JSON
+
+    @property
+    def success(self) -> bool:
+        """True when every critical expectation holds (warnings do not stop the pipeline)."""
+        return not self.critical_failures
+
+    @property
+    def critical_failures(self) -> list[str]:
+        failed = self.results[(self.results["severity"] == "critical") & ~self.results["success"]]
+        return [_label(row) for row in failed.itertuples()]
+
+    @property
+    def warnings(self) -> list[str]:
+        failed = self.results[(self.results["severity"] == "warning") & ~self.results["success"]]
+        return [_label(row) for row in failed.itertuples()]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "suite": self.suite,
+            "spec_version": SPEC_VERSION,
+            "rows": self.rows,
+            "expectations": len(self.results),
+            "failed_expectations": self.critical_failures + self.warnings,
+            "critical_failures": self.critical_failures,
+            "warnings": self.warnings,
+        }
+
+
+def _label(row: Any) -> str:
+    column = f"({row.column})" if row.column else ""
+    return f"{row.expectation}{column}: {row.details}"
+
+
+def contract_expectations(labelled: bool = True) -> list[ExpectationSpec]:
+    """The contract as plain data, derived from the feature spec."""
+    specs: list[ExpectationSpec] = [ExpectationSpec(
+        "ExpectTableRowCountToBeBetween", {"min_value": MIN_ROWS}, "warning",
+        f"at least {MIN_ROWS} rows")]
+    for feature in FEATURES:
+        if feature.name == LABEL_COLUMN and not labelled:
+            continue
+        specs.extend(_column_expectations(feature))
+    return specs
+
+
+def _column_expectations(feature: Feature) -> list[ExpectationSpec]:
+    name = feature.name
+    column = {"column": name}
+    specs = [
+        ExpectationSpec("ExpectColumnToExist", column, "critical", "column present"),
+        ExpectationSpec("ExpectColumnValuesToNotBeNull", column, "critical", "no missing values"),
+        ExpectationSpec("ExpectColumnValuesToBeOfType",
+                        {**column, "type_": DTYPE_BY_KIND[feature.kind]}, "critical",
+                        f"type {DTYPE_BY_KIND[feature.kind]}"),
+    ]
+    if feature.allowed:
+        specs.append(ExpectationSpec("ExpectColumnValuesToBeInSet",
+                                     {**column, "value_set": list(feature.allowed)}, "critical",
+                                     "one of " + ", ".join(feature.allowed)))
+        if feature.known_values != feature.allowed:
+            specs.append(ExpectationSpec(
+                "ExpectColumnValuesToBeInSet",
+                {**column, "value_set": list(feature.known_values),
+                 "mostly": 1 - MAX_UNKNOWN_SHARE}, "warning",
+                f"at most {MAX_UNKNOWN_SHARE:.0%} Unknown"))
+    if feature.minimum is not None and feature.maximum is not None:
+        specs.append(ExpectationSpec(
+            "ExpectColumnValuesToBeBetween",
+            {**column, "min_value": feature.minimum, "max_value": feature.maximum},
+            "critical", f"between {feature.minimum:g} and {feature.maximum:g}"))
+    if feature.name == ID_COLUMN:
+        specs.append(ExpectationSpec("ExpectColumnValuesToBeUnique", column, "critical",
+                                     "unique"))
+    return specs
+
+
+def build_suite(labelled: bool = True) -> Any:
+    """The contract as a Great Expectations ``ExpectationSuite``."""
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(name=SUITE_NAME, meta={"spec_version": SPEC_VERSION})
+    for spec in contract_expectations(labelled):
+        expectation_class = getattr(gx.expectations, spec.kind)
+        suite.add_expectation(expectation_class(
+            **spec.kwargs, severity=spec.severity, description=spec.description))
+    return suite
+
+
+def validate_silver(silver: pd.DataFrame) -> ValidationReport:
+    """Run the contract on a table (ephemeral GX context, pandas datasource)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("GX_PROGRESS_BARS", "false")
+    import great_expectations as gx
+
+    frame = _categoricals_as_text(silver)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    asset = context.data_sources.add_pandas("silver").add_dataframe_asset("silver")
+    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
+        batch_parameters={"dataframe": frame})
+    outcome = batch.validate(build_suite(labelled=LABEL_COLUMN in frame.columns))
+    raw = outcome.to_json_dict()
+    return ValidationReport(results=_results_table(raw), rows=len(frame), raw=raw)
+
+
+def _categoricals_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """pandas Categorical columns hold text: give the contract their values as str."""
+    categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)
+                   and not c.startswith("_")]
+    if not categorical:
+        return frame
+    return frame.assign(**{c: frame[c].astype("str") for c in categorical})
+
+
+def _results_table(raw: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for item in raw["results"]:
+        config = item["expectation_config"]
+        result = item.get("result") or {}
+        kwargs = config.get("kwargs", {})
+        observed = result.get("observed_value")
+        unexpected = result.get("partial_unexpected_list") or []
+        details = config.get("description") or ""
+        if not item["success"]:
+            details = _failure_details(details, result, observed, unexpected, item)
+        rows.append({
+            "expectation": config["type"],
+            "column": kwargs.get("column", ""),
+            "severity": config.get("severity", "critical"),
+            "success": bool(item["success"]),
+            "unexpected_count": result.get("unexpected_count"),
+            "unexpected_percent": result.get("unexpected_percent"),
+            "observed": None if observed is None else str(observed),
+            "details": details,
+        })
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def _failure_details(expected: str, result: dict[str, Any], observed: Any,
+                     unexpected: list[Any], item: dict[str, Any]) -> str:
+    exception = (item.get("exception_info") or {}).get("exception_message")
+    if exception:
+        return f"expected {expected}; could not be checked: {exception}"
+    parts = [f"expected {expected}"]
+    if result.get("unexpected_count"):
+        parts.append(f"{result['unexpected_count']:,} rows "
+                     f"({result.get('unexpected_percent', 0):.2f}%) do not")
+    if unexpected:
+        parts.append("e.g. " + ", ".join(repr(v) for v in unexpected[:3]))
+    elif observed is not None:
+        parts.append(f"observed {observed}")
+    return "; ".join(parts)
+
+
+def save_report(report: ValidationReport, reports_dir: Path, run_id: str) -> dict[str, Path]:
+    """Write the result as GX JSON, a self-contained HTML table and GX Data Docs."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    json_path = reports_dir / "validation.json"
+    payload = {"summary": report.to_dict(), "results": report.results.to_dict("records"),
+               "great_expectations": report.raw, "run_id": run_id}
+    json_path.write_text(json.dumps(payload, indent=2, default=str))
+    html_path = reports_dir / "validation.html"
+    html_path.write_text(render_html(report, run_id))
+    paths = {"validation_json": json_path, "validation_html": html_path}
+    docs = _data_docs(report, reports_dir / "data_docs")
+    if docs is not None:
+        paths["data_docs"] = docs
+    return paths
+
+
+def render_html(report: ValidationReport, run_id: str) -> str:
+    """A plain HTML page of the results that needs no network to look right."""
+    head = ("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+            ".fail{background:#fdd}.warn{background:#ffe9b3}</style>")
+    status = "PASSED" if report.success else "FAILED"
+    rows = []
+    for r in report.results.itertuples():
+        css = "" if r.success else ("fail" if r.severity == "critical" else "warn")
+        cells = "".join(f"<td>{html.escape(str(getattr(r, c) if getattr(r, c) is not None else ''))}</td>"
+                        for c in RESULT_COLUMNS)
+        rows.append(f'<tr class="{css}">{cells}</tr>')
+    header = "".join(f"<th>{c}</th>" for c in RESULT_COLUMNS)
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Data contract {run_id}"
+            f"</title>{head}</head><body><h1>Data contract: {status}</h1>"
+            f"<p>Suite <code>{report.suite}</code> (feature spec {SPEC_VERSION}), run {run_id}, "
+            f"{report.rows:,} rows, {len(report.results)} expectations, "
+            f"{len(report.critical_failures)} critical failures, {len(report.warnings)} "
+            f"warnings.</p><table><tr>{header}</tr>{''.join(rows)}</table></body></html>")
+
+
+def _data_docs(report: ValidationReport, folder: Path) -> Path | None:
+    """Great Expectations' own Data Docs for the result (styles load from a CDN)."""
+    return None

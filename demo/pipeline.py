@@ -1,0 +1,36 @@
+"""The whole pipeline, one layer after another: plain functions, files in one workspace.
+
+Each layer is one call that returns one section of the run summary. The data layer's
+accounting sits at the top level of ``reports/run_summary.json`` (``rows_read``,
+``rows_silver`` ...); every later layer adds its own section under its name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from demo.data_layer.runner import Progress, run_data_layer, write_summary
+from demo.paths import SAMPLE_RAW_CSV
+from demo.settings import Settings
+
+LayerStep = Callable[[Settings], dict[str, Any]]
+
+
+def later_layers() -> list[tuple[str, LayerStep]]:
+    """The layers after the data layer, in order: (summary section, step)."""
+    return []
+
+
+def run_pipeline(settings: Settings, raw_path: str | Path = SAMPLE_RAW_CSV,
+                 on_step: Progress | None = None) -> dict[str, Any]:
+    """Run every layer on ``raw_path``; write and return the run summary."""
+    step = on_step or (lambda name: None)
+    summary = run_data_layer(settings, raw_path, on_step=step).summary()
+    write_summary(settings, summary)
+    for section, run_layer in later_layers():
+        step(section)
+        summary[section] = run_layer(settings)
+        write_summary(settings, summary)
+    return summary
