@@ -73,6 +73,7 @@ def _display_defaults() -> None:
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 120)
     pd.set_option("display.precision", 3)
+    pd.set_option("display.max_colwidth", 90)
     matplotlib.rcParams.update(
         {
             "figure.dpi": 96,
