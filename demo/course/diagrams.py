@@ -9,14 +9,16 @@ import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from demo.course.plots import PALETTE
 
 
-def _box(axes, x: float, y: float, width: float, height: float, text: str, colour: str,  # noqa: ANN001
-         fontsize: float = 8.5, text_colour: str = "black") -> None:
+def _box(axes: Axes, x: float, y: float, width: float, height: float, text: str,
+         colour: str | tuple[float, float, float], fontsize: float = 8.5,
+         text_colour: str = "black") -> None:
     axes.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
                                   boxstyle="round,pad=0.01,rounding_size=0.02",
                                   facecolor=colour, edgecolor="#444444", linewidth=0.8))
@@ -24,7 +26,7 @@ def _box(axes, x: float, y: float, width: float, height: float, text: str, colou
               wrap=True)
 
 
-def _arrow(axes, start: tuple[float, float], end: tuple[float, float],  # noqa: ANN001
+def _arrow(axes: Axes, start: tuple[float, float], end: tuple[float, float],
            curve: float = 0.0, colour: str = "#444444") -> None:
     axes.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12,
                                    color=colour, linewidth=1.1,

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
@@ -137,9 +138,7 @@ def presence_grid(
     return figure
 
 
-def _cell(column: int, row: int, colour: str):  # noqa: ANN202 (a matplotlib patch)
-    from matplotlib.patches import Rectangle
-
+def _cell(column: int, row: int, colour: str) -> Rectangle:
     return Rectangle((column + 0.08, row + 0.1), 0.84, 0.8, color=colour, alpha=0.9)
 
 
