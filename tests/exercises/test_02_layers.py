@@ -1,0 +1,316 @@
+"""Tests for exercise 02 (the three layers): headers, a cleaning rule, an expectation, a
+tracked run and the PSI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demo import feature_spec
+from demo.data_layer.ingest import read_raw_csv, to_bronze
+from demo.paths import SAMPLE_RAW_CSV
+from demo.synthetic.scenarios import generate_batch
+
+HEADERS = [
+    "customerID", "Customer_Id", "gender", "SeniorCitizen", "seniorCitizen", "Phone_Service",
+    "phoneService", "paperlessbilling", " Tenure ", "MonthlyCharges", "TOTAL CHARGES",
+    "total-charges", "Churn", "streaming_movies", "StreamingTV",
+]
+UNKNOWN_HEADERS = ["Unnamed: 0", "customer_name", "churn_date", "", "  "]
+
+
+@pytest.mark.question("q1")
+@pytest.mark.points(2)
+def test_known_headers_map_to_their_canonical_name(nb) -> None:
+    """Every header style maps to the spec's snake_case name."""
+    for header in HEADERS:
+        expected = feature_spec.canonical_name(header)
+        got = nb.normalise_header(header)
+        assert got == expected, f"normalise_header({header!r}) should be {expected!r}, got {got!r}"
+
+
+@pytest.mark.question("q1")
+@pytest.mark.points(1)
+def test_unknown_headers_map_to_none(nb) -> None:
+    """A header the spec does not know gives None."""
+    for header in UNKNOWN_HEADERS:
+        got = nb.normalise_header(header)
+        assert got is None, (
+            f"normalise_header({header!r}) should be None (not a spec column), got {got!r}"
+        )
+
+
+def bronze_rows(rows: list[tuple[str, str | None, str | None]]) -> pd.DataFrame:
+    """A tiny bronze table: (customer_id, tenure, total_charges) as text."""
+    frame = pd.DataFrame(rows, columns=["customer_id", "tenure", "total_charges"], dtype="str")
+    frame["monthly_charges"] = "50.0"
+    return frame
+
+
+CASES = [
+    ("A-1", "12", "600.5", 600.5, None),
+    ("A-2", "0", " ", 0.0, None),
+    ("A-3", " 0 ", "", 0.0, None),
+    ("A-4", "0", None, 0.0, None),
+    ("A-5", "30", " ", None, "total_charges missing"),
+    ("A-6", None, " ", None, "total_charges missing"),
+    ("A-7", "5", "abc", None, "total_charges not a number"),
+    ("A-8", "24", "-120.75", None, "total_charges negative"),
+    ("A-9", "3", " 150.25 ", 150.25, None),
+]
+
+
+def cleaned(nb, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    before = frame.copy()
+    result = nb.clean_total_charges(frame)
+    assert isinstance(result, tuple) and len(result) == 2, (
+        f"clean_total_charges should return a pair (repaired, quarantined), got {type(result).__name__}"
+    )
+    repaired, quarantined = result
+    for name, part in (("repaired", repaired), ("quarantined", quarantined)):
+        assert isinstance(part, pd.DataFrame), f"{name} should be a DataFrame, got {type(part).__name__}"
+    pd.testing.assert_frame_equal(frame, before, obj="the bronze table after clean_total_charges")
+    return repaired, quarantined
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(2)
+def test_cleaning_rule_repairs_what_it_can(nb) -> None:
+    """Numbers become floats and a new customer's blank becomes 0.0."""
+    repaired, _ = cleaned(nb, bronze_rows([case[:3] for case in CASES]))
+    assert pd.api.types.is_float_dtype(repaired["total_charges"]), (
+        f"repaired total_charges should be floats, got dtype {repaired['total_charges'].dtype}"
+    )
+    got = dict(zip(repaired["customer_id"], repaired["total_charges"]))
+    for customer, tenure, total, expected, _ in CASES:
+        if expected is None:
+            continue
+        assert customer in got, (
+            f"the row with tenure={tenure!r}, total_charges={total!r} should be repaired, "
+            "but it is not in `repaired`"
+        )
+        assert got[customer] == pytest.approx(expected), (
+            f"tenure={tenure!r}, total_charges={total!r} should become {expected}, got {got[customer]}"
+        )
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(2)
+def test_cleaning_rule_quarantines_with_reasons(nb) -> None:
+    """The other rows are quarantined with their original values and one reason each."""
+    frame = bronze_rows([case[:3] for case in CASES])
+    _, quarantined = cleaned(nb, frame)
+    assert "quarantine_reason" in quarantined.columns, "quarantined has no 'quarantine_reason' column"
+    reasons = dict(zip(quarantined["customer_id"], quarantined["quarantine_reason"]))
+    for customer, tenure, total, _, reason in CASES:
+        if reason is None:
+            assert customer not in reasons, (
+                f"tenure={tenure!r}, total_charges={total!r} can be repaired; it should not be "
+                f"quarantined (got reason {reasons.get(customer)!r})"
+            )
+        else:
+            assert reasons.get(customer) == reason, (
+                f"tenure={tenure!r}, total_charges={total!r} should be quarantined with "
+                f"reason {reason!r}, got {reasons.get(customer, 'not quarantined')!r}"
+            )
+    originals = frame.set_index("customer_id")["total_charges"]
+    for customer, value in zip(quarantined["customer_id"], quarantined["total_charges"]):
+        assert value == originals[customer], (
+            f"a quarantined row keeps its original total_charges {originals[customer]!r}, "
+            f"got {value!r}"
+        )
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(2)
+def test_cleaning_rule_accounts_for_every_row_of_the_sample(nb) -> None:
+    """On the real sample file, every bronze row lands in exactly one of the two tables."""
+    bronze = to_bronze(read_raw_csv(SAMPLE_RAW_CSV), SAMPLE_RAW_CSV.name).frame
+    repaired, quarantined = cleaned(nb, bronze)
+    assert len(repaired) + len(quarantined) == len(bronze), (
+        f"{len(bronze)} rows went in but {len(repaired)} repaired + {len(quarantined)} "
+        f"quarantined = {len(repaired) + len(quarantined)} came out"
+    )
+    together = repaired.index.append(quarantined.index)
+    assert together.is_unique and set(together) == set(bronze.index), (
+        "both tables should keep the input's index, each row in exactly one of them"
+    )
+    assert set(bronze.columns) <= set(repaired.columns), "repaired lost some of the input's columns"
+    assert repaired["total_charges"].ge(0).all(), "repaired has a negative total_charges"
+    expected = {"total_charges missing", "total_charges negative"}
+    found = set(quarantined["quarantine_reason"])
+    assert expected <= found, (
+        f"the sample has blank totals for old customers and negative totals; expected the "
+        f"reasons {sorted(expected)}, found {sorted(found)}"
+    )
+
+
+@pytest.fixture(scope="module")
+def validate():
+    """Run one Great Expectations expectation on a frame; its success."""
+    import great_expectations as gx
+
+    batch_definition = (
+        gx.get_context(mode="ephemeral")
+        .data_sources.add_pandas("exercise")
+        .add_dataframe_asset("customers")
+        .add_batch_definition_whole_dataframe("whole table")
+    )
+
+    def run(frame: pd.DataFrame, expectation) -> bool:
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        return bool(batch.validate(expectation).success)
+
+    return run
+
+
+def clean_silver(rows: int) -> pd.DataFrame:
+    """Clean customers as silver holds them: categories as text, numbers as numbers."""
+    frame = generate_batch(rows, seed=4, dirty=False)
+    return frame.astype({name: "str" for name in feature_spec.CATEGORICAL_INPUTS})
+
+
+DEFECTS = [("contract", "Weekly"), ("internet_service", "fiber optic"), ("tenure", 99),
+           ("monthly_charges", -5.0), ("senior_citizen", 2)]
+
+
+@pytest.mark.slow
+@pytest.mark.question("q3")
+@pytest.mark.points(1)
+def test_expectation_is_about_the_feature(nb) -> None:
+    """The expectation is a Great Expectations expectation on the feature's column."""
+    import great_expectations as gx
+
+    for feature, _ in DEFECTS:
+        expectation = nb.expectation_for(feature)
+        assert isinstance(expectation, gx.expectations.Expectation), (
+            f"expectation_for({feature!r}) should return a Great Expectations expectation, "
+            f"got {type(expectation).__name__}"
+        )
+        assert getattr(expectation, "column", None) == feature, (
+            f"expectation_for({feature!r}) should be about column {feature!r}, "
+            f"got {getattr(expectation, 'column', None)!r}"
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.question("q3")
+@pytest.mark.points(1)
+def test_expectation_passes_clean_data(nb, validate) -> None:
+    """The expectation passes on clean data."""
+    silver = clean_silver(300)
+    for feature, _ in DEFECTS:
+        assert validate(silver, nb.expectation_for(feature)), (
+            f"the expectation for {feature!r} fails on clean data; it should pass"
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.question("q3")
+@pytest.mark.points(2)
+def test_expectation_catches_the_defect(nb, validate) -> None:
+    """The expectation fails when one value breaks the spec."""
+    silver = clean_silver(300)
+    for feature, bad_value in DEFECTS:
+        broken = silver.copy()
+        broken.loc[broken.index[7], feature] = bad_value
+        assert not validate(broken, nb.expectation_for(feature)), (
+            f"one row with {feature}={bad_value!r} breaks the spec, but the expectation passed"
+        )
+
+
+@pytest.fixture(scope="module")
+def logged_run(nb, tmp_path_factory: pytest.TempPathFactory):
+    """A run the learner's ``log_run`` logged into a fresh store; (client, run id)."""
+    import mlflow
+
+    uri = f"sqlite:///{tmp_path_factory.mktemp('tracking') / 'mlflow.db'}"
+    run_id = nb.log_run(uri, "graded", {"model": "tree", "depth": 3}, {"roc_auc": 0.81, "f1": 0.5})
+    assert isinstance(run_id, str) and len(run_id) == 32, (
+        f"log_run should return the run id (32 hex characters), got {run_id!r}"
+    )
+    return mlflow.MlflowClient(uri), run_id
+
+
+@pytest.mark.slow
+@pytest.mark.question("q4")
+@pytest.mark.points(2)
+def test_run_holds_the_params_and_metrics(logged_run) -> None:
+    """The run is in the given store with its parameters and metrics."""
+    client, run_id = logged_run
+    run = client.get_run(run_id)
+    assert run.data.params == {"model": "tree", "depth": "3"}, (
+        f"the run should hold params model=tree and depth=3, got {run.data.params}"
+    )
+    assert run.data.metrics == {"roc_auc": 0.81, "f1": 0.5}, (
+        f"the run should hold metrics roc_auc=0.81 and f1=0.5, got {run.data.metrics}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.question("q4")
+@pytest.mark.points(1)
+def test_run_is_finished_in_the_named_experiment(logged_run) -> None:
+    """The run is finished and filed under the experiment it was given."""
+    client, run_id = logged_run
+    run = client.get_run(run_id)
+    assert run.info.status == "FINISHED", f"the run should be FINISHED, got {run.info.status}"
+    experiment = client.get_experiment(run.info.experiment_id)
+    assert experiment.name == "graded", (
+        f"the run should be in experiment 'graded', got {experiment.name!r}"
+    )
+
+
+def reference_psi(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
+    edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)))
+    edges[0], edges[-1] = -np.inf, np.inf
+    def shares(values: np.ndarray) -> np.ndarray:  # bins closed on the right: (a, b]
+        bins_of = np.searchsorted(edges[1:-1], values, side="left")
+        return np.bincount(bins_of, minlength=len(edges) - 1) / len(values)
+
+    e, a = shares(expected), shares(actual)
+    e, a = np.where(e == 0, 1e-4, e), np.where(a == 0, 1e-4, a)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def charges(scenario: str, seed: int) -> np.ndarray:
+    return generate_batch(3000, seed, scenario, dirty=False)["monthly_charges"].to_numpy()
+
+
+@pytest.mark.question("q5")
+@pytest.mark.points(1)
+def test_psi_of_a_sample_with_itself_is_zero(nb) -> None:
+    """A sample compared with itself has a PSI of 0."""
+    sample = charges("baseline", 1)
+    got = nb.psi(sample, sample)
+    assert isinstance(got, float), f"psi should return a float, got {type(got).__name__}"
+    assert got == pytest.approx(0.0, abs=1e-9), f"psi(x, x) should be 0, got {got}"
+
+
+@pytest.mark.question("q5")
+@pytest.mark.points(2)
+def test_psi_reads_the_drift_right(nb) -> None:
+    """Same population: stable; a 15 % price rise: a significant shift."""
+    training = charges("baseline", 1)
+    for scenario, reading in (("baseline", "below 0.1"), ("price_rise", "above 0.2")):
+        traffic = charges(scenario, 2)
+        got = nb.psi(training, traffic)
+        expected = reference_psi(training, traffic)
+        assert got == pytest.approx(expected, rel=0.05, abs=0.005), (
+            f"PSI of monthly_charges, baseline vs {scenario}: expected about {expected:.3f} "
+            f"({reading}), got {got}"
+        )
+
+
+@pytest.mark.question("q5")
+@pytest.mark.points(1)
+def test_psi_handles_empty_bins(nb) -> None:
+    """A bin one sample never reaches counts as a share of 0.0001."""
+    expected_sample = np.arange(1000, dtype=float)
+    actual_sample = np.full(500, 10.0)
+    got = nb.psi(expected_sample, actual_sample, bins=4)
+    want = reference_psi(expected_sample, actual_sample, bins=4)
+    assert np.isfinite(got) and got == pytest.approx(want, rel=0.01), (
+        f"with all new values in one bin the PSI should be about {want:.2f}, got {got}"
+    )
