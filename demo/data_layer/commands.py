@@ -50,7 +50,7 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
         silver = pd.read_parquet(path)
     except (OSError, ValueError) as exc:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
-    report = validate_silver(silver)
+    report = validate_silver(silver, docs_dir=settings.reports_dir / "data_docs")
     paths = save_report(report, settings.reports_dir, new_run_id())
     failed = report.results[~report.results["success"]]
     print_table(f"Data contract on {path.name}: "

@@ -113,7 +113,8 @@ def run_data_layer(
         from demo.data_layer.contract import save_report, validate_silver
 
         with _timed(seconds, "validate"):
-            report = validate_silver(cleaned.silver)
+            report = validate_silver(cleaned.silver,
+                                     docs_dir=settings.reports_dir / "data_docs")
             result.validation = report
             result.paths.update(save_report(report, settings.reports_dir, run_id))
     if report is not None and not report.success:
