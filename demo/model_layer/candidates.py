@@ -1,0 +1,177 @@
+"""The candidate models: a trivial baseline, a simple model and a stronger one.
+
+Each candidate is one scikit-learn ``Pipeline``: preprocessing built from the feature
+specification, then a classifier. Preprocessing lives inside the model, so the API, batch
+scoring and the registry all get the same transformation with no copy to drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from demo.errors import ModelError
+from demo.feature_spec import CATEGORICAL_INPUTS, FEATURES_BY_NAME, NUMERIC_INPUTS
+
+Params = dict[str, Any]
+
+
+def build_preprocessor() -> Any:
+    """Scale the numeric inputs; one-hot the categorical ones with the spec's categories.
+
+    Fixing the categories from the specification (not from the training rows) means a
+    category missing from one training set still gets its column, and
+    ``handle_unknown="ignore"`` turns a value never seen into all zeros instead of an error.
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    categories = [list(FEATURES_BY_NAME[name].allowed or ()) for name in CATEGORICAL_INPUTS]
+    return ColumnTransformer(
+        [
+            ("numeric", StandardScaler(), list(NUMERIC_INPUTS)),
+            (
+                "categorical",
+                OneHotEncoder(
+                    categories=categories, handle_unknown="ignore", sparse_output=False
+                ),
+                list(CATEGORICAL_INPUTS),
+            ),
+        ],
+        verbose_feature_names_out=True,
+    )
+
+
+def _baseline(params: Params, seed: int) -> Any:
+    from sklearn.dummy import DummyClassifier
+
+    return DummyClassifier(random_state=seed, **params)
+
+
+def _logistic_regression(params: Params, seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(random_state=seed, **params)
+
+
+def _hist_gradient_boosting(params: Params, seed: int) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(random_state=seed, **params)
+
+
+def _log_uniform(low: float, high: float) -> Any:
+    from scipy.stats import loguniform
+
+    return loguniform(low, high)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A named model recipe: defaults, and the space a randomised search samples."""
+
+    name: str
+    description: str
+    make_classifier: Callable[[Params, int], Any]
+    defaults: Params
+    search_space: Callable[[], Mapping[str, Any]] = field(default=dict)
+
+    def tunable(self) -> bool:
+        return bool(self.search_space())
+
+
+CANDIDATES: dict[str, Candidate] = {
+    c.name: c
+    for c in (
+        Candidate(
+            "baseline",
+            "predicts the training churn rate for everyone: the bar any model must clear",
+            _baseline,
+            {"strategy": "prior"},
+        ),
+        Candidate(
+            "logistic_regression",
+            "a linear model on scaled and one-hot features: simple, fast, explainable",
+            _logistic_regression,
+            {"C": 1.0, "max_iter": 1000, "class_weight": None},
+            lambda: {"C": _log_uniform(1e-3, 1e2), "class_weight": [None, "balanced"]},
+        ),
+        Candidate(
+            "hist_gradient_boosting",
+            "gradient-boosted trees: captures interactions and non-linear effects",
+            _hist_gradient_boosting,
+            {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31,
+             "min_samples_leaf": 20, "l2_regularization": 0.0},
+            lambda: {
+                "learning_rate": _log_uniform(0.02, 0.3),
+                "max_iter": [50, 100, 200],
+                "max_leaf_nodes": [7, 15, 31],
+                "min_samples_leaf": [20, 50, 100],
+                "l2_regularization": _log_uniform(1e-4, 10.0),
+            },
+        ),
+    )
+}
+
+
+def get_candidate(name: str) -> Candidate:
+    """The candidate called ``name``, or a ``ModelError`` listing the known ones."""
+    try:
+        return CANDIDATES[name]
+    except KeyError:
+        known = ", ".join(CANDIDATES)
+        raise ModelError(f"unknown model '{name}': choose one of {known}") from None
+
+
+def resolve_params(candidate: Candidate, overrides: Mapping[str, Any] | None) -> Params:
+    """The candidate's defaults with ``overrides`` applied; unknown names are refused."""
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(candidate.defaults))
+    if unknown:
+        raise ModelError(
+            f"unknown hyperparameter(s) {', '.join(unknown)} for model '{candidate.name}': "
+            f"it takes {', '.join(sorted(candidate.defaults))}"
+        )
+    return {**candidate.defaults, **overrides}
+
+
+def build_pipeline(name: str, params: Mapping[str, Any] | None = None, seed: int = 42) -> Any:
+    """An unfitted ``Pipeline(preprocess -> classifier)``; invalid values fail here, not in fit."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    candidate = get_candidate(name)
+    resolved = resolve_params(candidate, params)
+    try:
+        classifier = candidate.make_classifier(resolved, seed)
+        classifier._validate_params()
+    except (InvalidParameterError, TypeError, ValueError) as exc:
+        raise ModelError(f"invalid hyperparameter for model '{name}': {exc}") from None
+    return Pipeline([("preprocess", build_preprocessor()), ("classifier", classifier)])
+
+
+def sample_params(name: str, trials: int, seed: int) -> list[Params]:
+    """``trials`` hyperparameter sets for a randomised search; the defaults always come first.
+
+    Trying the defaults first means tuning can only match or beat the untuned model.
+    """
+    from sklearn.model_selection import ParameterSampler
+
+    if trials < 1:
+        raise ModelError(f"trials must be at least 1, got {trials}")
+    candidate = get_candidate(name)
+    space = candidate.search_space()
+    sampled: list[Params] = [dict(candidate.defaults)]
+    if space and trials > 1:
+        for drawn in ParameterSampler(space, n_iter=trials - 1, random_state=seed):
+            sampled.append({**candidate.defaults, **_plain(drawn)})
+    return sampled
+
+
+def _plain(params: Mapping[str, Any]) -> Params:
+    """numpy scalars -> Python numbers, so parameters log and round-trip as JSON."""
+    plain: Params = {}
+    for key, value in params.items():
+        plain[key] = value.item() if hasattr(value, "item") else value
+    return plain

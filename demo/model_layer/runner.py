@@ -1,0 +1,156 @@
+"""The model layer's edges: read the gold table, train, register, promote, summarise.
+
+``run_model_layer`` is step 5-6 of the pipeline. It refuses a gold table whose data
+contract failed (unless forced), trains every candidate, registers the best one, and lets
+the promotion policy decide whether it serves.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from demo.errors import ContractError, DataError
+from demo.model_layer.registry import (
+    CHALLENGER,
+    CHAMPION,
+    DEFAULT_MARGIN,
+    PromotionOutcome,
+    apply_promotion,
+    register,
+    require_alias,
+    version_tags,
+)
+from demo.model_layer.train import TrainingConfig, TrainingResult, train_candidates
+from demo.settings import Settings
+
+SUMMARY_FILE = "model_summary.json"
+
+
+def latest_gold(settings: Settings) -> Path:
+    """The newest gold table, as the data layer reports it."""
+    from demo.data_layer.runner import latest_gold_path
+
+    return latest_gold_path(settings)
+
+
+def read_gold(path: Path) -> pd.DataFrame:
+    """Read a gold Parquet file, naming the file when it cannot be read."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read the gold table {path}: {exc}") from exc
+
+
+def contract_report(settings: Settings) -> dict[str, Any] | None:
+    """The data contract's latest validation result (JSON in reports/), if one was written."""
+    path = settings.reports_dir / "validation.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read the validation report {path}: {exc}") from exc
+
+
+def check_contract(report: dict[str, Any] | None, force: bool) -> None:
+    """Refuse to train on data that failed its contract, unless ``force`` (for teaching)."""
+    if report is None or report.get("success", True) or force:
+        return
+    failed = report.get("failed_expectations") or report.get("critical_failures") or []
+    names = ", ".join(str(f.get("expectation", f)) if isinstance(f, dict) else str(f)
+                      for f in failed[:5])
+    raise ContractError(
+        "the gold table failed its data contract"
+        + (f" ({names})" if names else "")
+        + ": fix the data, or pass --force to train on it anyway"
+    )
+
+
+def register_and_promote(
+    settings: Settings, training: TrainingResult, margin: float = DEFAULT_MARGIN
+) -> tuple[str, PromotionOutcome]:
+    """Register the best candidate and apply the promotion policy on the test split."""
+    best = training.best
+    version = register(
+        settings, best.model_uri, best.run_id,
+        version_tags(best.name, best.threshold, training.data_hash),
+    )
+    outcome = apply_promotion(settings, version, training.split.test, margin)
+    return version, outcome
+
+
+def model_summary(
+    training: TrainingResult, version: str, outcome: PromotionOutcome, settings: Settings
+) -> dict[str, Any]:
+    """The run summary's ``model`` section (JSON-ready)."""
+    return {
+        "experiment": settings.experiment_name,
+        "tracking_uri": settings.tracking_uri,
+        "training_run_id": training.parent_run_id,
+        "data_hash": training.data_hash,
+        "rows": training.split.sizes(),
+        "candidates": {
+            c.name: {
+                "run_id": c.run_id,
+                "params": c.params,
+                "decision_threshold": c.threshold,
+                "validation": c.validation,
+                "test": c.test,
+            }
+            for c in training.candidates.values()
+        },
+        "best_candidate": training.best.name,
+        "registered_model": settings.model_name,
+        "registered_version": version,
+        "alias": CHAMPION if outcome.serving_version == version else CHALLENGER,
+        "champion_version": outcome.serving_version,
+        "promotion": outcome.to_dict(),
+    }
+
+
+def write_summary(settings: Settings, summary: dict[str, Any]) -> Path:
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.reports_dir / SUMMARY_FILE
+    path.write_text(json.dumps(summary, indent=2, default=str))
+    return path
+
+
+def run_model_layer(
+    settings: Settings,
+    gold_path: Path | None = None,
+    config: TrainingConfig | None = None,
+    force: bool = False,
+    margin: float = DEFAULT_MARGIN,
+) -> dict[str, Any]:
+    """Train on the latest (or given) gold table, register, promote; the summary section."""
+    path = gold_path or latest_gold(settings)
+    report = contract_report(settings)
+    check_contract(report, force)
+    gold = read_gold(path)
+    config = config or TrainingConfig(seed=settings.seed, generator_seed=settings.seed)
+    training = train_candidates(settings, gold, config, validation_report=report)
+    version, outcome = register_and_promote(settings, training, margin)
+    summary = model_summary(training, version, outcome, settings)
+    summary["gold_path"] = str(path)
+    write_summary(settings, summary)
+    return summary
+
+
+def promote_challenger(settings: Settings, margin: float = DEFAULT_MARGIN) -> PromotionOutcome:
+    """Re-apply the policy to the current challenger, on the test rows it was trained with."""
+    import mlflow
+
+    found = require_alias(settings, CHALLENGER)
+    client = mlflow.tracking.MlflowClient()
+    parent_id = client.get_run(found.run_id).data.tags.get("mlflow.parentRunId", found.run_id)
+    with tempfile.TemporaryDirectory() as scratch:
+        local = mlflow.artifacts.download_artifacts(
+            run_id=parent_id, artifact_path="split/test.parquet", dst_path=scratch
+        )
+        holdout = pd.read_parquet(local)
+    return apply_promotion(settings, str(found.version), holdout, margin)

@@ -1,0 +1,148 @@
+"""Check a gold table is trainable, and split it into train / validation / test.
+
+The split is stratified on churn and seeded, and its customer ids are logged with every
+run: each candidate, and each later challenger, is judged on exactly the same held-out rows.
+Validation picks hyperparameters and the decision threshold; test is touched only to report
+and to compare models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from demo.errors import ModelError
+from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, MODEL_INPUTS, POSITIVE_LABEL
+
+INPUT_COLUMNS: tuple[str, ...] = tuple(f.name for f in MODEL_INPUTS)
+SPLIT_NAMES: tuple[str, ...] = ("train", "validation", "test")
+# Each class needs a few rows in every split for stratification and for the metrics.
+MIN_ROWS_PER_CLASS = 10
+
+
+@dataclass(frozen=True)
+class SplitFractions:
+    validation: float = 0.2
+    test: float = 0.2
+
+
+@dataclass(frozen=True)
+class DataSplit:
+    """Three disjoint frames of the same gold table."""
+
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    test: pd.DataFrame
+    seed: int
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {"train": self.train, "validation": self.validation, "test": self.test}
+
+    def sizes(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in self.frames().items()}
+
+    def manifest(self) -> pd.DataFrame:
+        """customer_id -> split name: the record of which rows each split holds."""
+        return pd.concat(
+            [
+                pd.DataFrame({ID_COLUMN: frame[ID_COLUMN].astype(str).to_numpy(), "split": name})
+                for name, frame in self.frames().items()
+            ],
+            ignore_index=True,
+        )
+
+
+def label_vector(frame: pd.DataFrame) -> np.ndarray:
+    """Churn as 0/1 integers; accepts 0/1 or the raw "Yes"/"No" spelling."""
+    if LABEL_COLUMN not in frame.columns:
+        raise ModelError(f"the training table has no '{LABEL_COLUMN}' column (the label)")
+    labels = frame[LABEL_COLUMN]
+    if not pd.api.types.is_numeric_dtype(labels):
+        labels = labels.astype(str).map({POSITIVE_LABEL: 1, "No": 0, "1": 1, "0": 0})
+    bad = labels.isna() | ~labels.isin([0, 1])
+    if bad.any():
+        example = frame.loc[bad, LABEL_COLUMN].iloc[0]
+        raise ModelError(
+            f"column '{LABEL_COLUMN}' has {int(bad.sum())} value(s) that are not 0/1 "
+            f"(e.g. {example!r}) in the training table"
+        )
+    return labels.to_numpy(dtype=np.int64)
+
+
+def features(frame: pd.DataFrame) -> pd.DataFrame:
+    """The model's input columns, in the specification's order (a new frame)."""
+    missing = [c for c in INPUT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ModelError(f"the table is missing model input column(s): {', '.join(missing)}")
+    return frame.loc[:, list(INPUT_COLUMNS)].copy()
+
+
+def check_trainable(frame: pd.DataFrame) -> None:
+    """Refuse a table a classifier cannot learn from, saying why."""
+    if frame.empty:
+        raise ModelError("the training table is empty: there is nothing to train on")
+    features(frame)
+    labels = label_vector(frame)
+    counts = np.bincount(labels, minlength=2)
+    if (counts == 0).any():
+        only = "churned (1)" if counts[0] == 0 else "stayed (0)"
+        raise ModelError(
+            f"the training table has a single class: all {len(frame)} customers {only}; "
+            "a classifier needs both churners and non-churners"
+        )
+    if counts.min() < MIN_ROWS_PER_CLASS:
+        raise ModelError(
+            f"the training table has only {counts.min()} row(s) of its rarer class; "
+            f"at least {MIN_ROWS_PER_CLASS} are needed to split and evaluate"
+        )
+
+
+def split_gold(
+    gold: pd.DataFrame, seed: int, fractions: SplitFractions | None = None
+) -> DataSplit:
+    """Stratified, seeded train / validation / test split of a trainable gold table."""
+    from sklearn.model_selection import train_test_split
+
+    fractions = fractions or SplitFractions()
+    check_trainable(gold)
+    labels = label_vector(gold)
+    rest, test = train_test_split(
+        gold, test_size=fractions.test, stratify=labels, random_state=seed
+    )
+    validation_share = fractions.validation / (1.0 - fractions.test)
+    train, validation = train_test_split(
+        rest, test_size=validation_share, stratify=label_vector(rest), random_state=seed
+    )
+    return DataSplit(
+        train=train.reset_index(drop=True),
+        validation=validation.reset_index(drop=True),
+        test=test.reset_index(drop=True),
+        seed=seed,
+    )
+
+
+def split_with_holdout(
+    frame: pd.DataFrame, holdout: pd.DataFrame, seed: int, fractions: SplitFractions | None = None
+) -> DataSplit:
+    """Train / validation from ``frame``; the test split is the given ``holdout``, untouched.
+
+    Retraining uses this: a challenger and the champion are compared on the holdout the
+    caller chose, not on rows drawn from the challenger's own training data.
+    """
+    from sklearn.model_selection import train_test_split
+
+    fractions = fractions or SplitFractions()
+    check_trainable(frame)
+    features(holdout)
+    label_vector(holdout)
+    train, validation = train_test_split(
+        frame, test_size=fractions.validation, stratify=label_vector(frame), random_state=seed
+    )
+    return DataSplit(
+        train=train.reset_index(drop=True),
+        validation=validation.reset_index(drop=True),
+        test=holdout.reset_index(drop=True),
+        seed=seed,
+    )
