@@ -1,0 +1,236 @@
+"""Tests for exercise 03 (roles and hand-offs): the RACI matrix, the signature, the schema."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from demo import feature_spec
+from demo.data_layer.clean import clean
+from demo.data_layer.features import build_gold
+from demo.data_layer.ingest import to_bronze
+from demo.paths import DATASETS_DIR
+from demo.synthetic.scenarios import generate_batch
+
+STEPS = ["ingest", "clean", "validate", "features", "train", "register", "serve", "monitor",
+         "retrain"]
+LETTERS = {"R", "A", "AR", "C", "I", ""}
+INPUT_NAMES = [feature.name for feature in feature_spec.MODEL_INPUTS]
+
+
+def role_names() -> list[str]:
+    return list(pd.read_csv(DATASETS_DIR / "roles.csv")["role"])
+
+
+def role_named(word: str) -> str:
+    """The role in roles.csv whose name contains ``word`` (e.g. 'engineer' words)."""
+    matches = [role for role in role_names() if word.lower() in role.lower()]
+    assert len(matches) == 1, f"roles.csv should have one role matching {word!r}"
+    return matches[0]
+
+
+@pytest.fixture
+def raci(nb) -> pd.DataFrame:
+    matrix = nb.build_raci()
+    assert isinstance(matrix, pd.DataFrame), (
+        f"build_raci() should return a pandas DataFrame, got {type(matrix).__name__}"
+    )
+    return matrix
+
+
+@pytest.mark.question("q1")
+@pytest.mark.points(1)
+def test_raci_has_steps_and_roles(raci: pd.DataFrame) -> None:
+    """The matrix has the pipeline's steps as rows and the roles as columns."""
+    assert list(raci.index) == STEPS, (
+        f"the rows should be the pipeline steps in order {STEPS}, got {list(raci.index)}"
+    )
+    assert sorted(raci.columns) == sorted(role_names()), (
+        f"the columns should be the roles of roles.csv {role_names()}, got {list(raci.columns)}"
+    )
+    odd = sorted({str(v) for v in raci.to_numpy().ravel()} - LETTERS)
+    assert not odd, f"cells may only hold R, A, AR, C, I or an empty string; found {odd}"
+
+
+@pytest.mark.question("q1")
+@pytest.mark.points(1)
+def test_raci_one_accountable_and_a_responsible_per_step(raci: pd.DataFrame) -> None:
+    """Each step has exactly one accountable role and a responsible one."""
+    for step, row in raci.iterrows():
+        accountable = [role for role, cell in row.items() if "A" in str(cell)]
+        responsible = [role for role, cell in row.items() if "R" in str(cell)]
+        assert len(accountable) == 1, (
+            f"step '{step}' should have exactly one accountable role, got {accountable or 'none'}"
+        )
+        assert responsible, f"step '{step}' has no responsible role"
+
+
+@pytest.mark.question("q1")
+@pytest.mark.points(2)
+def test_raci_owners_follow_the_missions(raci: pd.DataFrame) -> None:
+    """Each role is responsible for the steps its mission covers."""
+    owners = {
+        role_named("data engineer"): ["ingest", "clean", "validate"],
+        role_named("data scientist"): ["features", "train"],
+        role_named("mlops"): ["register", "monitor", "retrain"],
+    }
+    for role, steps in owners.items():
+        for step in steps:
+            cell = str(raci.loc[step, role])
+            assert "R" in cell, f"the {role} should be responsible for '{step}', got {cell!r}"
+    serving = {role_named("mlops"), role_named("developer")}
+    serve_responsible = {role for role, cell in raci.loc["serve"].items() if "R" in str(cell)}
+    assert serve_responsible & serving, (
+        f"'serve' should have the MLOps engineer or the software developer as responsible, "
+        f"got {sorted(serve_responsible)}"
+    )
+
+
+@pytest.mark.question("q1")
+@pytest.mark.points(1)
+def test_raci_business_analyst_and_everyone_take_part(raci: pd.DataFrame) -> None:
+    """The business analyst is involved, and no role is idle."""
+    analyst = role_named("analyst")
+    on_train = str(raci.loc["train", analyst])
+    assert on_train in {"C", "A", "AR"}, (
+        f"the {analyst} should be consulted or accountable on 'train', got {on_train!r}"
+    )
+    assert str(raci.loc["monitor", analyst]) != "", (
+        f"the {analyst} should at least be informed on 'monitor'"
+    )
+    idle = [role for role in raci.columns if (raci[role].astype(str) == "").all()]
+    assert not idle, f"every role should take part in at least one step; idle: {idle}"
+
+
+def gold_sample(rows: int, seed: int) -> pd.DataFrame:
+    """A gold table made by the data layer from a generated raw batch."""
+    return build_gold(clean(to_bronze(generate_batch(rows, seed), "batch.csv")).silver)
+
+
+@pytest.fixture
+def signature(nb):
+    from mlflow.models import ModelSignature
+    from sklearn.dummy import DummyClassifier
+
+    gold = gold_sample(200, seed=3)
+    model = DummyClassifier(strategy="prior").fit(gold[INPUT_NAMES], gold["churn"])
+    before = gold.copy()
+    result = nb.churn_signature(gold, model)
+    assert isinstance(result, ModelSignature), (
+        f"churn_signature should return an mlflow ModelSignature, got {type(result).__name__}"
+    )
+    pd.testing.assert_frame_equal(gold, before, obj="the gold table after churn_signature")
+    return result
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(2)
+def test_signature_inputs_are_the_model_inputs(signature) -> None:
+    """The signature's inputs are exactly the model inputs."""
+    names = signature.inputs.input_names()
+    assert names == INPUT_NAMES, (
+        f"the signature's inputs should be the {len(INPUT_NAMES)} model inputs in the spec's "
+        f"order (no id, label or lineage); got {names}"
+    )
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(1)
+def test_signature_input_types(signature) -> None:
+    """Categories are strings and numbers are doubles."""
+    types = {name: getattr(kind, "name", str(kind))
+             for name, kind in zip(signature.inputs.input_names(), signature.inputs.input_types())}
+    for name in feature_spec.CATEGORICAL_INPUTS:
+        assert types.get(name) == "string", f"input '{name}' should be string, got {types.get(name)}"
+    for name in feature_spec.NUMERIC_INPUTS:
+        assert types.get(name) == "double", f"input '{name}' should be double, got {types.get(name)}"
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(1)
+def test_signature_output_is_one_probability(signature) -> None:
+    """The output is one probability per customer."""
+    assert signature.outputs is not None, "the signature has no output: pass the probabilities"
+    spec = signature.outputs.to_dict()
+    assert len(spec) == 1, f"the signature should have one output, got {len(spec)}"
+    kind = spec[0].get("type")
+    dtype = str(spec[0].get("tensor-spec", {}).get("dtype", ""))
+    shape = spec[0].get("tensor-spec", {}).get("shape", [-1])
+    assert kind == "double" or (dtype == "float64" and len(shape) == 1), (
+        f"the output should be one float64 probability per row, got {spec[0]}"
+    )
+
+
+@pytest.fixture
+def request_model(nb):
+    from pydantic import BaseModel
+
+    model = nb.make_request_model()
+    assert isinstance(model, type) and issubclass(model, BaseModel), (
+        f"make_request_model() should return a pydantic model class, got {model!r}"
+    )
+    return model
+
+
+def rejected(model, payload: dict) -> list[str]:
+    """The field names a request model rejects in ``payload`` (empty when it accepts it)."""
+    from pydantic import ValidationError
+
+    try:
+        model.model_validate(payload)
+    except ValidationError as error:
+        return [str(problem["loc"][0]) for problem in error.errors() if problem["loc"]]
+    return []
+
+
+@pytest.mark.question("q3")
+@pytest.mark.points(1)
+def test_request_fields_are_the_model_inputs(request_model) -> None:
+    """The request has one required field per model input."""
+    fields = list(request_model.model_fields)
+    assert sorted(fields) == sorted(INPUT_NAMES), (
+        f"the request should have one field per model input {INPUT_NAMES}, got {fields}"
+    )
+    optional = [name for name, info in request_model.model_fields.items() if not info.is_required()]
+    assert not optional, f"every field should be required; optional: {optional}"
+
+
+@pytest.mark.question("q3")
+@pytest.mark.points(1)
+def test_request_accepts_real_customers(request_model) -> None:
+    """Realistic customers are accepted."""
+    example = feature_spec.example_customer()
+    assert rejected(request_model, example) == [], (
+        f"the spec's example customer should be valid, but these fields were refused: "
+        f"{rejected(request_model, example)}"
+    )
+    gold = gold_sample(50, seed=5)
+    for record in gold[INPUT_NAMES].to_dict(orient="records"):
+        refused = rejected(request_model, record)
+        assert not refused, f"a realistic customer was refused on {refused}: {record}"
+
+
+@pytest.mark.question("q3")
+@pytest.mark.points(2)
+def test_request_rejects_values_outside_the_spec(request_model) -> None:
+    """Values outside the spec are refused on their field."""
+    for field, value in [("contract", "Weekly"), ("internet_service", "fiber optic"),
+                         ("tenure", 73), ("tenure", -1), ("monthly_charges", 250.5),
+                         ("senior_citizen", 2)]:
+        payload = {**feature_spec.example_customer(), field: value}
+        assert field in rejected(request_model, payload), (
+            f"a request with {field}={value!r} should be refused on '{field}', "
+            f"got refusals on {rejected(request_model, payload) or 'nothing'}"
+        )
+
+
+@pytest.mark.question("q3")
+@pytest.mark.points(1)
+def test_request_rejects_missing_and_unknown_fields(request_model) -> None:
+    """Missing and unknown fields are refused."""
+    missing = {k: v for k, v in feature_spec.example_customer().items() if k != "tenure"}
+    assert "tenure" in rejected(request_model, missing), "a request without 'tenure' was accepted"
+    extra = {**feature_spec.example_customer(), "customer_id": "0000-AAAAA"}
+    assert "customer_id" in rejected(request_model, extra), (
+        "a request with the unknown field 'customer_id' was accepted; forbid extra fields"
+    )
