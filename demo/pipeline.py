@@ -20,7 +20,9 @@ LayerStep = Callable[[Settings], dict[str, Any]]
 
 def later_layers() -> list[tuple[str, LayerStep]]:
     """The layers after the data layer, in order: (summary section, step)."""
-    return []
+    from demo.model_layer.runner import run_model_layer
+
+    return [("model", run_model_layer)]
 
 
 def run_pipeline(settings: Settings, raw_path: str | Path = SAMPLE_RAW_CSV,

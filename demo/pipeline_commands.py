@@ -25,7 +25,11 @@ def run_run(args: argparse.Namespace, settings: Settings) -> int:
         summary = run_pipeline(settings, args.raw, on_step=_ignore_other_steps(on_step))
     show_summary(summary)
     for section, values in summary.items():
-        if isinstance(values, dict) and section not in _DATA_SECTIONS:
+        if section == "model":
+            from demo.model_layer.commands import print_model_summary
+
+            print_model_summary(values)
+        elif isinstance(values, dict) and section not in _DATA_SECTIONS:
             print_table(section.capitalize(), [(k, _short(v)) for k, v in values.items()],
                         columns=["", "value"])
     console.print(f"summary: {settings.reports_dir / 'run_summary.json'}")

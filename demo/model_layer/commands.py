@@ -80,7 +80,6 @@ def print_model_summary(summary: dict[str, Any]) -> None:
             "AUC": result["test"]["roc_auc"],
             "PR AUC": result["test"]["pr_auc"],
             "F1": result["test"]["f1"],
-            "Brier": result["test"]["brier"],
             "thr": result["decision_threshold"],
             "$/cust": result["test"]["expected_cost_per_customer"],
         }

@@ -57,17 +57,25 @@ def contract_report(settings: Settings) -> dict[str, Any] | None:
         raise DataError(f"cannot read the validation report {path}: {exc}") from exc
 
 
-def check_contract(report: dict[str, Any] | None, force: bool) -> None:
-    """Refuse to train on data that failed its contract, unless ``force`` (for teaching)."""
-    if report is None or report.get("success", True) or force:
+def check_contract(report: dict[str, Any] | None, gold_path: Path, force: bool) -> None:
+    """Refuse to train when the latest data contract run failed, unless ``force``.
+
+    The data layer writes no gold table for a failed run, so a failed latest validation means
+    the newest gold table is from an earlier run, not from the data just ingested.
+    """
+    status = (report or {}).get("summary", report or {})
+    if not report or status.get("success") is not False or force:
         return
-    failed = report.get("failed_expectations") or report.get("critical_failures") or []
-    names = ", ".join(str(f.get("expectation", f)) if isinstance(f, dict) else str(f)
-                      for f in failed[:5])
+    failures = status.get("critical_failures") or status.get("failed_expectations") or []
+    run_id = report.get("run_id", "?")
+    stale = "" if gold_path.stem == run_id else (
+        f"; the newest gold table ({gold_path.name}) is from an earlier run"
+    )
     raise ContractError(
-        "the gold table failed its data contract"
-        + (f" ({names})" if names else "")
-        + ": fix the data, or pass --force to train on it anyway"
+        f"the latest data contract run ({run_id}) failed"
+        + (f" on: {'; '.join(str(f) for f in failures[:3])}" if failures else "")
+        + stale
+        + ": fix the data and run `python -m demo ingest`, or pass --force to train anyway"
     )
 
 
@@ -130,7 +138,10 @@ def run_model_layer(
     """Train on the latest (or given) gold table, register, promote; the summary section."""
     path = gold_path or latest_gold(settings)
     report = contract_report(settings)
-    check_contract(report, force)
+    if gold_path is None:
+        check_contract(report, path, force)
+    if report is not None and report.get("run_id") != path.stem:
+        report = None  # that validation is not this table's
     gold = read_gold(path)
     config = config or TrainingConfig(seed=settings.seed, generator_seed=settings.seed)
     training = train_candidates(settings, gold, config, validation_report=report)
