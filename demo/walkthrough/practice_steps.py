@@ -1,0 +1,95 @@
+"""The talk's best practices, measured on the walkthrough's own data and models.
+
+The experiments are the course's (``demo.course.experiments``); this module only feeds them
+the workspace's tables: the gold table, the bronze table as received, the champion.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from demo.feature_spec import ID_COLUMN
+from demo.settings import Settings
+from demo.walkthrough.data_steps import load_table
+from demo.walkthrough.model_steps import artifact_dir
+from demo.walkthrough.record import step_result
+
+TUNING_TRIALS = 8
+
+
+def _plans(tuned: bool = True) -> list:
+    from demo.course.experiments import Plan
+
+    plans = [Plan("baseline", "baseline"), Plan("logistic regression", "logistic_regression"),
+             Plan("gradient boosting", "hist_gradient_boosting")]
+    if tuned:
+        plans.append(Plan(f"gradient boosting, tuned ({TUNING_TRIALS} trials)",
+                          "hist_gradient_boosting", TUNING_TRIALS))
+    return plans
+
+
+def simple_versus_complex(settings: Settings) -> pd.DataFrame:
+    """Don't overengineer: what each step up in model complexity buys, and what it costs."""
+    from demo.course.experiments import compare_plans
+    from demo.model_layer.evaluate import BusinessCosts
+    from demo.model_layer.split import split_gold
+
+    split = split_gold(load_table(settings, "features"), settings.seed)
+    return compare_plans(_plans(), split, BusinessCosts(), settings.seed).drop(columns="params")
+
+
+def clean_versus_dirty(settings: Settings) -> pd.DataFrame:
+    """Clean data beats fancy models: the same plans trained on cleaned and on raw data.
+
+    Both are judged on the same clean test rows, whose customers neither training set holds.
+    """
+    from demo.course.experiments import Plan, clean_vs_dirty, naive_preparation
+    from demo.model_layer.evaluate import BusinessCosts
+    from demo.model_layer.split import split_gold
+
+    gold = load_table(settings, "features")
+    split = split_gold(gold, settings.seed)
+    test_ids = set(split.test[ID_COLUMN].astype(str))
+    bronze = load_table(settings, "clean", 0)
+    raw_rows = bronze[~bronze[ID_COLUMN].astype(str).str.strip().isin(test_ids)]
+    training_sets = {
+        "cleaned (gold)": pd.concat([split.train, split.validation], ignore_index=True),
+        "raw, naively prepared": naive_preparation(raw_rows.reset_index(drop=True)),
+    }
+    plans = [Plan("logistic regression", "logistic_regression"),
+             Plan(f"gradient boosting, tuned ({TUNING_TRIALS} trials)",
+                  "hist_gradient_boosting", TUNING_TRIALS)]
+    return clean_vs_dirty(training_sets, split.test, plans, BusinessCosts(), settings.seed)
+
+
+def decision_thresholds(settings: Settings) -> pd.DataFrame:
+    """Understand your problem: what each decision threshold costs the business."""
+    from demo.course.experiments import threshold_table
+    from demo.model_layer.evaluate import BusinessCosts
+    from demo.model_layer.registry import load_model
+    from demo.model_layer.split import features, label_vector
+
+    champion = load_model(settings)
+    training = step_result(settings, "train")["summary"]
+    test = pd.read_parquet(artifact_dir(training["parent_run_id"]) / "split" / "test.parquet")
+    probabilities = champion.model.predict_proba(features(test))[:, 1]
+    table = threshold_table(label_vector(test), probabilities, BusinessCosts())
+    table.attrs["chosen_threshold"] = champion.threshold
+    return table
+
+
+def tracked_runs(settings: Settings) -> dict[str, int]:
+    """If it's not tracked, it doesn't exist: what the walkthrough has in MLflow."""
+    import mlflow
+
+    from demo.model_layer.tracking import use_workspace_tracking
+
+    experiment_id = use_workspace_tracking(settings, create=False)
+    runs = mlflow.search_runs([experiment_id])
+    client = mlflow.tracking.MlflowClient()
+    versions = client.search_model_versions(f"name = '{settings.model_name}'")
+    params = [c for c in runs.columns if c.startswith("params.")]
+    metrics = [c for c in runs.columns if c.startswith("metrics.")]
+    return {"runs": len(runs), "registered versions": len(versions),
+            "parameters logged": int(runs[params].notna().sum().sum()),
+            "metrics logged": int(runs[metrics].notna().sum().sum())}

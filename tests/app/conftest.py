@@ -1,0 +1,51 @@
+"""Fixtures for the app's tests: a temporary workspace the app uses, and pages opened in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from demo.paths import PROJECT_ROOT
+from demo.settings import WORKSPACE_ENV, Settings
+from demo.walkthrough import Presets, run_all
+
+APP_SCRIPT = PROJECT_ROOT / "app" / "streamlit_app.py"
+TIMEOUT = 120  # seconds one script run may take (training and retraining included)
+
+
+def open_page(page: str | None = None) -> AppTest:
+    """Run the app once, then (when given) switch to ``page`` and run that."""
+    app = AppTest.from_file(str(APP_SCRIPT), default_timeout=TIMEOUT).run()
+    if page is not None:
+        app.switch_page(page).run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def texts(elements: object) -> str:
+    """Every value of an element list joined, for 'is this said on the page' checks."""
+    return "\n".join(str(e.value) for e in elements)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def app_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """An empty workspace that the app under test uses."""
+    workspace = tmp_path / "workspace"
+    monkeypatch.setenv(WORKSPACE_ENV, str(workspace))
+    return Settings.from_env(workspace)
+
+
+@pytest.fixture(scope="session")
+def _pipeline_ready(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workspace = tmp_path_factory.mktemp("app-ready") / "workspace"
+    run_all(Settings.from_env(workspace), Presets())
+    return workspace
+
+
+@pytest.fixture
+def ready_workspace(_pipeline_ready: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A workspace where every step has run once (shared: tests must not change it)."""
+    monkeypatch.setenv(WORKSPACE_ENV, str(_pipeline_ready))
+    return Settings.from_env(_pipeline_ready)
