@@ -1,0 +1,52 @@
+"""One training per test session on a few thousand generated customers, shared read-only.
+
+Tests that change the registry (promotion) train their own small models in their own
+workspace, so the shared champion never moves under another test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+
+from demo.model_layer.registry import PromotionOutcome
+from demo.model_layer.runner import register_and_promote
+from demo.model_layer.train import TrainingConfig, TrainingResult, train_candidates
+from demo.settings import Settings
+from demo.synthetic.customers import draw_customers
+
+SESSION_ROWS = 4_000
+SESSION_SEED = 11
+
+
+def gold_frame(rows: int, seed: int) -> pd.DataFrame:
+    """A clean gold-shaped table: text categories and churn as 0/1, as the data layer writes."""
+    frame = draw_customers(rows, seed)
+    text = {c: frame[c].astype(str) for c in frame.columns
+            if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    frame = frame.assign(**text)
+    return frame.assign(churn=(frame["churn"] == "Yes").astype("int64"))
+
+
+@dataclass(frozen=True)
+class SessionModels:
+    settings: Settings
+    gold: pd.DataFrame
+    training: TrainingResult
+    version: str
+    outcome: PromotionOutcome
+    validation_report: dict
+
+
+@pytest.fixture(scope="session")
+def session_models(tmp_path_factory: pytest.TempPathFactory) -> SessionModels:
+    """All three candidates trained (2 trials each), the best registered and promoted."""
+    settings = Settings.from_env(tmp_path_factory.mktemp("models") / "workspace")
+    gold = gold_frame(SESSION_ROWS, SESSION_SEED)
+    report = {"summary": {"success": True, "critical_failures": []}, "run_id": "session"}
+    config = TrainingConfig(trials=2, seed=7, generator_seed=SESSION_SEED)
+    training = train_candidates(settings, gold, config, validation_report=report)
+    version, outcome = register_and_promote(settings, training)
+    return SessionModels(settings, gold, training, version, outcome, report)
