@@ -55,26 +55,33 @@ class ScoringResult:
                 "quarantine file": str(self.quarantine_output or "-")}
 
 
-def prepare_batch(path: Path, require_label: bool = False) -> PreparedBatch:
-    """Read and clean a raw CSV with the data layer's rules (label used when present)."""
+def prepare_frame(raw: pd.DataFrame, source: str | Path,
+                  require_label: bool = False) -> PreparedBatch:
+    """Clean a raw frame with the data layer's rules (its label is used when present)."""
     from demo.data_layer.clean import clean
     from demo.data_layer.features import build_gold
-    from demo.data_layer.ingest import read_raw_csv, to_bronze
+    from demo.data_layer.ingest import to_bronze
 
-    path = Path(path)
-    bronze = to_bronze(read_raw_csv(path), path.name)
+    bronze = to_bronze(raw, str(source))
     has_label = LABEL_COLUMN in bronze.frame.columns
     if require_label and not has_label:
-        raise DataError(f"{path}: has no '{LABEL_COLUMN}' column, and this step needs labels")
+        raise DataError(f"{source}: has no '{LABEL_COLUMN}' column, and this step needs labels")
     cleaned = clean(bronze, require_label=has_label)
     return PreparedBatch(
-        source=path,
+        source=Path(source),
         features=build_gold(cleaned.silver),
         quarantine=cleaned.quarantine,
         rows_read=cleaned.rows_read,
         duplicates_dropped=cleaned.duplicates_dropped,
         quarantine_reasons=dict(cleaned.quarantine_reasons),
     )
+
+
+def prepare_batch(path: Path, require_label: bool = False) -> PreparedBatch:
+    """Read a raw CSV and clean it with the data layer's rules."""
+    from demo.data_layer.ingest import read_raw_csv
+
+    return prepare_frame(read_raw_csv(path), Path(path).name, require_label)
 
 
 def score_batch(model: Any, threshold: float, features: pd.DataFrame,

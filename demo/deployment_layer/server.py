@@ -52,7 +52,7 @@ class ApiServer:
     """``with ApiServer(settings) as server: httpx.get(server.url + "/ready")``."""
 
     def __init__(self, settings: Settings, challenger_share: float | None = None,
-                 port: int | None = None, startup_timeout: float = 90.0) -> None:
+                 port: int | None = None, startup_timeout: float = 180.0) -> None:
         self.settings = settings
         self.port = port or free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
