@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demo.errors import ModelError
 from demo.feature_spec import CATEGORICAL_INPUTS, LABEL_COLUMN, NUMERIC_INPUTS, POSITIVE_LABEL
 from demo.model_layer.candidates import Params, build_pipeline, sample_params
 from demo.model_layer.evaluate import BusinessCosts, choose_threshold, classification_metrics
@@ -61,7 +62,8 @@ def run_plan(plan: Plan, split: DataSplit, costs: BusinessCosts, seed: int) -> d
         score = classification_metrics(validation_labels, probabilities, 0.5, costs)["roc_auc"]
         if best is None or score > best[0]:
             best = (score, model, params)
-    assert best is not None  # sample_params always yields the defaults first
+    if best is None:
+        raise ModelError(f"no hyperparameters to try for '{plan.candidate}'")
     _, model, params = best
     validation_probabilities = model.predict_proba(features(split.validation))[:, 1]
     threshold, _ = choose_threshold(validation_labels, validation_probabilities, costs)
