@@ -163,15 +163,22 @@ def numeric_rules(frame: pd.DataFrame, flags: Flags) -> dict[str, np.ndarray]:
 
     rounded = {}
     for name, parsed in (("monthly_charges", monthly), ("total_charges", total)):
-        rounded[name] = np.round(parsed.values, 2)
+        with np.errstate(over="ignore"):  # 1e308 * 100 overflows; it is quarantined anyway
+            rounded[name] = np.round(parsed.values, 2)
         changed = np.isfinite(parsed.values) & (rounded[name] != parsed.values)
         flags.repair(changed, f"{name} rounded to cents")
     return {
-        "senior_citizen": np.nan_to_num(senior.values, nan=0).astype(np.int64),
-        "tenure": np.nan_to_num(tenure.values, nan=0, posinf=0, neginf=0).astype(np.int64),
+        "senior_citizen": _as_int(senior.values),
+        "tenure": _as_int(tenure.values),
         "monthly_charges": rounded["monthly_charges"],
         "total_charges": rounded["total_charges"],
     }
+
+
+def _as_int(values: np.ndarray) -> np.ndarray:
+    """Whole numbers as int64; rejected values (NaN, inf, 1e308) become 0, never read."""
+    safe = np.isfinite(values) & (np.abs(values) < 2.0**53)
+    return np.where(safe, values, 0.0).astype(np.int64)
 
 
 def _required(parsed: Parsed, name: str, flags: Flags) -> None:

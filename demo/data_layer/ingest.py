@@ -57,7 +57,10 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
     names = _header_names(path, header_line)
     if not _NON_SPACE.search(data, body_start):
         raise DataError(f"{path}: has a header but no data rows")
+    data, open_quote_line = _split_open_quote(path, data)
     table, bad_lines = _parse(path, data, names)
+    if open_quote_line is not None:
+        bad_lines.append(open_quote_line)
     frame = table.to_pandas()
     frame[SOURCE_ROW] = _line_numbers(data, table, bad_lines)
     frame[PARSE_ERROR] = pd.Series(pd.NA, index=frame.index, dtype="str")
@@ -164,6 +167,21 @@ def _header_names(path: Path, line: str) -> list[str]:
     return cleaned
 
 
+def _split_open_quote(path: Path, data: bytes) -> tuple[bytes, tuple | None]:
+    """A last line cut inside quotes would swallow nothing but itself: set it aside as a
+    truncated line. An open quote anywhere else would swallow the rest of the file: refuse."""
+    if data.count(b'"') % 2 == 0:
+        return data, None
+    last_quote = data.rfind(b'"')
+    line_start = data.rfind(b"\n", 0, last_quote) + 1
+    line_number = data.count(b"\n", 0, line_start) + 1
+    if b"\n" in data[last_quote:].rstrip(b"\r\n"):
+        raise DataError(f"{path}: line {line_number}: a quoted field is never closed")
+    text = data[line_start:].decode("utf-8", errors="replace").rstrip("\r\n")
+    fields = len(next(csv.reader([text]), []))
+    return data[:line_start], (line_number, fields, text)
+
+
 def _parse(path: Path, data: bytes, names: list[str]) -> tuple[pa.Table, list[tuple]]:
     """Parse the body; returns the table and the lines with the wrong number of fields."""
     import pyarrow.csv as pv
@@ -234,8 +252,8 @@ def _bad_line_rows(bad_lines: list[tuple], names: list[str]) -> pd.DataFrame:
     for number, actual, text in bad_lines:
         fields = next(csv.reader([text]), []) if text else []
         record: dict[str, object] = dict(zip(names, fields, strict=False))
-        if not text.strip():
-            problem = "line is blank"
+        if text.count('"') % 2:
+            problem = f"line is cut inside a quoted field ({actual} of {len(names)} fields)"
         elif actual < len(names):
             problem = f"line has {actual} of {len(names)} fields (truncated?)"
         else:

@@ -1,0 +1,66 @@
+"""The data layer end to end on small files: tables and summary written, errors named."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from demo.data_layer.runner import latest_gold_path, prepare_for_scoring, run_data_layer
+from demo.errors import DataError
+from tests.data_layer.conftest import csv_text, customers_as_text
+
+SUMMARY_KEYS = {"rows_read", "rows_silver", "rows_quarantined", "duplicates_dropped",
+                "quarantine_reasons", "validation", "unknown_columns", "repairs"}
+
+
+def test_run_writes_one_parquet_per_table_and_the_summary(settings, write_file) -> None:
+    raw = customers_as_text(40).assign(notes="x")
+    raw.loc[0, "tenure"] = "-5"
+    result = run_data_layer(settings, write_file(csv_text(raw)), validate=False)
+    for table in ("bronze", "silver", "quarantine", "gold"):
+        assert result.paths[table].parent.name == table and result.paths[table].exists()
+    assert latest_gold_path(settings) == result.paths["gold"]
+    summary = json.loads((settings.reports_dir / "run_summary.json").read_text())
+    assert SUMMARY_KEYS <= set(summary)
+    assert (summary["rows_read"], summary["rows_silver"], summary["rows_quarantined"]) == (
+        40, 39, 1)
+    assert summary["quarantine_reasons"] == {"tenure outside 0..72": 1}
+    assert summary["unknown_columns"] == ["notes"]
+    quarantine = pd.read_parquet(result.paths["quarantine"])
+    assert quarantine["quarantine_reason"].tolist() == ["tenure -5 outside 0..72"]
+    assert "notes" in pd.read_parquet(result.paths["bronze"]).columns
+    assert "notes" not in pd.read_parquet(result.paths["gold"]).columns
+
+
+def test_latest_gold_path_without_a_run_says_what_to_do(settings) -> None:
+    with pytest.raises(DataError, match="no gold table in .*python -m demo ingest"):
+        latest_gold_path(settings)
+
+
+def test_a_file_where_nothing_survives_is_a_data_error(settings, write_file) -> None:
+    raw = customers_as_text(5).assign(churn="Maybe")
+    with pytest.raises(DataError, match="no row survived cleaning.*churn label"):
+        run_data_layer(settings, write_file(csv_text(raw)), validate=False)
+
+
+def test_pipeline_runs_the_data_layer_then_each_later_layer_as_one_section(
+        sample_pipeline) -> None:
+    summary, settings, fake_layer_saw = sample_pipeline
+    assert fake_layer_saw == [summary["rows_gold"]]
+    written = json.loads((settings.reports_dir / "run_summary.json").read_text())
+    assert written["fake"] == {"rows_used": summary["rows_gold"]}
+    assert SUMMARY_KEYS <= set(written)
+
+
+def test_prepare_for_scoring_uses_the_same_rules_without_a_label(write_file) -> None:
+    raw = customers_as_text(10)
+    raw.loc[0, "contract"] = "TWO YEAR"
+    raw.loc[1, "tenure"] = "500"
+    from_frame = prepare_for_scoring(raw.drop(columns="churn"))
+    from_file = prepare_for_scoring(write_file(csv_text(raw)))
+    for prepared in (from_frame, from_file):
+        assert len(prepared.features) == 9 and len(prepared.quarantine) == 1
+        assert "churn" not in prepared.features.columns
+        assert prepared.features["contract"].iloc[0] == "Two year"
