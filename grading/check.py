@@ -34,16 +34,19 @@ def run_tests(
     test_timeout: float | None = None,
     cap_output: int | None = None,
     extra_args: Iterable[str] = (),
+    on_event: Callable[..., None] | None = None,
+    deselect: Iterable[str] = (),
 ) -> tuple[list[TestOutcome], list[str]]:
     """Run the given test files in this process; (outcomes, collection errors).
 
-    pytest's own report is swallowed: the outcomes are what the caller shows.
+    pytest's own report is swallowed: the outcomes are what the caller shows. ``on_event``
+    hears each test start and each outcome as it happens (the class grader's journal).
     """
     import pytest
 
     from grading.plugin import Recorder
 
-    recorder = Recorder(namespaces, question, test_timeout, cap_output)
+    recorder = Recorder(namespaces, question, test_timeout, cap_output, on_event, deselect)
     args = ["-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore::DeprecationWarning",
             *extra_args, *[str(f) for f in files]]
     if test_timeout:

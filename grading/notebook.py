@@ -14,7 +14,7 @@ import linecache
 import re
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,12 @@ CELL_FILENAME_PATTERN = re.compile(r"^<(?P<notebook>.+) code cell (?P<number>\d+
 
 
 class MissingAnswer(AttributeError):
-    """The notebook does not define a name a test asks for."""
+    """The notebook does not define a name a test asks for; ``unfinished`` when a cell of
+    the notebook still raises ``NotImplementedError`` (an untouched starter)."""
+
+    def __init__(self, message: str, unfinished: bool = False) -> None:
+        super().__init__(message)
+        self.unfinished = unfinished
 
 
 class CellTimeout(BaseException):
@@ -97,7 +102,8 @@ class NotebookNamespace:
         values = object.__getattribute__(self, "_values")
         if name in values:
             return values[name]
-        raise MissingAnswer(self._missing_message(name))
+        unfinished = any(p.kind == "not-implemented" for p in self._problems)
+        raise MissingAnswer(self._missing_message(name), unfinished)
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._values[name] = value
@@ -112,8 +118,10 @@ class NotebookNamespace:
         unfinished = [p for p in self._problems if p.kind == "not-implemented"]
         broken = [p for p in self._problems if p.kind != "not-implemented"]
         if unfinished:
-            cells = ", ".join(str(p.number) for p in unfinished)
-            return f"`{name}` is not defined: not implemented yet (code cell {cells} still raises)"
+            numbers = [str(p.number) for p in unfinished]
+            cells = ("code cell " + numbers[0] + " still raises" if len(numbers) == 1 else
+                     "code cells " + ", ".join(numbers[:-1]) + f" and {numbers[-1]} still raise")
+            return f"`{name}` is not defined: not implemented yet ({cells})"
         if broken:
             return f"`{name}` is not defined: {broken[0].describe()}"
         return f"`{name}` is not defined: write it in the notebook and run its cell"
@@ -197,11 +205,13 @@ def load_notebook(
     path: Path,
     cell_timeout: float | None = None,
     output_limit: int = 20_000,
+    on_cell: Callable[[int], None] | None = None,
 ) -> LoadedNotebook:
     """Run the notebook's code cells, in order, in a fresh namespace.
 
     Raises ``InvalidNotebook`` when the file is not a notebook; problems inside cells are
-    recorded in ``LoadedNotebook.problems`` and loading goes on.
+    recorded in ``LoadedNotebook.problems`` and loading goes on. ``on_cell(number)`` is
+    called before each cell runs (the class grader's progress journal).
     """
     notebook = read_notebook(path)
     values: dict[str, Any] = {"__name__": "__notebook__", "__builtins__": __builtins__}
@@ -214,6 +224,8 @@ def load_notebook(
             continue
         filename = CELL_FILENAME.format(notebook=path.name, number=number)
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        if on_cell is not None:
+            on_cell(number)
         try:
             code = compile(source, filename, "exec")
             with (contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink),

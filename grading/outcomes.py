@@ -110,7 +110,7 @@ def explain(error: BaseException, test_timeout: float | None = None) -> tuple[st
     if any(isinstance(e, NotImplementedError) for e in chain):
         return NOT_IMPLEMENTED, "not implemented yet: replace `raise NotImplementedError` with your code"
     if isinstance(error, MissingAnswer):
-        return FAILED, str(error)
+        return (NOT_IMPLEMENTED if error.unfinished else FAILED), str(error)
     text = str(error)
     pytest_timeout = type(error).__name__ == "Failed" and text.startswith("Timeout")
     if pytest_timeout or isinstance(error, CellTimeout):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,7 @@ def unmarked_tests(items: Iterable[pytest.Item]) -> list[str]:
     ]
 
 
-def _marker_value(item: pytest.Item, name: str, default: Any) -> Any:
+def marker_value(item: pytest.Item, name: str, default: Any) -> Any:
     marker = item.get_closest_marker(name)
     return marker.args[0] if marker and marker.args else default
 
@@ -109,7 +109,7 @@ class Recorder:
 
     ``namespaces`` (exercise -> namespace) replaces notebook loading; ``question`` keeps only
     that question's tests; ``cap_output`` fails a test whose code prints more than that many
-    characters (the class grader's flood guard).
+    characters (the class grader's flood guard); ``deselect`` names tests not to run.
     """
 
     def __init__(
@@ -118,8 +118,12 @@ class Recorder:
         question: str | None = None,
         test_timeout: float | None = None,
         cap_output: int | None = None,
+        on_event: Callable[..., None] | None = None,
+        deselect: Iterable[str] = (),
     ) -> None:
         self.namespaces = namespaces
+        self.deselect = set(deselect)
+        self.on_event = on_event
         self.question = question
         self.test_timeout = test_timeout
         self.cap_output = cap_output
@@ -135,9 +139,11 @@ class Recorder:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        if self.question is None:
-            return
-        keep = [i for i in items if _marker_value(i, "question", None) == self.question]
+        keep = [
+            i for i in items
+            if i.nodeid not in self.deselect
+            and (self.question is None or marker_value(i, "question", None) == self.question)
+        ]
         dropped = [i for i in items if i not in keep]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
@@ -145,7 +151,16 @@ class Recorder:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.collection_errors.append(f"{report.nodeid}: {str(report.longrepr)[-1500:]}")
+            error = f"{report.nodeid}: {str(report.longrepr)[-1500:]}"
+            self.collection_errors.append(error)
+            self._tell("collect-error", message=error)
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self._tell("start", nodeid=nodeid)
+
+    def _tell(self, event: str, **fields: Any) -> None:
+        if self.on_event is not None:
+            self.on_event(event, **fields)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
@@ -169,7 +184,9 @@ class Recorder:
         if call.when == "teardown" and item.nodeid in self.outcomes and not report.failed:
             return report
         if call.when == "call" or report.failed or report.skipped:
-            self.outcomes[item.nodeid] = self._outcome(item, call, report)
+            outcome = self._outcome(item, call, report)
+            self.outcomes[item.nodeid] = outcome
+            self._tell("outcome", **outcome.as_dict())
         return report
 
     def _outcome(
@@ -179,9 +196,9 @@ class Recorder:
         base = {
             "nodeid": item.nodeid,
             "exercise": exercise_of(module) if module else "",
-            "question": str(_marker_value(item, "question", "unmarked")),
+            "question": str(marker_value(item, "question", "unmarked")),
             "title": title_of(getattr(item, "function", None), item.name),
-            "points": float(_marker_value(item, "points", 0)),
+            "points": float(marker_value(item, "points", 0)),
         }
         if item.nodeid in self._flooded:
             words = f"printed more than {self.cap_output:,} characters; output is capped"

@@ -1,0 +1,94 @@
+"""``python -m grading`` (``make grade``): grade your own exercises, or a whole class.
+
+    python -m grading                                  # your exercises/: a score table
+    python -m grading --submissions DIR [--out DIR] [--extra-tests DIR]
+
+DIR holds one folder per student, with the notebooks at the same relative paths as in
+``exercises/`` (``DIR/alice/01_history/exercise.ipynb``). The class run writes
+``OUT/gradebook.csv`` and ``OUT/feedback/<student>.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from demo.paths import EXERCISES_DIR
+from demo.settings import configure_offline
+
+DEFAULT_OUT = Path("grading-output")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__.splitlines()[0],
+                                     epilog="\n".join(__doc__.splitlines()[2:]),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--submissions", type=Path, help="one folder per student")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="where gradebook.csv and feedback/ go (default: grading-output)")
+    parser.add_argument("--extra-tests", type=Path, help="an instructor's extra test files")
+    parser.add_argument("--exercises", type=Path, default=EXERCISES_DIR,
+                        help="the notebooks to grade without --submissions (default: exercises/)")
+    parser.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test")
+    parser.add_argument("--submission-timeout", type=float, default=180.0,
+                        help="seconds per student, all exercises together")
+    parser.add_argument("--memory-gb", type=float, default=4.0, help="memory cap per student")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="students graded at once (default: the number of cores)")
+    return parser.parse_args(argv)
+
+
+def check_folder(path: Path | None, what: str) -> None:
+    from demo.errors import DemoError
+
+    if path is not None and not path.is_dir():
+        raise DemoError(f"{what} {path} is not a folder")
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_offline()
+    args = parse_args(argv)
+    from demo.console import err_console, print_table
+    from demo.errors import DemoError
+    from grading.classroom import Limits, grade_students, student_folders
+    from grading.reports import score_table, write_feedback, write_gradebook
+
+    try:
+        check_folder(args.submissions, "--submissions")
+        check_folder(args.extra_tests, "--extra-tests")
+        check_folder(args.exercises, "--exercises")
+    except DemoError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    limits = Limits(test_timeout=args.test_timeout, cell_timeout=args.test_timeout,
+                    submission_timeout=args.submission_timeout,
+                    memory_bytes=int(args.memory_gb * 2**30),
+                    **({"workers": args.workers} if args.workers else {}))
+    start = time.perf_counter()
+    if args.submissions is None:
+        [result] = grade_students([("you", args.exercises)], limits, args.extra_tests)
+        print_table(f"Your score ({args.exercises})", score_table(result))
+        for note in result.notes:
+            print(f"note: {note}")
+        print("Run check(\"qN\") in a notebook to see what each check says.")
+        return 0
+    students = student_folders(args.submissions)
+    if not students:
+        print(f"error: {args.submissions} holds no student folders", file=sys.stderr)
+        return 2
+
+    def done(result: object) -> None:
+        err_console.print(f"graded {result.student} in {result.seconds:.1f} s")  # type: ignore[attr-defined]
+
+    results = grade_students(students, limits, args.extra_tests, on_done=done)
+    gradebook = write_gradebook(results, args.out / "gradebook.csv")
+    write_feedback(results, args.out / "feedback")
+    print(f"graded {len(results)} students in {time.perf_counter() - start:.1f} s: "
+          f"{gradebook} and {args.out / 'feedback'}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,379 @@
+"""Grade a class: one process per student, in a scratch copy, several students at a time.
+
+For each student the parent copies the course's tests (never the submission's) and the
+submitted notebooks into a fresh scratch folder and starts ``grading.child`` there with a
+time cap. If the child dies half-way (``os._exit`` through C code, a crash, the memory cap),
+the journal it kept says what it was doing; that test or notebook scores 0 as "crashed" and
+a new child grades the rest, while time remains.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from demo.paths import PROJECT_ROOT
+from grading.catalogue import TestEntry, collect_tests
+from grading.child import PYTEST_INI, ChildJob
+from grading.outcomes import CRASHED, TIMEOUT, TestOutcome
+from grading.plugin import NOTEBOOK_NAME, known_exercises
+
+MISSING = "missing"
+INVALID = "invalid"
+MAX_NOTEBOOK_BYTES = 20 * 2**20
+STDERR_KEEP = 20_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The caps every submission runs under."""
+
+    test_timeout: float = 10.0
+    cell_timeout: float = 10.0
+    submission_timeout: float = 180.0
+    memory_bytes: int = 4 * 2**30
+    output_cap: int = 100_000
+    workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    restarts: int = 4
+
+
+@dataclass
+class StudentResult:
+    student: str
+    outcomes: list[TestOutcome]
+    notes: list[str]  # plain-word remarks for the feedback file
+    seconds: float
+
+
+@dataclass
+class Course:
+    """The tests every student is graded with (a copy made once per batch)."""
+
+    folder: Path  # holds pytest.ini, conftest.py, exercises/, exercises/extra/
+    exercises: list[str]
+    test_files: list[str]  # relative to folder
+    tests: list[TestEntry]
+
+
+def prepare_course(batch: Path, extra_tests: Path | None, tests_dir: Path,
+                   only: Iterable[str] | None = None) -> Course:
+    """Copy the course's exercise tests (and an instructor's extra tests) into ``batch``;
+    ``only`` limits grading to some exercises."""
+    folder = batch / "course"
+    exercise_tests = folder / "exercises"
+    exercise_tests.mkdir(parents=True)
+    shutil.copyfile(tests_dir / "conftest.py", folder / "conftest.py")
+    for source in sorted((tests_dir / "exercises").glob("*.py")):
+        shutil.copyfile(source, exercise_tests / source.name)
+    if extra_tests is not None:
+        (exercise_tests / "extra").mkdir()
+        for source in sorted(extra_tests.glob("*.py")):
+            shutil.copyfile(source, exercise_tests / "extra" / source.name)
+    (folder / "pytest.ini").write_text(PYTEST_INI)
+    exercises = [e for e in known_exercises() if only is None or e in set(only)]
+    files = sorted(
+        str(p.relative_to(folder))
+        for p in exercise_tests.rglob("test_*.py")
+        if any(p.stem.startswith(f"test_{name}") for name in exercises)
+    )
+    tests = collect_tests(folder, files)
+    return Course(folder, exercises, files, tests)
+
+
+def find_notebook(student_folder: Path, exercise: str) -> Path | None:
+    """The student's notebook for ``exercise``: ``<student>/<exercise>/exercise.ipynb``
+    (or under ``<student>/exercises/``); symbolic links are not followed."""
+    for candidate in (student_folder / exercise / NOTEBOOK_NAME,
+                      student_folder / "exercises" / exercise / NOTEBOOK_NAME):
+        if candidate.is_file() and not candidate.is_symlink():
+            return candidate
+    return None
+
+
+def child_environment(work: Path) -> dict[str, str]:
+    """A small, explicit environment: nothing of the instructor's leaks in."""
+    keep = {k: v for k, v in os.environ.items()
+            if k in ("PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "SYSTEMROOT")}
+    return {
+        **keep,
+        "HOME": str(work / "home"),
+        "TMPDIR": str(work / "tmp"),
+        "MPLCONFIGDIR": str(work / "home" / ".matplotlib"),
+        "DEMO_WORKSPACE": str(work / "workspace"),
+        "COURSE_GRADING": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "GIT_PYTHON_REFRESH": "quiet",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "DEMO_PROGRESS": "0",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "GX_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+
+
+def _drain(stream: IO[bytes], keep: bytearray) -> None:
+    """Read a child's stderr to the end, keeping only the first bytes (floods are dropped)."""
+    while chunk := stream.read(65536):
+        if len(keep) < STDERR_KEEP:
+            keep += chunk[: STDERR_KEEP - len(keep)]
+
+
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    events = []
+    if path.exists():
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                break  # a line cut short by a crash
+    return events
+
+
+@dataclass
+class _Attempt:
+    events: list[dict[str, Any]]
+    timed_out: bool
+    returncode: int | None
+    stderr: str
+
+
+def _run_child(job: ChildJob, scratch: Path, attempt: int, deadline: float) -> _Attempt:
+    job_path = scratch / f"job-{attempt}.json"
+    job.save(job_path)
+    results = Path(job.results)
+    results.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grading.child", str(job_path)],
+        cwd=job.work, env=child_environment(Path(job.work)), stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    kept = bytearray()
+    drainer = threading.Thread(target=_drain, args=(process.stderr, kept), daemon=True)
+    drainer.start()
+    timed_out = False
+    try:
+        process.wait(timeout=max(0.5, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the child and anything it left behind
+        except ProcessLookupError:
+            pass
+        process.wait()
+        drainer.join(timeout=5)
+    return _Attempt(read_journal(results), timed_out, process.returncode,
+                    kept.decode(errors="replace"))
+
+
+def _last_unfinished(events: list[dict[str, Any]]) -> tuple[str, str, int | None]:
+    """What the child was doing when it stopped: ("test", nodeid, None), ("notebook",
+    exercise, cell number) or ("", "", None)."""
+    finished = {e["nodeid"] for e in events if e["event"] == "outcome"}
+    loaded = {e["exercise"] for e in events if e["event"] in ("loaded", "invalid")}
+    for event in reversed(events):
+        if event["event"] == "start" and event["nodeid"] not in finished:
+            return "test", event["nodeid"], None
+        if event["event"] in ("cell", "loading") and event["exercise"] not in loaded:
+            return "notebook", event["exercise"], event.get("number")
+        if event["event"] in ("outcome", "loaded"):
+            break
+    return "", "", None
+
+
+class StudentGrader:
+    """Grades one student's folder; see the module docstring for the steps."""
+
+    def __init__(self, course: Course, limits: Limits, batch: Path) -> None:
+        self.course = course
+        self.limits = limits
+        self.batch = batch
+
+    def scratch_for(self, index: int, folder: Path) -> tuple[Path, set[str], list[str]]:
+        """A fresh scratch folder: the course's tests, the submitted notebooks, ``work/``."""
+        scratch = self.batch / f"student-{index:04d}"
+        shutil.copytree(self.course.folder, scratch / "course")
+        copied: set[str] = set()
+        notes = []
+        for exercise in self.course.exercises:
+            source = find_notebook(folder, exercise)
+            if source is None:
+                continue
+            if source.stat().st_size > MAX_NOTEBOOK_BYTES:
+                notes.append(f"{exercise}: the notebook is larger than "
+                             f"{MAX_NOTEBOOK_BYTES // 2**20} MB; it was not graded")
+                continue
+            target = scratch / "notebooks" / exercise / NOTEBOOK_NAME
+            target.parent.mkdir(parents=True)
+            shutil.copyfile(source, target)
+            copied.add(exercise)
+        for sub in ("home", "tmp", "workspace"):
+            (scratch / "work" / sub).mkdir(parents=True)
+        return scratch, copied, notes
+
+    def grade(self, index: int, student: str, folder: Path) -> StudentResult:
+        start = time.monotonic()
+        deadline = start + self.limits.submission_timeout
+        scratch, copied, notes = self.scratch_for(index, folder)
+        skip = [ex for ex in self.course.exercises if ex not in copied]
+        outcomes: dict[str, TestOutcome] = {}
+        events: list[dict[str, Any]] = []
+        crashed: list[str] = []
+        stopped = False
+        try:
+            for attempt in range(self.limits.restarts + 1):
+                job = self._job(scratch, sorted(outcomes), skip + crashed)
+                result = _run_child(job, scratch, attempt, deadline)
+                events += result.events
+                for event in result.events:
+                    if event["event"] == "outcome":
+                        fields = {k: v for k, v in event.items() if k != "event"}
+                        outcomes[event["nodeid"]] = TestOutcome(**fields)
+                if any(e["event"] == "done" for e in result.events):
+                    break
+                kind, what, cell = _last_unfinished(result.events)
+                if result.timed_out:
+                    notes.append(self._timeout_note(kind, what, cell))
+                    stopped = True
+                    break
+                notes.append(self._crash_note(kind, what, cell, result))
+                if kind == "test":
+                    outcomes[what] = self._outcome_for(
+                        what, "ended the grading process while this check ran (os._exit, "
+                        "a crash, or the memory cap)")
+                elif kind == "notebook":
+                    crashed.append(what)
+                else:
+                    break
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        final = self._complete(outcomes, events, set(copied), crashed, stopped)
+        return StudentResult(student, final, notes + self._load_notes(events),
+                             time.monotonic() - start)
+
+    def _job(self, scratch: Path, done: list[str], skip: list[str]) -> ChildJob:
+        return ChildJob(
+            course=str(scratch / "course"), notebooks=str(scratch / "notebooks"),
+            work=str(scratch / "work"), results=str(scratch / "results.jsonl"),
+            exercises=self.course.exercises, test_files=self.course.test_files,
+            deselect=done, skip_exercises=skip, test_timeout=self.limits.test_timeout,
+            cell_timeout=self.limits.cell_timeout, memory_bytes=self.limits.memory_bytes,
+            output_cap=self.limits.output_cap,
+        )
+
+    def _outcome_for(self, nodeid: str, message: str, status: str = CRASHED) -> TestOutcome:
+        entry = next((t for t in self.course.tests if t.nodeid == nodeid), None)
+        if entry is None:  # not in the catalogue: worth nothing, but still reported
+            return TestOutcome(nodeid, "", "", nodeid, 0.0, status, message)
+        return TestOutcome(nodeid, entry.exercise, entry.question, entry.title, entry.points,
+                           status, message)
+
+    def _timeout_note(self, kind: str, what: str, cell: int | None) -> str:
+        cap = f"{self.limits.submission_timeout:g} s"
+        if kind == "notebook":
+            return f"{what}: grading stopped after {cap} while code cell {cell} ran"
+        if kind == "test":
+            return f"grading stopped after {cap} while this check ran: {what}"
+        return f"grading stopped after {cap}"
+
+    def _crash_note(self, kind: str, what: str, cell: int | None, result: _Attempt) -> str:
+        why = f"exit code {result.returncode}"
+        if kind == "notebook":
+            return (f"{what}: the notebook ended the grading process while code cell {cell} "
+                    f"ran ({why}: os._exit, a crash, or the memory cap); its checks score 0")
+        if kind == "test":
+            return f"the grading process ended during {what} ({why})"
+        tail = result.stderr.strip().splitlines()[-3:]
+        return f"the grading process ended before grading anything ({why}) {' '.join(tail)}"
+
+    def _load_notes(self, events: list[dict[str, Any]]) -> list[str]:
+        notes = []
+        for event in events:
+            if event["event"] == "loaded":
+                notes += [f"{event['exercise']}: {p}" for p in event["problems"]]
+                if event["flooded"]:
+                    notes.append(f"{event['exercise']}: the notebook printed more than "
+                                 f"{self.limits.output_cap:,} characters; output was cut")
+            elif event["event"] == "refused":
+                notes.append(event["message"])
+            elif event["event"] in ("child-error", "collect-error"):
+                notes.append(f"grader problem: {event['message'][:500]}")
+        return list(dict.fromkeys(notes))
+
+    def _complete(self, outcomes: dict[str, TestOutcome], events: list[dict[str, Any]],
+                  copied: set[str], crashed: list[str], stopped: bool) -> list[TestOutcome]:
+        """One outcome per course test: what ran, and why the rest earned nothing."""
+        invalid = {e["exercise"]: e["message"] for e in events if e["event"] == "invalid"}
+        final = []
+        for entry in self.course.tests:
+            if entry.exercise not in copied:
+                final.append(self._outcome_for(entry.nodeid, "no notebook submitted at "
+                                               f"{entry.exercise}/{NOTEBOOK_NAME}", MISSING))
+            elif entry.exercise in invalid:
+                final.append(self._outcome_for(entry.nodeid, invalid[entry.exercise], INVALID))
+            elif entry.nodeid in outcomes:
+                final.append(outcomes[entry.nodeid])
+            elif entry.exercise in crashed:
+                final.append(self._outcome_for(entry.nodeid, "not graded: the notebook ended "
+                                               "the grading process while loading"))
+            elif stopped:
+                final.append(self._outcome_for(entry.nodeid, "not graded: the submission used "
+                                               "up its time", TIMEOUT))
+            else:
+                final.append(self._outcome_for(entry.nodeid, "not graded: the grading process "
+                                               "stopped early"))
+        return final
+
+
+def grade_students(
+    students: Iterable[tuple[str, Path]],
+    limits: Limits,
+    extra_tests: Path | None = None,
+    tests_dir: Path = PROJECT_ROOT / "tests",
+    on_done: Callable[[StudentResult], None] | None = None,
+    only: Iterable[str] | None = None,
+) -> list[StudentResult]:
+    """Grade every (name, folder) pair, ``limits.workers`` at a time; results in input order.
+
+    ``only`` names the exercises to grade (default: every exercise in ``solutions/``).
+    """
+    students = list(students)
+    batch = Path(tempfile.mkdtemp(prefix="grading-"))
+    try:
+        course = prepare_course(batch, extra_tests, tests_dir, only)
+        grader = StudentGrader(course, limits, batch)
+
+        def one(args: tuple[int, tuple[str, Path]]) -> StudentResult:
+            index, (name, folder) = args
+            result = grader.grade(index, name, folder)
+            if on_done is not None:
+                on_done(result)
+            return result
+
+        with ThreadPoolExecutor(max_workers=limits.workers) as pool:
+            return list(pool.map(one, enumerate(students)))
+    finally:
+        shutil.rmtree(batch, ignore_errors=True)
+
+
+def student_folders(submissions: Path) -> list[tuple[str, Path]]:
+    """(name, folder) for each student folder in ``submissions``, sorted by name."""
+    return [(p.name, p) for p in sorted(submissions.iterdir())
+            if p.is_dir() and not p.name.startswith((".", "_"))]
