@@ -139,12 +139,17 @@ def make_raw(
         elif name == "total_charges":
             columns[name] = _total_column(clean, u, missing, rates, masks)
         else:  # customer_id, senior_citizen, monthly_charges
-            columns[name] = _text(clean[name].to_numpy(), missing)
+            columns[name] = _values(clean[name].to_numpy(), missing)
 
+    # Duplicate rows while the columns are still codes and numbers (cheap to copy), then
+    # spell everything as text.
     table, row_defects = _duplicate_rows(pa.table(columns), rng, rates, masks)
-    raw = pd.DataFrame(
-        {headers[name]: pd.Series(table.column(name), dtype="str") for name in RAW_COLUMNS}
-    )
+    blank = masks[("blank_total_new_customer", "total_charges")] | masks[
+        ("blank_total", "total_charges")
+    ]
+    text = {name: table.column(name).cast(pa.string()) for name in RAW_COLUMNS}
+    text["total_charges"] = pc.if_else(pa.array(blank), pa.scalar(" "), text["total_charges"])
+    raw = pd.DataFrame({headers[name]: pd.Series(text[name], dtype="str") for name in RAW_COLUMNS})
     cell_defects = tuple(
         Defect(kind, column, np.flatnonzero(mask)) for (kind, column), mask in masks.items()
     )
@@ -152,9 +157,10 @@ def make_raw(
     return raw, DefectLog(n_rows=n, headers=headers, defects=defects)
 
 
-def _text(values: np.ndarray, missing: np.ndarray) -> pa.Array:
-    """Values as text (numbers in their shortest spelling), NA where ``missing``."""
-    return pa.array(values, mask=missing).cast(pa.string())
+def _values(values: np.ndarray, missing: np.ndarray) -> pa.Array:
+    """Values as an Arrow array, null where ``missing``; cast to text (numbers in their
+    shortest spelling) once the rows are final."""
+    return pa.array(values, mask=missing)
 
 
 def _category_column(
@@ -187,7 +193,7 @@ def _category_column(
         dictionary += list(INVALID_LABELS)
         masks[("invalid_label", name)] = invalid
     indices = pa.array(codes.astype(np.int32), mask=missing)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(dictionary)).cast(pa.string())
+    return pa.DictionaryArray.from_arrays(indices, pa.array(dictionary))
 
 
 def _tenure_column(
@@ -203,7 +209,7 @@ def _tenure_column(
     draw = rng.integers(0, 60, len(u))  # 0..11 -> -12..-1, 12..59 -> 73..120
     impossible = np.where(draw < 12, draw - 12, draw + 61)
     masks[("tenure_out_of_range", "tenure")] = outside
-    return _text(np.where(outside, impossible, values.to_numpy(np.int64)), missing)
+    return _values(np.where(outside, impossible, values.to_numpy(np.int64)), missing)
 
 
 def _total_column(
@@ -223,8 +229,7 @@ def _total_column(
     masks[("blank_total_new_customer", "total_charges")] = blank_new
     masks[("blank_total", "total_charges")] = blank_other
     masks[("negative_total", "total_charges")] = negative
-    text = _text(np.where(negative, -total, total), missing)
-    return pc.if_else(pa.array(blank_new | blank_other), pa.scalar(" "), text)
+    return _values(np.where(negative, -total, total), missing)  # blanks are spelled later
 
 
 def _duplicate_rows(
@@ -244,13 +249,14 @@ def _duplicate_rows(
         order[: 2 * (duplicates + conflicts)],
         np.cumsum([duplicates, duplicates, conflicts]),
     )
-    ids = table.column("customer_id").to_numpy().copy()
-    ids[conflict_rows] = ids[conflict_sources]
-    position = table.schema.get_field_index("customer_id")
-    table = table.set_column(position, "customer_id", pa.array(ids, type=pa.string()))
     source = np.arange(n)
     source[dup_rows] = dup_sources
-    table = table.take(pa.array(source))
+    id_source = np.arange(n)
+    id_source[conflict_rows] = conflict_sources
+    position = table.schema.get_field_index("customer_id")
+    ids = table.column("customer_id").take(pa.array(id_source[source]))  # one text copy
+    table = table.remove_column(position).take(pa.array(source))
+    table = table.add_column(position, "customer_id", ids)
     for mask in masks.values():
         mask[dup_rows] = mask[dup_sources]
 
