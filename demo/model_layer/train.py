@@ -155,20 +155,20 @@ def _train_one(
     name: str, split: DataSplit, config: TrainingConfig, tags: dict[str, str]
 ) -> CandidateResult:
     """Tune (nested runs), then log the chosen model with plots, inside the active child run."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=_native_threads(len(split.train))):
+    with native_threads(len(split.train)):
         return _tune_and_log(name, split, config, tags)
 
 
-def _native_threads(train_rows: int) -> int | None:
-    """One native thread for small tables, the library default for large ones.
+def native_threads(train_rows: int) -> Any:
+    """One native (OpenMP/BLAS) thread for small tables, the library default for large ones.
 
     On small tables HistGradientBoosting's OpenMP threads cost more in start-up and, on a
     busy laptop, in contention than they save (measured: a 7k-row fit took 10x longer with
     two threads than with one while other work ran).
     """
-    return 1 if train_rows < 100_000 else None
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1 if train_rows < 100_000 else None)
 
 
 def _tune_and_log(
@@ -333,5 +333,6 @@ def reproduce_run(settings: Settings, run_id: str, gold_df: pd.DataFrame) -> dic
             f"instead of {recorded_hash[:12]}…"
         )
     split = split_gold(gold_df, config.seed, config.fractions)
-    _, threshold, _, test = fit_and_score(name, params, split, config.seed, config.costs)
+    with native_threads(len(split.train)):
+        _, threshold, _, test = fit_and_score(name, params, split, config.seed, config.costs)
     return {**test, "decision_threshold": threshold}

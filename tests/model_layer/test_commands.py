@@ -1,0 +1,156 @@
+"""The command line: train and promote, and every bad input as one line and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from demo.cli import main
+from demo.errors import ContractError, TrackingStoreError
+from demo.model_layer.registry import load_model
+from demo.model_layer.runner import check_contract
+from demo.settings import Settings
+from tests.model_layer.conftest import gold_frame
+
+FAST = ["--candidates", "baseline", "logistic_regression", "--trials", "1"]
+
+
+def run_cli(settings: Settings, *args: str) -> int:
+    return main([args[0], "--workspace", str(settings.workspace), *args[1:]])
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "Traceback" not in err, err
+    return " ".join(err.split())  # the console may wrap a long line
+
+
+def write_gold(settings: Settings, frame: pd.DataFrame, run_id: str = "20260101T000000Z") -> Path:
+    settings.gold_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.gold_dir / f"{run_id}.parquet"
+    frame.to_parquet(path, index=False)
+    return path
+
+
+def test_the_pipeline_runs_the_model_layer_after_the_data_layer() -> None:
+    from demo.model_layer.runner import run_model_layer
+    from demo.pipeline import later_layers
+
+    assert later_layers()[0] == ("model", run_model_layer)
+
+
+@pytest.mark.slow
+def test_train_then_promote_from_the_command_line(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_gold(settings, gold_frame(1_500, seed=4))
+    assert run_cli(settings, "promote") == 2
+    assert "no MLflow tracking store at" in one_line_error(capsys)
+
+    assert run_cli(settings, "train", *FAST) == 0
+    out = capsys.readouterr().out
+    assert "logistic_regression" in out and "as champion" in out
+    summary = json.loads((settings.reports_dir / "model_summary.json").read_text())
+    assert set(summary["candidates"]) == {"baseline", "logistic_regression"}
+    assert summary["candidates"]["logistic_regression"]["test"]["roc_auc"] > 0.75
+    assert summary["registered_version"] == "1" and summary["alias"] == "champion"
+    assert summary["promotion"]["decision"]["promote"] is True
+    assert summary["training_run_id"] and summary["data_hash"]
+
+    assert run_cli(settings, "promote") == 2
+    assert "no model registered as 'challenger'" in one_line_error(capsys)
+
+    assert run_cli(settings, "train", *FAST) == 0  # same data, same seed: an equal model
+    summary = json.loads((settings.reports_dir / "model_summary.json").read_text())
+    assert summary["alias"] == "challenger" and summary["champion_version"] == "1"
+    assert "kept the champion" in summary["promotion"]["decision"]["reason"]
+    capsys.readouterr()
+    assert run_cli(settings, "promote", "--margin", "-0.01") == 0
+    assert "champion is version 2" in capsys.readouterr().out
+    assert load_model(settings).version == "2"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--candidates", "xgboost"], "unknown model 'xgboost': choose one of baseline"),
+        (["--param", "logistic_regression.C=-1"],
+         "invalid hyperparameter for model 'logistic_regression'"),
+        (["--param", "logistic_regression.depth=3"], "unknown hyperparameter(s) depth"),
+        (["--trials", "0"], "trials must be at least 1"),
+        (["--offer-success-rate", "2"], "--offer-success-rate must be between 0 and 1"),
+    ],
+)
+def test_bad_training_options(settings: Settings, capsys: pytest.CaptureFixture[str],
+                              args: list[str], message: str) -> None:
+    write_gold(settings, gold_frame(300, seed=1))
+    assert run_cli(settings, "train", *args) == 2
+    assert message in one_line_error(capsys)
+    assert not settings.mlflow_db.exists()  # refused before anything was tracked
+
+
+@pytest.mark.parametrize(
+    ("make_table", "message"),
+    [
+        (lambda g: g.iloc[:0], "the training table is empty"),
+        (lambda g: g.assign(churn=0), "single class: all 300 customers stayed"),
+        (lambda g: g.drop(columns="contract"), "missing model input column(s): contract"),
+    ],
+)
+def test_untrainable_gold_tables(settings: Settings, capsys: pytest.CaptureFixture[str],
+                                 make_table, message: str) -> None:
+    write_gold(settings, make_table(gold_frame(300, seed=1)))
+    assert run_cli(settings, "train") == 2
+    assert message in one_line_error(capsys)
+
+
+def test_no_gold_table(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(settings, "train") == 2
+    assert "no gold table in" in one_line_error(capsys)
+
+
+def test_failed_contract_is_refused_unless_forced(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gold = write_gold(settings, gold_frame(300, seed=1), run_id="20260101T000000Z")
+    report = {"run_id": "20260102T000000Z",
+              "summary": {"success": False, "critical_failures": ["tenure outside 0..72"]}}
+    settings.reports_dir.mkdir(parents=True)
+    (settings.reports_dir / "validation.json").write_text(json.dumps(report))
+    assert run_cli(settings, "train") == 2
+    error = one_line_error(capsys)
+    assert "data contract run (20260102T000000Z) failed on: tenure outside 0..72" in error
+    assert "from an earlier run" in error and "--force" in error
+    check_contract(report, gold, force=True)  # --force lets it through
+    with pytest.raises(ContractError):
+        check_contract(report, gold, force=False)
+    check_contract({"summary": {"success": True}}, gold, force=False)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"this is not a database at all, just some text" * 100, "is corrupt or not a database"),
+        (None, "is not an MLflow database (tables missing: experiments"),
+    ],
+)
+def test_corrupt_tracking_store(settings: Settings, capsys: pytest.CaptureFixture[str],
+                                content: bytes | None, message: str) -> None:
+    settings.workspace.mkdir(parents=True)
+    if content is None:
+        with sqlite3.connect(settings.mlflow_db) as connection:
+            connection.execute("CREATE TABLE customers (id TEXT)")
+    else:
+        settings.mlflow_db.write_bytes(content)
+    write_gold(settings, gold_frame(300, seed=1))
+    for command in ("train", "promote"):
+        assert run_cli(settings, command) == 2
+        error = one_line_error(capsys)
+        assert str(settings.mlflow_db) in error and message in error
+    with pytest.raises(TrackingStoreError, match=re.escape(message)):
+        load_model(settings)
