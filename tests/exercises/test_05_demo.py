@@ -1,0 +1,167 @@
+"""Tests for exercise 05 (the demo pipeline): quarantine by column, lineage, a new feature,
+and a model re-trained with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demo.data_layer.runner import DataLayerResult, run_data_layer
+from demo.settings import Settings
+from demo.synthetic.scenarios import generate_batch
+
+
+@pytest.fixture(scope="module")
+def data_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataLayerResult, Path]:
+    """The data layer run on a generated 3,000-row raw batch; (result, raw file)."""
+    folder = tmp_path_factory.mktemp("exercise-05")
+    raw_path = folder / "batch.csv"
+    generate_batch(3000, seed=5).to_csv(raw_path, index=False)
+    return run_data_layer(Settings.from_env(folder / "workspace"), raw_path, validate=False), raw_path
+
+
+def expected_by_column(quarantine: pd.DataFrame) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for reason in quarantine["quarantine_reason"]:
+        for column in {part.split()[0] for part in str(reason).split("; ") if part.strip()}:
+            counts[column] = counts.get(column, 0) + 1
+    return counts
+
+
+@pytest.mark.question("q1")
+@pytest.mark.points(1)
+def test_quarantine_by_column_on_a_small_table(nb) -> None:
+    """Each row counts once per column named in its reason."""
+    quarantine = pd.DataFrame({"quarantine_reason": [
+        "tenure is missing", "tenure is missing; total_charges -3.5 is negative",
+        "churn 'Maybe' is not Yes or No", "tenure 99 outside 0..72; tenure is missing",
+    ]})
+    before = quarantine.copy()
+    got = nb.quarantined_by_column(quarantine)
+    pd.testing.assert_frame_equal(quarantine, before, obj="the quarantine table")
+    expected = {"tenure": 3, "total_charges": 1, "churn": 1}
+    assert dict(got) == expected, f"expected {expected}, got {got}"
+
+
+@pytest.mark.question("q1")
+@pytest.mark.points(2)
+def test_quarantine_by_column_on_a_real_run(nb, data_run) -> None:
+    """On a real run's quarantine the counts are right and the most frequent come first."""
+    result, _ = data_run
+    quarantine = result.cleaned.quarantine
+    expected = expected_by_column(quarantine)
+    got = nb.quarantined_by_column(quarantine)
+    assert isinstance(got, dict), f"quarantined_by_column should return a dict, got {type(got).__name__}"
+    assert {str(k): int(v) for k, v in got.items()} == expected, (
+        f"expected the counts {dict(sorted(expected.items()))}, got {dict(sorted(got.items()))}"
+    )
+    counts = list(got.values())
+    assert counts == sorted(counts, reverse=True), (
+        f"the dict should go from the most frequent column to the least, got {got}"
+    )
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(2)
+def test_source_line_points_at_the_raw_line(nb, data_run) -> None:
+    """The line number leads back to the customer's line in the raw file."""
+    result, raw_path = data_run
+    lines = raw_path.read_text().splitlines()
+    for position in (0, 17, len(result.gold) - 1):
+        customer = result.gold["customer_id"].iloc[position]
+        got = nb.source_line(result.gold, customer)
+        assert isinstance(got, (int, np.integer)) and not isinstance(got, bool), (
+            f"source_line should return an int, got {type(got).__name__}"
+        )
+        assert got == int(result.gold["_source_row"].iloc[position]), (
+            f"customer {customer} came from line {result.gold['_source_row'].iloc[position]} "
+            f"of the raw file, got {got}"
+        )
+        assert customer in lines[got - 1], f"line {got} of the raw file is not customer {customer}"
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(1)
+def test_source_line_refuses_a_customer_not_in_gold(nb, data_run) -> None:
+    """A customer the gold table lacks raises a KeyError naming it."""
+    result, _ = data_run
+    missing = "0000-NOONE"
+    try:
+        nb.source_line(result.gold, missing)
+    except KeyError as error:
+        assert missing in str(error), f"the KeyError should name {missing}, it says {error}"
+    else:
+        pytest.fail(f"source_line(gold, {missing!r}) should raise KeyError", pytrace=False)
+
+
+@pytest.mark.question("q3")
+@pytest.mark.points(2)
+def test_new_feature_values(nb) -> None:
+    """total_per_month is total / tenure, and the monthly price for tenure 0."""
+    gold = pd.DataFrame({"customer_id": ["a", "b", "c"], "tenure": [10, 0, 4],
+                         "monthly_charges": [50.0, 70.0, 20.0],
+                         "total_charges": [480.0, 0.0, 90.0], "churn": [0, 1, 0]})
+    before = gold.copy()
+    enriched = nb.add_total_per_month(gold)
+    pd.testing.assert_frame_equal(gold, before, obj="the gold table after add_total_per_month")
+    assert isinstance(enriched, pd.DataFrame) and "total_per_month" in enriched.columns, (
+        "add_total_per_month should return a DataFrame with a 'total_per_month' column"
+    )
+    got = [float(v) for v in enriched["total_per_month"]]
+    assert got == pytest.approx([48.0, 70.0, 22.5]), f"expected [48.0, 70.0, 22.5], got {got}"
+
+
+@pytest.mark.question("q3")
+@pytest.mark.points(1)
+def test_new_feature_keeps_the_table(nb, data_run) -> None:
+    """Every other column and row of a real gold table is unchanged."""
+    gold = data_run[0].gold
+    enriched = nb.add_total_per_month(gold)
+    assert list(enriched.columns) == [*gold.columns, "total_per_month"], (
+        f"expected the gold columns plus 'total_per_month' at the end, got {list(enriched.columns)}"
+    )
+    pd.testing.assert_frame_equal(enriched[gold.columns], gold, obj="the other gold columns")
+    assert enriched["total_per_month"].notna().all(), "total_per_month has missing values"
+
+
+def reference_scores(gold: pd.DataFrame, seed: int) -> dict[str, float]:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.metrics import roc_auc_score
+    from sklearn.preprocessing import StandardScaler
+
+    from demo.model_layer.candidates import build_pipeline, build_preprocessor
+    from demo.model_layer.split import features, label_vector, split_gold
+
+    tenure = gold["tenure"].astype(float)
+    enriched = gold.assign(total_per_month=(gold["total_charges"] / tenure.where(tenure > 0))
+                           .fillna(gold["monthly_charges"]))
+    split = split_gold(enriched, seed)
+    inputs = list(features(split.train).columns)
+    columns = [*inputs, "total_per_month"]
+    labels = label_vector(split.train), label_vector(split.test)
+    plain = build_pipeline("logistic_regression").fit(features(split.train), labels[0])
+    extended = build_pipeline("logistic_regression").set_params(preprocess=ColumnTransformer(
+        [("spec", build_preprocessor(), inputs), ("new", StandardScaler(), ["total_per_month"])]))
+    extended.fit(split.train[columns], labels[0])
+    return {"without": roc_auc_score(labels[1], plain.predict_proba(features(split.test))[:, 1]),
+            "with": roc_auc_score(labels[1], extended.predict_proba(split.test[columns])[:, 1])}
+
+
+@pytest.mark.question("q4")
+@pytest.mark.points(3)
+def test_compare_with_feature_scores_both_models(nb, data_run) -> None:
+    """Both scores are the ROC AUC of the recipe, on the same held-out rows."""
+    gold = data_run[0].gold
+    got = nb.compare_with_feature(gold, seed=7)
+    assert isinstance(got, dict) and set(got) == {"without", "with"}, (
+        f"compare_with_feature should return a dict with keys 'without' and 'with', got {got!r}"
+    )
+    expected = reference_scores(gold, seed=7)
+    for key in ("without", "with"):
+        assert got[key] == pytest.approx(expected[key], abs=1e-6), (
+            f"the '{key}' ROC AUC should be {expected[key]:.4f} with the recipe in the "
+            f"instructions, got {got[key]}"
+        )
