@@ -9,7 +9,7 @@ from demo.cli import Command
 from demo.errors import DemoError
 from demo.settings import Settings
 
-MAX_ROWS = 50_000_000
+MAX_ROWS = 10_000_000  # about 1 GB of memory per million rows; this keeps well inside a laptop
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
