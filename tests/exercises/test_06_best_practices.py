@@ -1,0 +1,186 @@
+"""Tests for exercise 06 (best practices): a threshold from costs, a leaking feature, models
+against a baseline, and the simplest model that is good enough."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score  # also loads the OpenMP runtime threadpool_limits caps
+from threadpoolctl import threadpool_limits
+
+from demo.data_layer.clean import clean
+from demo.data_layer.features import build_gold
+from demo.data_layer.ingest import to_bronze
+from demo.model_layer.evaluate import BusinessCosts, choose_threshold
+from demo.synthetic.scenarios import generate_batch
+
+
+@pytest.fixture(scope="module")
+def gold() -> pd.DataFrame:
+    return build_gold(clean(to_bronze(generate_batch(2500, seed=12), "batch.csv")).silver)
+
+
+def as_matrix(costs: BusinessCosts) -> dict[str, float]:
+    """The model layer's business costs written as a cost matrix."""
+    lost = costs.lost_customer_cost
+    return {"tp": costs.offer_cost + (1 - costs.offer_success_rate) * lost,
+            "fp": costs.offer_cost, "fn": lost, "tn": 0.0}
+
+
+def scored_sample(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels drawn from known probabilities: a calibrated model's output."""
+    rng = np.random.default_rng(seed)
+    probabilities = rng.beta(2, 5, 4000)
+    return (rng.random(4000) < probabilities).astype(int), probabilities
+
+
+@pytest.mark.question("q1")
+@pytest.mark.points(2)
+def test_threshold_matches_the_model_layer(nb) -> None:
+    """The threshold is the one the model layer's cost rule picks."""
+    labels, probabilities = scored_sample(1)
+    for costs in (BusinessCosts(), BusinessCosts(offer_cost=200.0, offer_success_rate=0.3),
+                  BusinessCosts(offer_cost=10.0, lost_customer_cost=100.0)):
+        expected, _ = choose_threshold(labels, probabilities, costs)
+        got = nb.best_threshold(labels, probabilities, as_matrix(costs))
+        assert isinstance(got, float), f"best_threshold should return a float, got {type(got).__name__}"
+        assert got == pytest.approx(expected), (
+            f"with costs {as_matrix(costs)} the cheapest threshold is {expected}, got {got}"
+        )
+
+
+@pytest.mark.question("q1")
+@pytest.mark.points(1)
+def test_threshold_for_symmetric_costs(nb) -> None:
+    """When both mistakes cost the same, a calibrated model's threshold is about 0.5."""
+    labels, probabilities = scored_sample(2)
+    got = nb.best_threshold(labels, probabilities, {"tp": 0.0, "fp": 1.0, "fn": 1.0, "tn": 0.0})
+    assert 0.4 <= got <= 0.6, f"with equal costs the threshold should be near 0.5, got {got}"
+    got = nb.best_threshold(labels, probabilities, {"tp": 1.0, "fp": 1.0, "fn": 0.0, "tn": 0.0})
+    grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
+    expected = float(grid[grid > probabilities.max()][0])
+    assert got == pytest.approx(expected), (
+        f"when only flagging costs money, the cheapest threshold flags no one: the smallest "
+        f"such threshold is {expected}, got {got}"
+    )
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(1)
+def test_no_leak_in_clean_gold(nb, gold: pd.DataFrame) -> None:
+    """The gold table itself has no leaking column."""
+    got = nb.find_leaky_feature(gold)
+    assert got is None, f"the plain gold table has no leak, but find_leaky_feature said {got!r}"
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(2)
+def test_finds_a_text_and_a_numeric_leak(nb, gold: pd.DataFrame) -> None:
+    """A text column and a numeric column filled in after churn are both caught."""
+    rng = np.random.default_rng(5)
+    churned = gold["churn"] == 1
+    noise = rng.random(len(gold)) < 0.02
+    text_leak = gold.assign(
+        retention_status=np.where(churned ^ noise, "closed", "active"),
+        support_calls=rng.poisson(2, len(gold)),
+    )
+    got = nb.find_leaky_feature(text_leak)
+    assert got == "retention_status", f"expected the leak 'retention_status', got {got!r}"
+    numeric_leak = gold.assign(
+        days_since_cancellation=np.where(churned, rng.integers(1, 30, len(gold)), 0)
+        + rng.normal(0, 0.5, len(gold)),
+    )
+    got = nb.find_leaky_feature(numeric_leak)
+    assert got == "days_since_cancellation", (
+        f"expected the leak 'days_since_cancellation', got {got!r}"
+    )
+
+
+@pytest.mark.question("q2")
+@pytest.mark.points(1)
+def test_leak_can_point_either_way_and_uses_other_label_names(nb, gold: pd.DataFrame) -> None:
+    """A column that separates in reverse is a leak too, whatever the label is called."""
+    frame = gold.rename(columns={"churn": "left"})
+    frame["months_active_after"] = np.where(frame["left"] == 1, 0.0, 6.0)
+    got = nb.find_leaky_feature(frame, label="left")
+    assert got == "months_active_after", f"expected the leak 'months_active_after', got {got!r}"
+
+
+@pytest.fixture(scope="module")
+def baseline_scores(nb, gold: pd.DataFrame) -> dict[str, float]:
+    with threadpool_limits(1):
+        return nb.compare_to_baseline(gold, seed=3)
+
+
+def reference_scores(gold: pd.DataFrame, seed: int) -> dict[str, float]:
+    from demo.model_layer.candidates import build_pipeline
+    from demo.model_layer.split import features, label_vector, split_gold
+
+    split = split_gold(gold, seed)
+    scores = {}
+    with threadpool_limits(1):
+        for name in ("baseline", "logistic_regression", "hist_gradient_boosting"):
+            fitted = build_pipeline(name, seed=seed).fit(features(split.train),
+                                                          label_vector(split.train))
+            scores[name] = roc_auc_score(label_vector(split.test),
+                                         fitted.predict_proba(features(split.test))[:, 1])
+    return scores
+
+
+@pytest.mark.slow
+@pytest.mark.question("q3")
+@pytest.mark.points(1)
+def test_baseline_scores_one_half(baseline_scores: dict[str, float]) -> None:
+    """The three candidates are scored, and the baseline's AUC is 0.5."""
+    expected = ["baseline", "logistic_regression", "hist_gradient_boosting"]
+    assert isinstance(baseline_scores, dict) and sorted(baseline_scores) == sorted(expected), (
+        f"compare_to_baseline should return a dict with the keys {expected}, got {baseline_scores!r}"
+    )
+    assert baseline_scores["baseline"] == pytest.approx(0.5), (
+        f"the baseline predicts one probability for all, so its AUC is 0.5; got "
+        f"{baseline_scores['baseline']}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.question("q3")
+@pytest.mark.points(2)
+def test_models_scored_on_the_same_split(baseline_scores: dict[str, float],
+                                         gold: pd.DataFrame) -> None:
+    """Each model's AUC is the one the recipe gives on the held-out rows."""
+    expected = reference_scores(gold, seed=3)
+    for name in ("logistic_regression", "hist_gradient_boosting"):
+        assert baseline_scores.get(name) == pytest.approx(expected[name], abs=1e-6), (
+            f"the {name} ROC AUC should be {expected[name]:.4f} with the recipe in the "
+            f"instructions, got {baseline_scores.get(name)}"
+        )
+
+
+@pytest.mark.question("q4")
+@pytest.mark.points(2)
+def test_choose_model_prefers_the_simplest_good_enough(nb) -> None:
+    """The first model within the margin of the best wins."""
+    cases = [
+        ({"baseline": 0.5, "logistic_regression": 0.84, "hist_gradient_boosting": 0.845}, 0.01,
+         "logistic_regression"),
+        ({"baseline": 0.5, "logistic_regression": 0.80, "hist_gradient_boosting": 0.86}, 0.01,
+         "hist_gradient_boosting"),
+        ({"baseline": 0.5, "logistic_regression": 0.80, "hist_gradient_boosting": 0.86}, 0.1,
+         "logistic_regression"),
+        ({"rules": 0.70, "small_tree": 0.75, "forest": 0.74, "deep_net": 0.76}, 0.01,
+         "small_tree"),
+        ({"only": 0.6}, 0.0, "only"),
+    ]
+    for scores, margin, expected in cases:
+        got = nb.choose_model(scores, margin=margin)
+        assert got == expected, f"choose_model({scores}, margin={margin}) should be {expected!r}, got {got!r}"
+
+
+@pytest.mark.question("q4")
+@pytest.mark.points(1)
+def test_choose_model_default_margin(nb) -> None:
+    """The default margin is 0.01."""
+    scores = {"simple": 0.835, "complex": 0.8449}
+    got = nb.choose_model(scores)
+    assert got == "simple", f"0.835 is within 0.01 of 0.8449, so 'simple' should win; got {got!r}"
