@@ -22,7 +22,7 @@ def _step(key: str) -> st.Page:
     return st.Page(page_index.STEP_PAGES[key], title=STEPS_BY_KEY[key].title)
 
 
-navigation = st.navigation(
+navigation = st.navigation(  # every page listed: a workshop jumps around
     {
         "Start": [st.Page(page_index.OVERVIEW, title="Overview", default=True)],
         "Data layer": [_step("raw"), _step("clean"), _step("contract"), _step("features")],
@@ -32,7 +32,8 @@ navigation = st.navigation(
             st.Page(page_index.CLOUD_MAPPING, title="Cloud mapping"),
             st.Page(page_index.BEST_PRACTICES, title="Best practices"),
         ],
-    }
+    },
+    expanded=True,
 )
 workshop_sidebar.render()
 navigation.run()

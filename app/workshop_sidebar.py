@@ -7,6 +7,7 @@ import streamlit as st
 from demo import walkthrough
 from demo.errors import DemoError
 
+DONE, NOT_YET = ":material/check_circle:", ":material/radio_button_unchecked:"
 DATA_PRESETS = {"Dirty raw export": True, "Clean data (ground truth)": False}
 
 
@@ -14,7 +15,8 @@ def presets() -> walkthrough.Presets:
     """The presets chosen in the sidebar (defaults before the sidebar has rendered)."""
     dirty = DATA_PRESETS[st.session_state.get("preset_data", next(iter(DATA_PRESETS)))]
     traffic = st.session_state.get("preset_traffic", walkthrough.DEFAULT_TRAFFIC)
-    return walkthrough.Presets(dirty=dirty, traffic=traffic)
+    rows = int(st.session_state.get("preset_rows", walkthrough.DEFAULT_ROWS))
+    return walkthrough.Presets(dirty=dirty, traffic=traffic, rows=rows)
 
 
 def render() -> None:
@@ -24,15 +26,18 @@ def render() -> None:
         st.caption(f"Workspace: `{settings.workspace}`")
         st.radio("Raw data", list(DATA_PRESETS), key="preset_data",
                  help="Which raw data the walkthrough starts from.")
-        st.selectbox("Production traffic", walkthrough.traffic_scenarios(),
-                     key="preset_traffic",
+        scenarios = walkthrough.traffic_scenarios()
+        st.selectbox("Production traffic", scenarios,
+                     index=scenarios.index(walkthrough.DEFAULT_TRAFFIC), key="preset_traffic",
                      help="The batch the serving and monitoring steps receive.")
+        st.number_input("Customers in the raw file", 500, 50_000, walkthrough.DEFAULT_ROWS,
+                        step=500, key="preset_rows")
         if st.button("Run all steps", key="run_all", type="primary", width="stretch"):
             _run_all(settings)
         if st.button("Reset the workspace", key="reset", width="stretch"):
-            removed = walkthrough.reset_workspace(settings)
+            st.cache_resource.clear()  # stops the API first: it holds the prediction log
             st.cache_data.clear()
-            st.cache_resource.clear()
+            removed = walkthrough.reset_workspace(settings)
             st.success(f"Workspace reset ({len(removed)} items removed).")
 
 
@@ -42,7 +47,7 @@ def render_status() -> None:
     with st.sidebar:
         st.caption(f"Steps done: {len(done)} of {len(walkthrough.STEPS)}")
         st.markdown("\n".join(
-            f"- {'✅' if step.key in done else '⬜'} {step.title}" for step in walkthrough.STEPS
+            f"- {DONE if step.key in done else NOT_YET} {step.title}" for step in walkthrough.STEPS
         ))
 
 

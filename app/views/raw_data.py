@@ -29,7 +29,7 @@ with st.form("make_raw"):
                       key="raw_source")
     rows_col, seed_col = st.columns(2)
     rows = rows_col.number_input("Rows", min_value=100, max_value=data_steps.MAX_ROWS,
-                                 value=data_steps.DEFAULT_ROWS, step=100, key="raw_rows")
+                                 value=presets.rows, step=100, key="raw_rows")
     seed = seed_col.number_input("Seed", min_value=0, value=settings.seed, key="raw_seed")
     if st.form_submit_button("Make the raw file", type="primary"):
         step_page.run_step("Writing the raw file...", lambda: data_steps.run_raw(

@@ -16,6 +16,7 @@ from demo.settings import Settings
 from demo.walkthrough import data_steps, deployment_steps, model_steps
 from demo.walkthrough.catalogue import (
     APP_WORKSPACE,
+    DEFAULT_ROWS,
     DEFAULT_TRAFFIC,
     STEPS,
     STEPS_BY_KEY,
@@ -36,7 +37,7 @@ from demo.walkthrough.record import (
 )
 
 __all__ = [
-    "APP_WORKSPACE", "DEFAULT_TRAFFIC", "RUNNERS", "STEPS", "STEPS_BY_KEY", "Presets", "Settings",
+    "APP_WORKSPACE", "DEFAULT_ROWS", "DEFAULT_TRAFFIC", "RUNNERS", "STEPS", "STEPS_BY_KEY", "Presets", "Settings",
     "Step", "app_settings", "completed_steps", "load_record", "raw_path", "require",
     "reset_workspace", "resolve_function", "run_all", "save_step", "step_result",
     "traffic_scenarios",

@@ -93,6 +93,7 @@ def raw_path(settings: Settings) -> Path:
 
 
 DEFAULT_TRAFFIC = "price_rise"
+DEFAULT_ROWS = 7_043  # the size of the public export the course's data imitates
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Presets:
 
     dirty: bool = True
     traffic: str = DEFAULT_TRAFFIC
+    rows: int = DEFAULT_ROWS  # customers in the raw file "run all" starts from
 
 
 def traffic_scenarios() -> list[str]:

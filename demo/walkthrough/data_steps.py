@@ -18,12 +18,11 @@ from demo.settings import Settings
 from demo.walkthrough.catalogue import Presets, raw_dir, raw_path
 from demo.walkthrough.record import require, save_step, step_result
 
-DEFAULT_ROWS = 7_043  # the size of the public export the course's data imitates
 MAX_ROWS = 200_000
 
 
 def run_raw(
-    settings: Settings, presets: Presets, rows: int = DEFAULT_ROWS, seed: int | None = None,
+    settings: Settings, presets: Presets, rows: int | None = None, seed: int | None = None,
     use_sample: bool = False,
 ) -> dict:
     """Start from a raw file: the committed sample, or ``rows`` generated customers.
@@ -35,6 +34,7 @@ def run_raw(
     from demo.synthetic.defects import make_raw
     from demo.synthetic.export import write_csv
 
+    rows = presets.rows if rows is None else rows
     if not 1 <= rows <= MAX_ROWS:
         raise DemoError(f"rows must be between 1 and {MAX_ROWS:,}, got {rows:,}")
     seed = settings.seed if seed is None else seed

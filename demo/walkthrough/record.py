@@ -21,14 +21,28 @@ def record_path(settings: Settings) -> Path:
 
 
 def load_record(settings: Settings) -> dict[str, dict]:
-    """Every completed step: ``{key: {"artifacts": [...], "summary": {...}, "finished_at"}}``."""
+    """Every completed step: ``{key: {"artifacts": [...], "summary": {...}, "finished_at"}}``.
+
+    Artifact paths come back absolute; the file keeps them relative to the workspace, so a
+    workspace that is moved or copied still finds its own files.
+    """
     path = record_path(settings)
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
         return {}
+    for entry in record.values():
+        entry["artifacts"] = [str(settings.workspace / p) for p in entry["artifacts"]]
+    return record
+
+
+def _relative(path: Path, settings: Settings) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(settings.workspace))
+    except ValueError:
+        return str(path)  # outside the workspace: kept absolute (joining leaves it as is)
 
 
 def completed_steps(settings: Settings) -> list[str]:
@@ -71,8 +85,11 @@ def save_step(settings: Settings, key: str, artifacts: list[Path], summary: dict
         "summary": summary,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    stored = {k: {**v, "artifacts": [_relative(Path(p), settings) for p in v["artifacts"]]}
+              for k, v in record.items()}
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    record_path(settings).write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    record_path(settings).write_text(json.dumps(stored, indent=2, default=str),
+                                     encoding="utf-8")
     return record[key]
 
 

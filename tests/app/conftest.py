@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from demo.walkthrough import Presets, run_all
 
 APP_SCRIPT = PROJECT_ROOT / "app" / "streamlit_app.py"
 TIMEOUT = 120  # seconds one script run may take (training and retraining included)
+TEST_ROWS = 2_000  # a smaller raw file keeps the walkthrough fast; every step still runs
 
 
 def open_page(page: str | None = None) -> AppTest:
@@ -40,12 +42,31 @@ def app_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 @pytest.fixture(scope="session")
 def _pipeline_ready(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workspace = tmp_path_factory.mktemp("app-ready") / "workspace"
-    run_all(Settings.from_env(workspace), Presets())
+    run_all(Settings.from_env(workspace), Presets(rows=TEST_ROWS))
     return workspace
 
 
 @pytest.fixture
-def ready_workspace(_pipeline_ready: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """A workspace where every step has run once (shared: tests must not change it)."""
-    monkeypatch.setenv(WORKSPACE_ENV, str(_pipeline_ready))
-    return Settings.from_env(_pipeline_ready)
+def ready_workspace(
+    _pipeline_ready: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """A workspace where every step has run once: a private copy, so a test may change it.
+
+    (MLflow keeps absolute artifact paths, so new artifacts of a copy land beside the
+    original's; the registry, the aliases and the walkthrough's record are the copy's own.)
+    """
+    workspace = tmp_path / "workspace"
+    shutil.copytree(_pipeline_ready, workspace)
+    monkeypatch.setenv(WORKSPACE_ENV, str(workspace))
+    return Settings.from_env(workspace)
+
+
+def run_steps(settings: Settings, until: str) -> None:
+    """Run the walkthrough's steps in order up to and including ``until``."""
+    from demo.walkthrough import RUNNERS, STEPS
+
+    presets = Presets(rows=TEST_ROWS)
+    for step in STEPS:
+        RUNNERS[step.key](settings, presets)
+        if step.key == until:
+            return
