@@ -35,6 +35,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--submission-timeout", type=float, default=180.0,
                         help="seconds per student, all exercises together")
     parser.add_argument("--memory-gb", type=float, default=4.0, help="memory cap per student")
+    parser.add_argument("--only", action="append", metavar="EXERCISE",
+                        help="grade only this exercise (repeatable)")
     parser.add_argument("--workers", type=int, default=None,
                         help="students graded at once (default: the number of cores)")
     return parser.parse_args(argv)
@@ -68,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
                     **({"workers": args.workers} if args.workers else {}))
     start = time.perf_counter()
     if args.submissions is None:
-        [result] = grade_students([("you", args.exercises)], limits, args.extra_tests)
+        [result] = grade_students([("you", args.exercises)], limits, args.extra_tests,
+                                  only=args.only)
         print_table(f"Your score ({args.exercises})", score_table(result))
         for note in result.notes:
             print(f"note: {note}")
@@ -82,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     def done(result: object) -> None:
         err_console.print(f"graded {result.student} in {result.seconds:.1f} s")  # type: ignore[attr-defined]
 
-    results = grade_students(students, limits, args.extra_tests, on_done=done)
+    results = grade_students(students, limits, args.extra_tests, on_done=done, only=args.only)
     gradebook = write_gradebook(results, args.out / "gradebook.csv")
     write_feedback(results, args.out / "feedback")
     print(f"graded {len(results)} students in {time.perf_counter() - start:.1f} s: "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -45,6 +46,7 @@ class ChildJob:
     cell_timeout: float = 10.0
     memory_bytes: int = 4 * 2**30
     output_cap: int = 100_000
+    environment: dict[str, str] = field(default_factory=dict)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -107,6 +109,25 @@ def run(job: ChildJob, journal: Journal) -> None:
         run_tests(files, namespaces=namespaces, test_timeout=job.test_timeout,
                   cap_output=job.output_cap, extra_args=args, deselect=job.deselect,
                   on_event=lambda event, **fields: journal.write(event, **fields))
+
+
+def forked_main(job_path: str) -> None:
+    """Entry point in a process forked from the grading fork server (modules preloaded).
+
+    The process starts its own session (so the parent can kill all it leaves behind), drops
+    the server's stdin/stdout/stderr, and takes the job's working folder and environment.
+    """
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    job = ChildJob.load(Path(job_path))
+    os.chdir(job.work)
+    os.environ.clear()
+    os.environ.update(job.environment)
+    tempfile.tempdir = None  # read TMPDIR again
+    sys.dont_write_bytecode = True
+    main([job_path])
 
 
 def main(argv: list[str]) -> None:

@@ -10,11 +10,11 @@ a new child grades the rest, while time remains.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,18 +22,17 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from demo.paths import PROJECT_ROOT
 from grading.catalogue import TestEntry, collect_tests
-from grading.child import PYTEST_INI, ChildJob
+from grading.child import PYTEST_INI, ChildJob, forked_main
 from grading.outcomes import CRASHED, TIMEOUT, TestOutcome
 from grading.plugin import NOTEBOOK_NAME, known_exercises
 
 MISSING = "missing"
 INVALID = "invalid"
 MAX_NOTEBOOK_BYTES = 20 * 2**20
-STDERR_KEEP = 20_000
 
 
 @dataclass(frozen=True)
@@ -128,13 +127,6 @@ def child_environment(work: Path) -> dict[str, str]:
     }
 
 
-def _drain(stream: IO[bytes], keep: bytearray) -> None:
-    """Read a child's stderr to the end, keeping only the first bytes (floods are dropped)."""
-    while chunk := stream.read(65536):
-        if len(keep) < STDERR_KEEP:
-            keep += chunk[: STDERR_KEEP - len(keep)]
-
-
 def read_journal(path: Path) -> list[dict[str, Any]]:
     events = []
     if path.exists():
@@ -151,36 +143,61 @@ class _Attempt:
     events: list[dict[str, Any]]
     timed_out: bool
     returncode: int | None
-    stderr: str
+
+
+# Modules the fork server imports once, so that each student's process starts in
+# milliseconds instead of importing pandas, scikit-learn, pytest, MLflow and GX again.
+PRELOAD = ["grading.child", "grading.check", "grading.plugin", "grading.sandbox", "pytest",
+           "_pytest.python", "pytest_timeout", "nbformat", "numpy", "pandas", "pyarrow",
+           "sklearn.metrics", "sklearn.linear_model", "sklearn.ensemble", "sklearn.pipeline",
+           "sklearn.compose", "sklearn.preprocessing", "sklearn.model_selection", "mlflow",
+           "great_expectations", "demo.synthetic.customers", "demo.feature_spec"]
+# Set while the fork server starts (numerical libraries read them once, at import).
+SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "GIT_PYTHON_REFRESH": "quiet",
+              "MLFLOW_DISABLE_TELEMETRY": "true", "GX_ANALYTICS_ENABLED": "false",
+              "DO_NOT_TRACK": "1"}
+_START_LOCK = threading.Lock()
+
+
+def fork_server() -> multiprocessing.context.ForkServerContext:
+    """The fork server context, started on first use with the modules preloaded."""
+    context = multiprocessing.get_context("forkserver")
+    with _START_LOCK:
+        if not getattr(fork_server, "started", False):
+            context.set_forkserver_preload(PRELOAD)
+            saved = {key: os.environ.get(key) for key in SERVER_ENV}
+            os.environ.update(SERVER_ENV)
+            try:
+                multiprocessing.forkserver.ensure_running()
+            finally:
+                for key, value in saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+            fork_server.started = True  # type: ignore[attr-defined]
+    return context  # type: ignore[return-value]
 
 
 def _run_child(job: ChildJob, scratch: Path, attempt: int, deadline: float) -> _Attempt:
+    """Run one grading child to its end, or kill it (and all it started) at the deadline."""
+    job.environment = child_environment(Path(job.work))
     job_path = scratch / f"job-{attempt}.json"
     job.save(job_path)
     results = Path(job.results)
     results.unlink(missing_ok=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "grading.child", str(job_path)],
-        cwd=job.work, env=child_environment(Path(job.work)), stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )
-    kept = bytearray()
-    drainer = threading.Thread(target=_drain, args=(process.stderr, kept), daemon=True)
-    drainer.start()
-    timed_out = False
+    process = fork_server().Process(target=forked_main, args=(str(job_path),), daemon=False)
+    with _START_LOCK:
+        process.start()
+    process.join(timeout=max(0.5, deadline - time.monotonic()))
+    timed_out = process.exitcode is None
     try:
-        process.wait(timeout=max(0.5, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # the child and anything it left behind
-        except ProcessLookupError:
-            pass
-        process.wait()
-        drainer.join(timeout=5)
-    return _Attempt(read_journal(results), timed_out, process.returncode,
-                    kept.decode(errors="replace"))
+        os.killpg(process.pid, signal.SIGKILL)  # the child and anything it left behind
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.join()
+    return _Attempt(read_journal(results), timed_out, process.exitcode)
 
 
 def _last_unfinished(events: list[dict[str, Any]]) -> tuple[str, str, int | None]:
@@ -238,8 +255,11 @@ class StudentGrader:
         crashed: list[str] = []
         stopped = False
         try:
-            for attempt in range(self.limits.restarts + 1):
-                job = self._job(scratch, sorted(outcomes), skip + crashed)
+            for attempt in range(self.limits.restarts + 1 if copied else 0):
+                finished = self._finished_exercises(outcomes)
+                if set(self.course.exercises) <= set(skip + crashed + finished):
+                    break
+                job = self._job(scratch, sorted(outcomes), skip + crashed + finished)
                 result = _run_child(job, scratch, attempt, deadline)
                 events += result.events
                 for event in result.events:
@@ -268,6 +288,11 @@ class StudentGrader:
         return StudentResult(student, final, notes + self._load_notes(events),
                              time.monotonic() - start)
 
+    def _finished_exercises(self, outcomes: dict[str, TestOutcome]) -> list[str]:
+        """Exercises with an outcome for every test: a restart need not load them again."""
+        return [ex for ex in self.course.exercises
+                if all(t.nodeid in outcomes for t in self.course.tests if t.exercise == ex)]
+
     def _job(self, scratch: Path, done: list[str], skip: list[str]) -> ChildJob:
         return ChildJob(
             course=str(scratch / "course"), notebooks=str(scratch / "notebooks"),
@@ -288,7 +313,8 @@ class StudentGrader:
     def _timeout_note(self, kind: str, what: str, cell: int | None) -> str:
         cap = f"{self.limits.submission_timeout:g} s"
         if kind == "notebook":
-            return f"{what}: grading stopped after {cap} while code cell {cell} ran"
+            return f"{what}: grading stopped after {cap} while loading the notebook" + (
+                f" (code cell {cell})" if cell else "")
         if kind == "test":
             return f"grading stopped after {cap} while this check ran: {what}"
         return f"grading stopped after {cap}"
@@ -296,12 +322,12 @@ class StudentGrader:
     def _crash_note(self, kind: str, what: str, cell: int | None, result: _Attempt) -> str:
         why = f"exit code {result.returncode}"
         if kind == "notebook":
-            return (f"{what}: the notebook ended the grading process while code cell {cell} "
-                    f"ran ({why}: os._exit, a crash, or the memory cap); its checks score 0")
+            where = f"code cell {cell}" if cell else "the notebook"
+            return (f"{what}: the notebook ended the grading process while {where} ran "
+                    f"({why}: os._exit, a crash, or the memory cap); its checks score 0")
         if kind == "test":
             return f"the grading process ended during {what} ({why})"
-        tail = result.stderr.strip().splitlines()[-3:]
-        return f"the grading process ended before grading anything ({why}) {' '.join(tail)}"
+        return f"the grading process ended before grading anything ({why})"
 
     def _load_notes(self, events: list[dict[str, Any]]) -> list[str]:
         notes = []
@@ -359,6 +385,7 @@ def grade_students(
     try:
         course = prepare_course(batch, extra_tests, tests_dir, only)
         grader = StudentGrader(course, limits, batch)
+        fork_server()  # started before any student's clock runs
 
         def one(args: tuple[int, tuple[str, Path]]) -> StudentResult:
             index, (name, folder) = args

@@ -1,0 +1,123 @@
+"""A small class graded end to end: a good submission, a partial one, and one of each hostile
+kind. The gradebook is checked line by line, the course's files must not change, and the
+batch must finish within its caps."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from demo.paths import PROJECT_ROOT
+from grading import samples
+from grading.__main__ import main
+
+pytestmark = pytest.mark.slow
+
+TEST_TIMEOUT = 3.0
+SUBMISSION_TIMEOUT = 45.0
+WORKERS = 2
+
+# student -> {question: (points, max, status)} for exercise 01
+EXPECTED = {
+    "good": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
+             "q4": (2, 2, "passed")},
+    "partial": {"q1": (4, 4, "passed"), "q2": (1, 5, "partial"), "q3": (1, 4, "partial"),
+                "q4": (2, 2, "passed")},
+    "raises": {"q1": (0, 4, "failed"), "q2": (4, 5, "partial"), "q3": (4, 4, "passed"),
+               "q4": (2, 2, "passed")},
+    "loops": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
+              "q4": (0, 2, "timeout")},
+    "exits": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
+              "q4": (0, 2, "exit")},
+    "crash_in_test": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
+                      "q4": (0, 2, "crashed")},
+    "crash_on_load": {q: (0, m, "crashed") for q, m in (("q1", 4), ("q2", 5), ("q3", 4),
+                                                         ("q4", 2))},
+    "memory": {"q1": (0, 4, "memory"), "q2": (4, 5, "partial"), "q3": (4, 4, "passed"),
+               "q4": (2, 2, "passed")},
+    "flood": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
+              "q4": (0, 2, "flood")},
+    "invalid": {q: (0, m, "invalid") for q, m in (("q1", 4), ("q2", 5), ("q3", 4), ("q4", 2))},
+    "writes": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
+               "q4": (0, 2, "forbidden")},
+    "absent": {q: (0, m, "missing") for q, m in (("q1", 4), ("q2", 5), ("q3", 4), ("q4", 2))},
+}
+
+COURSE_TEST = PROJECT_ROOT / "tests" / "exercises" / "test_01_history.py"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    base = tmp_path_factory.mktemp("class")
+    submissions = base / "submissions"
+    outside = base / f"outside-{uuid.uuid4().hex}.txt"
+    for name, build in samples.HISTORY_VARIANTS.items():
+        samples.write_student(submissions / name, {samples.HISTORY: build()})
+    samples.write_student(submissions / "writes",
+                          {samples.HISTORY: samples.history_writes(outside, COURSE_TEST)})
+    (submissions / "absent").mkdir()
+    before = _digest(COURSE_TEST)
+    start = time.perf_counter()
+    code = main(["--submissions", str(submissions), "--out", str(base / "out"),
+                 "--test-timeout", str(TEST_TIMEOUT), "--submission-timeout",
+                 str(SUBMISSION_TIMEOUT), "--workers", str(WORKERS), "--only", "01_history"])
+    seconds = time.perf_counter() - start
+    with (base / "out" / "gradebook.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    return {"code": code, "rows": rows, "seconds": seconds, "out": base / "out",
+            "outside": outside, "course_digest_before": before}
+
+
+def test_gradebook_line_by_line(graded_class):
+    assert graded_class["code"] == 0
+    got = {(r["student"], r["question"]): (float(r["points"]), float(r["max"]), r["status"])
+           for r in graded_class["rows"]}
+    for student, questions in EXPECTED.items():
+        for question, (points, maximum, status) in questions.items():
+            assert got.get((student, question)) == (points, maximum, status), (
+                f"{student} {question}: expected {(points, maximum, status)}, "
+                f"got {got.get((student, question))}")
+    assert len(graded_class["rows"]) == sum(len(q) for q in EXPECTED.values())
+    assert {r["exercise"] for r in graded_class["rows"]} == {"01_history"}
+    header = list(graded_class["rows"][0])
+    assert header == ["student", "exercise", "question", "points", "max", "status"]
+
+
+def test_the_course_and_the_outside_are_untouched(graded_class):
+    assert _digest(COURSE_TEST) == graded_class["course_digest_before"]
+    assert not graded_class["outside"].exists()
+
+
+def test_feedback_says_why_in_plain_words(graded_class):
+    folder = graded_class["out"] / "feedback"
+    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(EXPECTED)
+    said = {name: (folder / f"{name}.md").read_text() for name in EXPECTED}
+    assert "Score: **15 / 15** (100 %)" in said["good"]
+    assert "your code raised ValueError: no rules yet (code cell 4, line 3)" in said["raises"]
+    assert "took longer than the 3 s allowed" in said["loops"]
+    assert "code cell 2: still running after 3 s" in said["loops"]
+    assert "called sys.exit()" in said["exits"]
+    assert "ended the grading process while this check ran" in said["crash_in_test"]
+    assert "ended the grading process while code cell 2 ran" in said["crash_on_load"]
+    assert "ran out of memory" in said["memory"]
+    assert "printed more than" in said["flood"]
+    assert "is not a valid notebook" in said["invalid"]
+    assert "grading does not allow a submission to write to" in said["writes"]
+    assert "no notebook submitted" in said["absent"]
+    for text in said.values():  # the solution never leaks into feedback
+        assert "Completely Automated" not in text
+        assert "Month-to-month" not in text
+
+
+def test_the_batch_stays_within_its_caps(graded_class):
+    waves = -(-len(EXPECTED) // WORKERS)
+    assert graded_class["seconds"] < waves * SUBMISSION_TIMEOUT + 30
