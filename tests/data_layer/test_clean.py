@@ -9,7 +9,7 @@ import pytest
 from demo.data_layer.clean import QUARANTINE_REASON, AccountingError, _check_accounting, clean
 from demo.data_layer.ingest import to_bronze
 from demo.errors import DataError
-from demo.feature_spec import FEATURES, RAW_COLUMNS, UNKNOWN
+from demo.feature_spec import FEATURES, FEATURES_BY_NAME, RAW_COLUMNS, UNKNOWN
 from tests.data_layer.conftest import clean_frame, customers_as_text
 
 ADDONS = ["online_security", "online_backup", "device_protection", "tech_support",
@@ -34,7 +34,9 @@ def test_clean_input_passes_untouched_with_typed_columns(clean_text) -> None:
     silver = result.silver
     assert silver["tenure"].dtype == np.int64 and silver["senior_citizen"].dtype == np.int64
     assert silver["monthly_charges"].dtype == np.float64
-    assert silver["contract"].dtype == "str" and silver["churn"].dtype == "str"
+    assert list(silver["contract"].cat.categories) == list(FEATURES_BY_NAME["contract"].allowed)
+    assert list(silver["churn"].cat.categories) == ["Yes", "No"]
+    assert silver["customer_id"].dtype == "str"
     expected = clean_text["tenure"].astype(int).tolist()
     assert silver["tenure"].tolist() == expected
 
