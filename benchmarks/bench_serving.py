@@ -98,14 +98,17 @@ def _rows(body: dict[str, Any]) -> int:
 
 
 def mlflow_server(settings: Settings, port: int) -> subprocess.Popen:
+    bin_dir = str(Path(sys.executable).parent)  # mlflow runs `uvicorn` through the shell
     env = {**os.environ, **OFFLINE_ENV, "OMP_NUM_THREADS": "1",
+           "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
            "MLFLOW_TRACKING_URI": settings.tracking_uri,
            "MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true"}
     command = [str(Path(sys.executable).with_name("mlflow")), "models", "serve",
                "-m", f"models:/{settings.model_name}@champion", "--env-manager", "local",
                "-h", "127.0.0.1", "-p", str(port), "-w", "1"]
-    log = (settings.serving_dir / "mlflow-serve.log").open("wb")
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    settings.serving_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.serving_dir / "mlflow-serve.log").open("wb") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
 def in_process_rows(model: Any, frame: Any, repeats: int) -> list[BenchRow]:

@@ -20,9 +20,10 @@ LayerStep = Callable[[Settings], dict[str, Any]]
 
 def later_layers() -> list[tuple[str, LayerStep]]:
     """The layers after the data layer, in order: (summary section, step)."""
+    from demo.deployment_layer.runner import run_deployment_layer
     from demo.model_layer.runner import run_model_layer
 
-    return [("model", run_model_layer)]
+    return [("model", run_model_layer), ("deployment", run_deployment_layer)]
 
 
 def run_pipeline(settings: Settings, raw_path: str | Path = SAMPLE_RAW_CSV,

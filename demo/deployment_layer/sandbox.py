@@ -16,13 +16,18 @@ from demo.settings import Settings
 SANDBOX_CANDIDATE = "hist_gradient_boosting"
 
 
-def generated_gold(rows: int, seed: int, scenario: str = "baseline", id_start: int = 0
-                   ) -> pd.DataFrame:
-    """Clean generated customers as a gold table (through the data layer's rules)."""
+def generated_gold(rows: int, seed: int, scenario: str = "baseline", id_start: int = 0,
+                   dirty: bool = True) -> pd.DataFrame:
+    """Generated customers as a gold table, through the data layer's cleaning rules.
+
+    Dirty by default, like real exports: the reference then holds the same ``Unknown``
+    answers production batches do, so drift means drift and not a cleaning artefact.
+    Quarantined rows are left out, so the table has somewhat fewer than ``rows`` rows.
+    """
     from demo.deployment_layer.scoring import prepare_frame
     from demo.synthetic.scenarios import generate_batch
 
-    raw = generate_batch(rows, seed, scenario, id_start=id_start, dirty=False)
+    raw = generate_batch(rows, seed, scenario, id_start=id_start, dirty=dirty)
     return prepare_frame(raw, f"generated-{scenario}-{seed}.csv").features
 
 

@@ -1,0 +1,58 @@
+"""The retraining loop: promote a better challenger, keep the champion otherwise."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from demo.deployment_layer.api import create_app
+from demo.deployment_layer.monitoring_runner import reference_table
+from demo.deployment_layer.retrain import retrain
+from demo.deployment_layer.sandbox import generated_gold
+from demo.deployment_layer.schemas import example_request_customer
+from demo.model_layer.registry import version_by_alias
+from demo.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_better_challenger_is_promoted_and_served_after_reload(workspace_copy: Settings
+                                                               ) -> None:
+    # Concept drift: the same kind of customers now churn for other reasons. A challenger
+    # that has seen the new behaviour beats the champion on fresh rows of it.
+    shifted = generated_gold(3_000, seed=21, scenario="churn_shift", id_start=10**6)
+    with TestClient(create_app(workspace_copy)) as client:
+        assert client.get("/ready").json()["champion"] == "1"
+        outcome = retrain(workspace_copy, reference_table(workspace_copy), shifted)
+        assert outcome.promoted, outcome.reason
+        assert outcome.challenger_score > outcome.champion_score
+        assert outcome.holdout_rows == pytest.approx(0.4 * len(shifted), abs=1)
+        assert str(version_by_alias(workspace_copy, "champion").version) == \
+            outcome.challenger_version
+        assert client.post("/admin/reload").status_code == 200
+        answer = client.post("/predict", json=example_request_customer()).json()
+        assert answer["predictions"][0]["model"]["version"] == outcome.challenger_version
+
+
+def test_worse_challenger_keeps_the_champion(workspace_copy: Settings) -> None:
+    # The trivial baseline (one probability for everyone) cannot beat the champion.
+    fresh = generated_gold(1_500, seed=22, id_start=10**6)
+    outcome = retrain(workspace_copy, reference_table(workspace_copy), fresh,
+                      candidate="baseline")
+    assert not outcome.promoted, outcome.reason
+    assert "kept the champion" in outcome.reason
+    assert str(version_by_alias(workspace_copy, "champion").version) == "1"
+    assert str(version_by_alias(workspace_copy, "challenger").version) == \
+        outcome.challenger_version
+
+
+def test_reload_without_champion_keeps_serving(workspace_copy: Settings) -> None:
+    import mlflow
+
+    with TestClient(create_app(workspace_copy)) as client:
+        mlflow.tracking.MlflowClient().delete_registered_model_alias(
+            workspace_copy.model_name, "champion")
+        answer = client.post("/admin/reload")
+        assert answer.status_code == 409
+        assert "no model registered as 'champion'" in answer.json()["reason"]
+        assert client.post("/predict", json=example_request_customer()).status_code == 200
