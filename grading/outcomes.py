@@ -44,6 +44,8 @@ class SubmissionExit(SystemExit):
 class TestOutcome:
     """One test's result: which question, how many points, and why it failed."""
 
+    __test__ = False  # not a pytest test class
+
     nodeid: str
     exercise: str
     question: str
