@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -36,11 +37,12 @@ def _labels(frame: pd.DataFrame) -> pd.Series | None:
 
 
 def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataFrame,
-                  batch_name: str, log_to_mlflow: bool = True) -> DriftReport:
+                  batch_name: str, log_to_mlflow: bool = True, champion: Any = None
+                  ) -> DriftReport:
     """Compare ``current`` with ``reference`` under the champion; write and log the report."""
     from demo.model_layer.registry import load_model
 
-    champion = load_model(settings, "champion")
+    champion = champion or load_model(settings, "champion")
     reference_scores = champion.model.predict_proba(reference[INPUT_COLUMNS])[:, 1]
     current_scores = champion.model.predict_proba(current[INPUT_COLUMNS])[:, 1]
     report = drift_report(

@@ -1,7 +1,7 @@
 """The deployment layer end to end (pipeline steps 7-9), after the model layer has run.
 
-1. serve: start the API as a real uvicorn process on a free loopback port and ask it
-   about a few customers;
+1. serve: start the API as a real uvicorn process on a free loopback port (it boots while
+   the next steps run) and ask it about a few customers;
 2. score: a drifted, labelled "production" batch from the generator, scored in batch
    through the data layer's cleaning rules;
 3. monitor: the drift report of that batch against the training data;
@@ -65,24 +65,28 @@ def ask_api(url: str, customers: list[dict[str, Any]]) -> dict[str, Any]:
 def run_deployment_layer(settings: Settings, scenario: str = DEFAULT_SCENARIO,
                          rows: int = BATCH_ROWS) -> dict[str, Any]:
     """Serve, score, monitor, retrain, reload; the run summary's ``deployment`` section."""
-    from demo.deployment_layer.monitoring_runner import monitor_file
-    from demo.deployment_layer.retrain import retrain_from_file
-    from demo.deployment_layer.scoring import INPUT_COLUMNS, prepare_batch, score_file
+    from demo.deployment_layer.monitoring_runner import monitor_frame, reference_table
+    from demo.deployment_layer.retrain import reload_api, retrain
+    from demo.deployment_layer.scoring import INPUT_COLUMNS, prepare_batch, score_prepared
     from demo.deployment_layer.server import ApiServer
     from demo.feature_spec import ID_COLUMN
+    from demo.model_layer.registry import load_model
 
     start = time.perf_counter()
-    batch_path = write_production_batch(settings, scenario, rows, settings.seed + 1)
-    sample = prepare_batch(batch_path).features.head(SAMPLE_REQUESTS)
-    customers = sample[[ID_COLUMN, *INPUT_COLUMNS]].to_dict(orient="records")
-    summary: dict[str, Any] = {"scenario": scenario, "batch": str(batch_path)}
-    with ApiServer(settings, challenger_share=0.0) as api:
-        summary.update(ask_api(api.url, customers))
-        scored = score_file(settings, batch_path, settings.serving_dir / f"scores_{scenario}.csv")
-        summary.update({"batch_rows_read": scored.rows_read, "batch_scored": scored.rows_scored,
+    summary: dict[str, Any] = {"scenario": scenario}
+    with ApiServer(settings, challenger_share=0.0).launch() as api:  # boots meanwhile
+        batch_path = write_production_batch(settings, scenario, rows, settings.seed + 1)
+        batch = prepare_batch(batch_path, require_label=True)
+        champion = load_model(settings, "champion")
+        reference = reference_table(settings)
+        scored = score_prepared(champion, batch,
+                                settings.serving_dir / f"scores_{scenario}.csv")
+        summary.update({"batch": str(batch_path), "batch_rows_read": scored.rows_read,
+                        "batch_scored": scored.rows_scored,
                         "batch_quarantined": scored.rows_quarantined,
                         "scores": str(scored.output)})
-        report = monitor_file(settings, batch_path)
+        report = monitor_frame(settings, reference, batch.features, batch_path.name,
+                               champion=champion)
         summary.update({
             "drift_verdict": report.verdict,
             "drifted_features": ", ".join(report.drifted_features()) or "none",
@@ -91,7 +95,11 @@ def run_deployment_layer(settings: Settings, scenario: str = DEFAULT_SCENARIO,
             "retrain_recommended": report.retrain_recommended,
             "drift_report": str(settings.reports_dir / "drift_latest.html"),
         })
-        outcome = retrain_from_file(settings, batch_path, reload_url=api.url)
+        api.wait()
+        sample = batch.features.head(SAMPLE_REQUESTS)[[ID_COLUMN, *INPUT_COLUMNS]]
+        summary.update(ask_api(api.url, sample.to_dict(orient="records")))
+        outcome = retrain(settings, reference, batch.features)
+        reload_api(api.url)
         served = httpx.get(f"{api.url}/model", timeout=30).json()["champion"]["version"]
     summary.update({
         "challenger_version": outcome.challenger_version,

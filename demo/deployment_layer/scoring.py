@@ -111,15 +111,20 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
 def score_file(settings: Settings, input_path: Path, output: Path,
                alias: str = "champion") -> ScoringResult:
     """The ``score`` command: clean, score with ``models:/<name>@alias``, write, count."""
-    from demo.console import progress
     from demo.model_layer.registry import load_model
 
     if not Path(input_path).exists():
         raise DataError(f"no such file: {input_path}")
     loaded = load_model(settings, alias)
-    batch = prepare_batch(input_path)
+    return score_prepared(loaded, prepare_batch(input_path), output)
+
+
+def score_prepared(loaded: Any, batch: PreparedBatch, output: Path) -> ScoringResult:
+    """Score a prepared batch with a loaded registered model; write scores and quarantine."""
+    from demo.console import progress
+
     with progress() as bar:
-        task = bar.add_task(f"scoring {Path(input_path).name}", total=len(batch.features))
+        task = bar.add_task(f"scoring {batch.source.name}", total=len(batch.features))
         scored = score_batch(loaded.model, loaded.threshold, batch.features,
                              on_chunk=lambda rows: bar.advance(task, rows))
     scored["model_version"] = loaded.version

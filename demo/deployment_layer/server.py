@@ -62,6 +62,11 @@ class ApiServer:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Self:
+        """Launch and wait until the API answers."""
+        return self.launch().wait()
+
+    def launch(self) -> Self:
+        """Start the process without waiting (do other work while it loads, then ``wait``)."""
         command = [sys.executable, "-m", "demo", "serve", "--workspace",
                    str(self.settings.workspace), "--host", LOOPBACK, "--port", str(self.port)]
         if self.challenger_share is not None:
@@ -70,6 +75,12 @@ class ApiServer:
         with self.output.open("wb") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                             env={**os.environ, **OFFLINE_ENV})
+        return self
+
+    def wait(self) -> Self:
+        if self.process is None:
+            self.launch()
+        assert self.process is not None
         wait_until_up(f"{self.url}/health", self.process, self.startup_timeout, self.output)
         return self
 
@@ -85,7 +96,8 @@ class ApiServer:
             return self.process.wait()
 
     def __enter__(self) -> Self:
-        return self.start()
+        """Start and wait; an instance already ``launch``-ed is left to its own ``wait``."""
+        return self if self.process is not None else self.start()
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
