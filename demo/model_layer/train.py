@@ -166,6 +166,7 @@ def native_threads(train_rows: int) -> Any:
     busy laptop, in contention than they save (measured: a 7k-row fit took 10x longer with
     two threads than with one while other work ran).
     """
+    import sklearn.ensemble  # noqa: F401  loads the OpenMP runtime, so the limit reaches it
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1 if train_rows < 100_000 else None)
