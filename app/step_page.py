@@ -53,7 +53,7 @@ def header(step_key: str) -> Step:
     st.title(step.title)
     layer, role, where = st.columns(3)
     layer.metric("Layer", LAYER_LABELS[step.layer])
-    role.metric("Owned by", step.role.capitalize())
+    role.metric("Owned by", step.role[:1].upper() + step.role[1:])
     where.metric("Step", f"{position} of {len(STEPS)}")
     trail = " → ".join(f"**{s.title}**" if s.key == step_key else s.title for s in STEPS)
     st.caption(trail)

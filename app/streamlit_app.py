@@ -6,6 +6,9 @@ helpers (presets, run all, reset). Everything runs locally and offline.
 
 from __future__ import annotations
 
+import importlib
+import threading
+
 # page_index and workshop_sidebar sit beside this file (Streamlit puts its folder on sys.path).
 import page_index
 import streamlit as st
@@ -15,6 +18,26 @@ from demo.settings import configure_offline
 from demo.walkthrough import STEPS_BY_KEY
 
 configure_offline()
+
+# Imported in the background while the presenter talks over the overview, so that the first
+# visit of a step page does not wait for them.
+HEAVY_MODULES = ("altair", "sklearn.ensemble", "mlflow", "great_expectations",
+                 "fastapi.testclient", "demo.deployment_layer.api")
+
+
+def _import_heavy_modules() -> None:
+    for name in HEAVY_MODULES:
+        importlib.import_module(name)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Start importing the heavy libraries, once per server process."""
+    thread = threading.Thread(target=_import_heavy_modules, name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 st.set_page_config(page_title="AI/ML Architecture — walkthrough", layout="wide")
 
 
@@ -35,6 +58,7 @@ navigation = st.navigation(  # every page listed: a workshop jumps around
     },
     expanded=True,
 )
+warm_up()
 workshop_sidebar.render()
 navigation.run()
 workshop_sidebar.render_status()

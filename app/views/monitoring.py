@@ -43,7 +43,8 @@ if entry is not None:
     verdict = summary["verdict"]
     advice = ("retraining recommended" if summary["retrain_recommended"]
               else "no retraining needed")
-    message = (f"Scenario **{summary['scenario']}**: {verdict} drift, {advice}. Drifted "
+    message = (f"Scenario **{summary['scenario']}**: "
+               f"{'no' if verdict == 'none' else verdict} drift, {advice}. Drifted "
                f"features: {', '.join(summary['drifted_features']) or 'none'}.")
     (st.success if verdict == "none" and not summary["retrain_recommended"] else st.warning)(
         message)

@@ -116,11 +116,15 @@ def registry_versions(settings: Settings) -> pd.DataFrame:
     use_workspace_tracking(settings, create=False)
     client = mlflow.tracking.MlflowClient()
     versions = client.search_model_versions(f"name = '{settings.model_name}'")
+    aliases: dict[str, list[str]] = {}  # search results leave aliases out: ask the model
+    if versions:
+        for alias, version in client.get_registered_model(settings.model_name).aliases.items():
+            aliases.setdefault(str(version), []).append(alias)
     return pd.DataFrame(
         [
             {
                 "version": int(v.version),
-                "aliases": ", ".join(v.aliases or []),
+                "aliases": ", ".join(sorted(aliases.get(str(v.version), []))),
                 "candidate": v.tags.get("candidate", ""),
                 "decision_threshold": v.tags.get("decision_threshold", ""),
                 "promotion": v.tags.get("promotion_decision", ""),

@@ -72,7 +72,7 @@ def test_monitoring_plots_psi_per_feature_for_a_chosen_scenario(
     assert summary["scenario"] == "fibre_rollout"
     assert "internet_service" in summary["drifted_features"]
     assert "Scenario **fibre_rollout**" in texts(app.warning)
-    assert app.get("arrow_vega_lite_chart")  # PSI per feature, with the 0.1 / 0.2 lines
+    assert app.get("vega_lite_chart")  # PSI per feature, with the 0.1 / 0.2 lines
     assert "retrain" not in load_record(ready_workspace)  # a new batch makes it stale
 
 

@@ -24,7 +24,7 @@ def test_cloud_mapping_shows_every_step_on_the_chosen_platform(
 def test_best_practices_before_the_pipeline_says_what_to_run(app_workspace: Settings) -> None:
     app = open_page("views/best_practices.py")
     assert "needs the output of **Features**" in texts(app.info)
-    assert len(app.header) == 5
+    assert len(app.main.header) == 5  # the five takeaways
 
 
 def test_best_practices_prices_the_decision_thresholds(ready_workspace: Settings) -> None:
