@@ -176,6 +176,11 @@ def fork_server() -> multiprocessing.context.ForkServerContext:
                         os.environ.pop(key, None)
                     else:
                         os.environ[key] = value
+            # The server imports PRELOAD before it forks anything: wait for that here, with
+            # a process that does nothing, so no student's clock pays for it.
+            ready = context.Process(target=os.getpid)
+            ready.start()
+            ready.join()
             fork_server.started = True  # type: ignore[attr-defined]
     return context  # type: ignore[return-value]
 

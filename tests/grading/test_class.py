@@ -121,3 +121,39 @@ def test_feedback_says_why_in_plain_words(graded_class):
 def test_the_batch_stays_within_its_caps(graded_class):
     waves = -(-len(EXPECTED) // WORKERS)
     assert graded_class["seconds"] < waves * SUBMISSION_TIMEOUT + 30
+
+
+PRIVATE_TEST = '''
+import pytest
+
+
+@pytest.mark.question("q5")
+@pytest.mark.points(3)
+def test_captcha_is_shouted(nb):
+    """expand_captcha's first word is capitalised"""
+    assert nb.expand_captcha().split()[0].istitle(), "expected a capitalised first word"
+'''
+
+
+def test_extra_tests_add_their_questions(tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "test_01_history_private.py").write_text(PRIVATE_TEST)
+    submissions = tmp_path / "submissions"
+    samples.write_student(submissions / "good", {samples.HISTORY: samples.solved("01_history")})
+    samples.write_student(submissions / "starter", {samples.HISTORY: samples.starter("01_history")})
+    code = main(["--submissions", str(submissions), "--out", str(tmp_path / "out"),
+                 "--extra-tests", str(extra), "--test-timeout", str(TEST_TIMEOUT),
+                 "--submission-timeout", str(SUBMISSION_TIMEOUT), "--only", "01_history"])
+    assert code == 0
+    with (tmp_path / "out" / "gradebook.csv").open() as handle:
+        rows = {(r["student"], r["question"]): (r["points"], r["max"], r["status"])
+                for r in csv.DictReader(handle)}
+    assert rows[("good", "q5")] == ("3", "3", "passed")
+    assert rows[("starter", "q5")] == ("0", "3", "not-implemented")
+    assert rows[("good", "q4")] == ("2", "2", "passed")
+
+
+def test_a_missing_submissions_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["--submissions", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
