@@ -15,8 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from demo.paths import EXERCISES_DIR
 from demo.settings import configure_offline
+
+if TYPE_CHECKING:
+    from grading.classroom import Limits
 
 DEFAULT_OUT = Path("grading-output")
 
@@ -32,6 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--exercises", type=Path, default=EXERCISES_DIR,
                         help="the notebooks to grade without --submissions (default: exercises/)")
     parser.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test")
+    parser.add_argument("--cell-timeout", type=float, default=None,
+                        help="seconds per notebook cell while loading (default: --test-timeout)")
     parser.add_argument("--submission-timeout", type=float, default=180.0,
                         help="seconds per student, all exercises together")
     parser.add_argument("--memory-gb", type=float, default=4.0, help="memory cap per student")
@@ -52,10 +59,8 @@ def check_folder(path: Path | None, what: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     configure_offline()
     args = parse_args(argv)
-    from demo.console import err_console, print_table
     from demo.errors import DemoError
-    from grading.classroom import Limits, grade_students, student_folders
-    from grading.reports import score_table, write_feedback, write_gradebook
+    from grading.classroom import Limits, changed_files, course_fingerprint
 
     try:
         check_folder(args.submissions, "--submissions")
@@ -64,27 +69,50 @@ def main(argv: list[str] | None = None) -> int:
     except DemoError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    limits = Limits(test_timeout=args.test_timeout, cell_timeout=args.test_timeout,
+    limits = Limits(test_timeout=args.test_timeout,
+                    cell_timeout=args.cell_timeout or args.test_timeout,
                     submission_timeout=args.submission_timeout,
                     memory_bytes=int(args.memory_gb * 2**30),
                     **({"workers": args.workers} if args.workers else {}))
-    start = time.perf_counter()
-    if args.submissions is None:
-        [result] = grade_students([("you", args.exercises)], limits, args.extra_tests,
-                                  only=args.only)
-        print_table(f"Your score ({args.exercises})", score_table(result))
-        for note in result.notes:
-            print(f"note: {note}")
-        print("Run check(\"qN\") in a notebook to see what each check says.")
-        return 0
+    before = course_fingerprint()
+    code = grade_yours(args, limits) if args.submissions is None else grade_class(args, limits)
+    changed = changed_files(before, course_fingerprint())
+    if changed:
+        print(f"warning: course files changed while grading ran: {', '.join(changed[:20])}",
+              file=sys.stderr)
+    return code
+
+
+def grade_yours(args: argparse.Namespace, limits: Limits) -> int:
+    """The learner's own notebooks: a score table per exercise and question."""
+    from demo.console import print_table
+    from grading.classroom import grade_students
+    from grading.reports import score_table
+
+    [result] = grade_students([("you", args.exercises)], limits, args.extra_tests,
+                              only=args.only)
+    print_table(f"Your score ({args.exercises})", score_table(result))
+    for note in result.notes:
+        print(f"note: {note}")
+    print('Run check("qN") in a notebook to see what each check says.')
+    return 0
+
+
+def grade_class(args: argparse.Namespace, limits: Limits) -> int:
+    """Every student folder in ``args.submissions``: gradebook.csv and feedback files."""
+    from demo.console import err_console
+    from grading.classroom import StudentResult, grade_students, student_folders
+    from grading.reports import write_feedback, write_gradebook
+
     students = student_folders(args.submissions)
     if not students:
         print(f"error: {args.submissions} holds no student folders", file=sys.stderr)
         return 2
 
-    def done(result: object) -> None:
-        err_console.print(f"graded {result.student} in {result.seconds:.1f} s")  # type: ignore[attr-defined]
+    def done(result: StudentResult) -> None:
+        err_console.print(f"graded {result.student} in {result.seconds:.1f} s")
 
+    start = time.perf_counter()
     results = grade_students(students, limits, args.extra_tests, on_done=done, only=args.only)
     gradebook = write_gradebook(results, args.out / "gradebook.csv")
     write_feedback(results, args.out / "feedback")

@@ -405,6 +405,30 @@ def grade_students(
         shutil.rmtree(batch, ignore_errors=True)
 
 
+# What grading must never change. The audit hook refuses writes from Python code; this
+# fingerprint is the backstop for writes made from C code, checked after each batch.
+COURSE_PARTS = ("tests", "grading", "demo", "solutions", "datasets", "lessons", "pyproject.toml",
+                "conftest.py", "Makefile")
+
+
+def course_fingerprint(root: Path = PROJECT_ROOT) -> dict[str, tuple[int, int]]:
+    """(size, modification time) of every course file, by path relative to ``root``."""
+    prints: dict[str, tuple[int, int]] = {}
+    for part in COURSE_PARTS:
+        base = root / part
+        files = [base] if base.is_file() else base.rglob("*") if base.is_dir() else []
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                stat = path.stat()
+                prints[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
+    return prints
+
+
+def changed_files(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+                  ) -> list[str]:
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
 def student_folders(submissions: Path) -> list[tuple[str, Path]]:
     """(name, folder) for each student folder in ``submissions``, sorted by name."""
     return [(p.name, p) for p in sorted(submissions.iterdir())
