@@ -14,7 +14,6 @@ import argparse
 import sys
 import time
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from demo.paths import EXERCISES_DIR
