@@ -128,13 +128,16 @@ def child_environment(work: Path) -> dict[str, str]:
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
+    """The child's progress events; anything that is not a well-formed event is ignored."""
     events = []
     if path.exists():
         for line in path.read_text(errors="replace").splitlines():
             try:
-                events.append(json.loads(line))
+                event = json.loads(line)
             except json.JSONDecodeError:
                 break  # a line cut short by a crash
+            if isinstance(event, dict) and isinstance(event.get("event"), str):
+                events.append(event)
     return events
 
 
@@ -208,13 +211,13 @@ def _run_child(job: ChildJob, scratch: Path, attempt: int, deadline: float) -> _
 def _last_unfinished(events: list[dict[str, Any]]) -> tuple[str, str, int | None]:
     """What the child was doing when it stopped: ("test", nodeid, None), ("notebook",
     exercise, cell number) or ("", "", None)."""
-    finished = {e["nodeid"] for e in events if e["event"] == "outcome"}
-    loaded = {e["exercise"] for e in events if e["event"] in ("loaded", "invalid")}
+    finished = {e.get("nodeid") for e in events if e["event"] == "outcome"}
+    loaded = {e.get("exercise") for e in events if e["event"] in ("loaded", "invalid")}
     for event in reversed(events):
-        if event["event"] == "start" and event["nodeid"] not in finished:
-            return "test", event["nodeid"], None
-        if event["event"] in ("cell", "loading") and event["exercise"] not in loaded:
-            return "notebook", event["exercise"], event.get("number")
+        if event["event"] == "start" and event.get("nodeid") not in finished:
+            return "test", str(event.get("nodeid")), None
+        if event["event"] in ("cell", "loading") and event.get("exercise") not in loaded:
+            return "notebook", str(event.get("exercise")), event.get("number")
         if event["event"] in ("outcome", "loaded"):
             break
     return "", "", None
@@ -267,10 +270,7 @@ class StudentGrader:
                 job = self._job(scratch, sorted(outcomes), skip + crashed + finished)
                 result = _run_child(job, scratch, attempt, deadline)
                 events += result.events
-                for event in result.events:
-                    if event["event"] == "outcome":
-                        fields = {k: v for k, v in event.items() if k != "event"}
-                        outcomes[event["nodeid"]] = TestOutcome(**fields)
+                outcomes.update(self._reported_outcomes(result.events))
                 if any(e["event"] == "done" for e in result.events):
                     break
                 kind, what, cell = _last_unfinished(result.events)
@@ -292,6 +292,18 @@ class StudentGrader:
         final = self._complete(outcomes, events, set(copied), crashed, stopped)
         return StudentResult(student, final, notes + self._load_notes(events),
                              time.monotonic() - start)
+
+    def _reported_outcomes(self, events: list[dict[str, Any]]) -> dict[str, TestOutcome]:
+        """The child's outcomes, checked against the catalogue: question and points always
+        come from the course's tests, never from the child's report."""
+        known = {t.nodeid for t in self.course.tests}
+        reported = {}
+        for event in events:
+            if event["event"] == "outcome" and event.get("nodeid") in known:
+                status = str(event.get("status", CRASHED))
+                message = str(event.get("message", ""))[:2000]
+                reported[event["nodeid"]] = self._outcome_for(event["nodeid"], message, status)
+        return reported
 
     def _finished_exercises(self, outcomes: dict[str, TestOutcome]) -> list[str]:
         """Exercises with an outcome for every test: a restart need not load them again."""
@@ -338,20 +350,21 @@ class StudentGrader:
         notes = []
         for event in events:
             if event["event"] == "loaded":
-                notes += [f"{event['exercise']}: {p}" for p in event["problems"]]
-                if event["flooded"]:
+                notes += [f"{event.get('exercise')}: {p}" for p in event.get("problems", [])]
+                if event.get("flooded"):
                     notes.append(f"{event['exercise']}: the notebook printed more than "
                                  f"{self.limits.output_cap:,} characters; output was cut")
             elif event["event"] == "refused":
-                notes.append(event["message"])
+                notes.append(str(event.get("message")))
             elif event["event"] in ("child-error", "collect-error"):
-                notes.append(f"grader problem: {event['message'][:500]}")
+                notes.append(f"grader problem: {str(event.get('message'))[:500]}")
         return list(dict.fromkeys(notes))
 
     def _complete(self, outcomes: dict[str, TestOutcome], events: list[dict[str, Any]],
                   copied: set[str], crashed: list[str], stopped: bool) -> list[TestOutcome]:
         """One outcome per course test: what ran, and why the rest earned nothing."""
-        invalid = {e["exercise"]: e["message"] for e in events if e["event"] == "invalid"}
+        invalid = {e.get("exercise"): str(e.get("message")) for e in events
+                   if e["event"] == "invalid"}
         final = []
         for entry in self.course.tests:
             if entry.exercise not in copied:
