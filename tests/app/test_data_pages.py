@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from demo.settings import Settings
 from demo.walkthrough import completed_steps, load_record
@@ -85,3 +86,19 @@ def test_every_step_page_names_its_layer_role_function_and_cloud(
         assert list(cloud.index) == ["Databricks", "Azure", "GCP", "AWS",
                                      "This course (local)"], page
         assert all(Path(p).exists() for p in load_record(ready_workspace)[key]["artifacts"])
+
+
+@pytest.mark.parametrize(
+    ("page", "missing"),
+    [("views/contract.py", "Cleaning and quarantine"),
+     ("views/registry.py", "Training and tracking"),
+     ("views/serving.py", "Registry and promotion"),
+     ("views/monitoring.py", "Registry and promotion"),
+     ("views/retraining.py", "Monitoring")],
+)
+def test_a_step_before_its_prerequisite_says_what_to_run(
+    app_workspace: Settings, page: str, missing: str
+) -> None:
+    app = open_page(page)
+    assert f"needs the output of **{missing}**" in texts(app.info)
+    assert not app.error and not app.get("form")
