@@ -60,6 +60,7 @@ def setup_notebook() -> Settings:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning)
+    warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, outside widgets
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
     _display_defaults()

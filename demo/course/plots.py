@@ -169,7 +169,7 @@ def share_bars(values: pd.Series, title: str, highlight: str | None = None) -> F
     """Horizontal bars of ``values`` (index = names) labelled with their share of the total."""
     values = values.sort_values()
     shares = values / values.sum()
-    figure = Figure(figsize=(7.5, 0.6 + 0.42 * len(values)), layout="constrained")
+    figure = Figure(figsize=(7.5, 4.4), layout="constrained")  # fixed: the area count varies
     axes = figure.add_subplot()
     colours = [PALETTE[3] if name == highlight else PALETTE[0] for name in values.index]
     bars = axes.barh([str(name) for name in values.index], values.to_numpy(), color=colours)
@@ -208,5 +208,26 @@ def cost_curve(table: pd.DataFrame, marked: Mapping[str, float], title: str) -> 
     axes.set_xlabel("decision threshold (flag when probability ≥ threshold)")
     axes.set_ylabel("expected cost per customer ($)")
     axes.legend(frameon=False, fontsize=8)
+    axes.set_title(title)
+    return figure
+
+
+def psi_bars(features: pd.DataFrame, prediction_psi: float, title: str,
+             moderate: float = 0.1, severe: float = 0.2) -> Figure:
+    """PSI per feature (and for the predictions) against the moderate and severe thresholds."""
+    table = pd.concat([
+        features[["feature", "psi"]],
+        pd.DataFrame({"feature": ["(predictions)"], "psi": [prediction_psi]}),
+    ]).sort_values("psi")
+    figure = Figure(figsize=(7.5, 0.6 + 0.28 * len(table)), layout="constrained")
+    axes = figure.add_subplot()
+    colours = [PALETTE[3] if v >= severe else PALETTE[1] if v >= moderate else PALETTE[0]
+               for v in table["psi"]]
+    axes.barh(table["feature"], table["psi"], color=colours)
+    axes.axvline(moderate, color=PALETTE[1], linestyle="--", linewidth=1,
+                 label=f"moderate ({moderate})")
+    axes.axvline(severe, color=PALETTE[3], linestyle="--", linewidth=1, label=f"severe ({severe})")
+    axes.set_xlabel("population stability index (PSI)")
+    axes.legend(frameon=False, fontsize=8, loc="lower right")
     axes.set_title(title)
     return figure
