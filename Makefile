@@ -58,7 +58,7 @@ api: $(STAMP)
 
 ## lab: JupyterLab at the course map
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser README.md
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --LabApp.default_url=/lab/tree/README.md
 
 ## mlflow: the MLflow UI on the workspace's tracking store (http://127.0.0.1:5000)
 mlflow: $(STAMP)
