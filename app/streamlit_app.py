@@ -21,8 +21,8 @@ configure_offline()
 
 # Imported in the background while the presenter talks over the overview, so that the first
 # visit of a step page does not wait for them.
-HEAVY_MODULES = ("altair", "sklearn.ensemble", "mlflow", "great_expectations",
-                 "fastapi.testclient", "demo.deployment_layer.api")
+HEAVY_MODULES = ("altair", "mlflow", "sklearn.ensemble", "fastapi.testclient",
+                 "demo.deployment_layer.api", "great_expectations")  # most pages' needs first
 
 
 def _import_heavy_modules() -> None:

@@ -64,7 +64,7 @@ if entry is not None:
     st.dataframe(metrics[[c for c in shown if c in metrics.columns]], hide_index=True,
                  width="stretch")
     st.bar_chart(metrics.set_index("candidate")[["validation_roc_auc", "test_roc_auc"]],
-                 stack=False)
+                 stack=False, horizontal=True)
     st.subheader("Plots logged with each run")
     tabs = st.tabs(list(summary["candidates"]))
     for tab, (name, info) in zip(tabs, summary["candidates"].items(), strict=True):
