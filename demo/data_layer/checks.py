@@ -97,7 +97,6 @@ def _differs_from_canonical(column: Coded) -> np.ndarray:
 
 def cross_field_rules(coded: dict[str, Coded], flags: Flags) -> None:
     """Phone and internet columns imply each other: derive blanks, reject contradictions."""
-    category_rules(coded, flags)
     phone, lines = coded["phone_service"], coded["multiple_lines"]
     no_phone = _is(phone, "No") | _is(lines, NO_PHONE)
     has_phone = _is(phone, "Yes") | _is(lines, "Yes") | _is(lines, "No")

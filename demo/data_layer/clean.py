@@ -18,7 +18,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from demo.data_layer.checks import Flags, cross_field_rules, label_rules, numeric_rules
+from demo.data_layer.checks import (
+    Flags,
+    category_rules,
+    cross_field_rules,
+    label_rules,
+    numeric_rules,
+)
 from demo.data_layer.ingest import PARSE_ERROR, SOURCE_ROW, BronzeResult
 from demo.data_layer.rules import MISSING, Coded, arrow_text, code_category, encode
 from demo.errors import DataError
@@ -87,6 +93,7 @@ def clean(bronze: BronzeResult | pd.DataFrame, require_label: bool = True) -> Cl
 
     flags = Flags(rows_read)
     flags.quarantine(id_blank, "customer_id is missing")
+    category_rules(coded, flags)
     cross_field_rules(coded, flags)
     _fill_unknown(coded, flags)
     numbers = numeric_rules(frame, flags)
