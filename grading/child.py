@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -63,7 +64,8 @@ class Journal:
         self.stream = stream
 
     def write(self, event: str, **fields: Any) -> None:
-        self.stream.write(json.dumps({"event": event, **fields}) + "\n")
+        stamp = round(time.monotonic(), 3)
+        self.stream.write(json.dumps({"event": event, "at": stamp, **fields}) + "\n")
         self.stream.flush()
 
 
