@@ -397,6 +397,8 @@ def grade_students(
     """Grade every (name, folder) pair, ``limits.workers`` at a time; results in input order.
 
     ``only`` names the exercises to grade (default: every exercise in ``solutions/``).
+    Students run in processes forked from a preloaded server (``multiprocessing``'s
+    forkserver), so a script calling this needs the usual ``if __name__ == "__main__":``.
     """
     students = list(students)
     batch = Path(tempfile.mkdtemp(prefix="grading-"))
