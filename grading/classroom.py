@@ -9,14 +9,9 @@ a new child grades the rest, while time remains.
 
 from __future__ import annotations
 
-import json
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import shutil
-import signal
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +21,8 @@ from typing import Any
 
 from demo.paths import PROJECT_ROOT
 from grading.catalogue import TestEntry, collect_tests
-from grading.child import PYTEST_INI, ChildJob, forked_main
+from grading.child import PYTEST_INI, ChildJob
+from grading.launcher import Attempt, fork_server, run_child
 from grading.outcomes import CRASHED, TIMEOUT, TestOutcome
 from grading.plugin import NOTEBOOK_NAME, known_exercises
 
@@ -101,113 +97,6 @@ def find_notebook(student_folder: Path, exercise: str) -> Path | None:
     return None
 
 
-def child_environment(work: Path) -> dict[str, str]:
-    """A small, explicit environment: nothing of the instructor's leaks in."""
-    keep = {k: v for k, v in os.environ.items()
-            if k in ("PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "SYSTEMROOT")}
-    return {
-        **keep,
-        "HOME": str(work / "home"),
-        "TMPDIR": str(work / "tmp"),
-        "MPLCONFIGDIR": str(work / "home" / ".matplotlib"),
-        "DEMO_WORKSPACE": str(work / "workspace"),
-        "COURSE_GRADING": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONNOUSERSITE": "1",
-        "PYTHONHASHSEED": "0",
-        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-        "GIT_PYTHON_REFRESH": "quiet",
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "DEMO_PROGRESS": "0",
-        "MLFLOW_DISABLE_TELEMETRY": "true",
-        "GX_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-    }
-
-
-def read_journal(path: Path) -> list[dict[str, Any]]:
-    """The child's progress events; anything that is not a well-formed event is ignored."""
-    events = []
-    if path.exists():
-        for line in path.read_text(errors="replace").splitlines():
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                break  # a line cut short by a crash
-            if isinstance(event, dict) and isinstance(event.get("event"), str):
-                events.append(event)
-    return events
-
-
-@dataclass
-class _Attempt:
-    events: list[dict[str, Any]]
-    timed_out: bool
-    returncode: int | None
-
-
-# Modules the fork server imports once, so that each student's process starts in
-# milliseconds instead of importing pandas, scikit-learn, pytest, MLflow and GX again.
-PRELOAD = ["grading.child", "grading.check", "grading.plugin", "grading.sandbox", "pytest",
-           "_pytest.python", "pytest_timeout", "nbformat", "numpy", "pandas", "pyarrow",
-           "sklearn.metrics", "sklearn.linear_model", "sklearn.ensemble", "sklearn.pipeline",
-           "sklearn.compose", "sklearn.preprocessing", "sklearn.model_selection", "mlflow",
-           "great_expectations", "demo.synthetic.customers", "demo.feature_spec"]
-# Set while the fork server starts (numerical libraries read them once, at import).
-SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "GIT_PYTHON_REFRESH": "quiet",
-              "MLFLOW_DISABLE_TELEMETRY": "true", "GX_ANALYTICS_ENABLED": "false",
-              "DO_NOT_TRACK": "1"}
-_START_LOCK = threading.Lock()
-
-
-def fork_server() -> multiprocessing.context.ForkServerContext:
-    """The fork server context, started on first use with the modules preloaded."""
-    context = multiprocessing.get_context("forkserver")
-    with _START_LOCK:
-        if not getattr(fork_server, "started", False):
-            context.set_forkserver_preload(PRELOAD)
-            saved = {key: os.environ.get(key) for key in SERVER_ENV}
-            os.environ.update(SERVER_ENV)
-            try:
-                multiprocessing.forkserver.ensure_running()
-            finally:
-                for key, value in saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
-            # The server imports PRELOAD before it forks anything: wait for that here, with
-            # a process that does nothing, so no student's clock pays for it.
-            ready = context.Process(target=os.getpid)
-            ready.start()
-            ready.join()
-            fork_server.started = True  # type: ignore[attr-defined]
-    return context  # type: ignore[return-value]
-
-
-def _run_child(job: ChildJob, scratch: Path, attempt: int, deadline: float) -> _Attempt:
-    """Run one grading child to its end, or kill it (and all it started) at the deadline."""
-    job.environment = child_environment(Path(job.work))
-    job_path = scratch / f"job-{attempt}.json"
-    job.save(job_path)
-    results = Path(job.results)
-    results.unlink(missing_ok=True)
-    process = fork_server().Process(target=forked_main, args=(str(job_path),), daemon=False)
-    with _START_LOCK:
-        process.start()
-    process.join(timeout=max(0.5, deadline - time.monotonic()))
-    timed_out = process.exitcode is None
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # the child and anything it left behind
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-    process.join()
-    return _Attempt(read_journal(results), timed_out, process.exitcode)
-
-
 def _last_unfinished(events: list[dict[str, Any]]) -> tuple[str, str, int | None]:
     """What the child was doing when it stopped: ("test", nodeid, None), ("notebook",
     exercise, cell number) or ("", "", None)."""
@@ -268,7 +157,7 @@ class StudentGrader:
                 if set(self.course.exercises) <= set(skip + crashed + finished):
                     break
                 job = self._job(scratch, sorted(outcomes), skip + crashed + finished)
-                result = _run_child(job, scratch, attempt, deadline)
+                result = run_child(job, scratch, attempt, deadline)
                 events += result.events
                 outcomes.update(self._reported_outcomes(result.events))
                 if any(e["event"] == "done" for e in result.events):
@@ -336,7 +225,7 @@ class StudentGrader:
             return f"grading stopped after {cap} while this check ran: {what}"
         return f"grading stopped after {cap}"
 
-    def _crash_note(self, kind: str, what: str, cell: int | None, result: _Attempt) -> str:
+    def _crash_note(self, kind: str, what: str, cell: int | None, result: Attempt) -> str:
         why = f"exit code {result.returncode}"
         if kind == "notebook":
             where = f"code cell {cell}" if cell else "the notebook"
