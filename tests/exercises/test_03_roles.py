@@ -35,6 +35,12 @@ def raci(nb) -> pd.DataFrame:
     assert isinstance(matrix, pd.DataFrame), (
         f"build_raci() should return a pandas DataFrame, got {type(matrix).__name__}"
     )
+    missing_steps = [step for step in STEPS if step not in matrix.index]
+    missing_roles = [role for role in role_names() if role not in matrix.columns]
+    assert not missing_steps and not missing_roles, (
+        f"the matrix needs a row per step and a column per role; missing rows "
+        f"{missing_steps or 'none'}, missing columns {missing_roles or 'none'}"
+    )
     return matrix
 
 
@@ -56,7 +62,8 @@ def test_raci_has_steps_and_roles(raci: pd.DataFrame) -> None:
 @pytest.mark.points(1)
 def test_raci_one_accountable_and_a_responsible_per_step(raci: pd.DataFrame) -> None:
     """Each step has exactly one accountable role and a responsible one."""
-    for step, row in raci.iterrows():
+    for step in STEPS:
+        row = raci.loc[step]
         accountable = [role for role, cell in row.items() if "A" in str(cell)]
         responsible = [role for role, cell in row.items() if "R" in str(cell)]
         assert len(accountable) == 1, (

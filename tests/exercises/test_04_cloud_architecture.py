@@ -55,6 +55,9 @@ def test_service_for_reads_the_table(nb) -> None:
 @pytest.mark.points(1)
 def test_service_for_refuses_unknown_names(nb) -> None:
     """An unknown component or provider raises a ValueError that names it."""
+    assert nb.service_for(services(), "storage", "aws") == cell("storage", "aws"), (
+        "service_for(services, 'storage', 'aws') should return the service, not raise"
+    )
     for component, provider, named in [("quantum storage", "aws", "quantum storage"),
                                        ("storage", "oracle", "oracle")]:
         message = raises_value_error(nb.service_for, services(), component, provider)
@@ -101,6 +104,10 @@ def test_equivalent_translates_between_providers(nb) -> None:
 @pytest.mark.points(1)
 def test_equivalent_refuses_unknown_and_ambiguous_products(nb) -> None:
     """No match and several matches both raise a ValueError."""
+    product, component = unique_products()[0]
+    assert nb.equivalent(services(), product, "aws") == cell(component, "aws"), (
+        f"equivalent(services, {product!r}, 'aws') should return the service, not raise"
+    )
     message = raises_value_error(nb.equivalent, services(), "Snowflake Cortex", "aws")
     assert message is not None, "a product nobody offers should raise ValueError"
     table = services()

@@ -55,6 +55,11 @@ def test_quarantine_by_column_on_a_real_run(nb, data_run) -> None:
     expected = expected_by_column(quarantine)
     got = nb.quarantined_by_column(quarantine)
     assert isinstance(got, dict), f"quarantined_by_column should return a dict, got {type(got).__name__}"
+    unexpected = [str(key) for key in got if key not in expected]
+    assert not unexpected, (
+        f"the keys should be column names {sorted(expected)}; got {len(unexpected)} other "
+        f"key(s), e.g. {unexpected[:2]}"
+    )
     assert {str(k): int(v) for k, v in got.items()} == expected, (
         f"expected the counts {dict(sorted(expected.items()))}, got {dict(sorted(got.items()))}"
     )
@@ -88,13 +93,18 @@ def test_source_line_points_at_the_raw_line(nb, data_run) -> None:
 def test_source_line_refuses_a_customer_not_in_gold(nb, data_run) -> None:
     """A customer the gold table lacks raises a KeyError naming it."""
     result, _ = data_run
+    present = result.gold["customer_id"].iloc[3]
+    assert nb.source_line(result.gold, present) == int(result.gold["_source_row"].iloc[3]), (
+        f"source_line should find customer {present}, who is in the gold table"
+    )
     missing = "0000-NOONE"
+    message = None
     try:
         nb.source_line(result.gold, missing)
     except KeyError as error:
-        assert missing in str(error), f"the KeyError should name {missing}, it says {error}"
-    else:
-        pytest.fail(f"source_line(gold, {missing!r}) should raise KeyError", pytrace=False)
+        message = str(error)
+    assert message is not None, f"source_line(gold, {missing!r}) should raise KeyError"
+    assert missing in message, f"the KeyError should name {missing}, it says {message}"
 
 
 @pytest.mark.question("q3")

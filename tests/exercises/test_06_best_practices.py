@@ -69,9 +69,12 @@ def test_threshold_for_symmetric_costs(nb) -> None:
 @pytest.mark.question("q2")
 @pytest.mark.points(1)
 def test_no_leak_in_clean_gold(nb, gold: pd.DataFrame) -> None:
-    """The gold table itself has no leaking column."""
+    """The gold table itself has no leak; a copy of the label is one."""
     got = nb.find_leaky_feature(gold)
     assert got is None, f"the plain gold table has no leak, but find_leaky_feature said {got!r}"
+    copied = gold.assign(churn_copy=gold["churn"].map({1: "left", 0: "stayed"}))
+    got = nb.find_leaky_feature(copied)
+    assert got == "churn_copy", f"a text copy of the label is a leak: expected 'churn_copy', got {got!r}"
 
 
 @pytest.mark.question("q2")
