@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from grading.child import ChildJob, forked_main
 
@@ -87,16 +88,8 @@ def fork_server() -> multiprocessing.context.ForkServerContext:
     with _START_LOCK:
         if not getattr(fork_server, "started", False):
             context.set_forkserver_preload(PRELOAD)
-            saved = {key: os.environ.get(key) for key in SERVER_ENV}
-            os.environ.update(SERVER_ENV)
-            try:
+            with patch.dict(os.environ, SERVER_ENV):  # for the server only, then restored
                 multiprocessing.forkserver.ensure_running()
-            finally:
-                for key, value in saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
             # The server imports PRELOAD before it forks anything: wait for that here, with
             # a process that does nothing, so no student's clock pays for it.
             ready = context.Process(target=os.getpid)
