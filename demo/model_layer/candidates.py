@@ -102,7 +102,7 @@ CANDIDATES: dict[str, Candidate] = {
             "gradient-boosted trees: captures interactions and non-linear effects",
             _hist_gradient_boosting,
             {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31,
-             "min_samples_leaf": 20, "l2_regularization": 0.0},
+             "min_samples_leaf": 20, "l2_regularization": 0.0, "early_stopping": True},
             lambda: {
                 "learning_rate": _log_uniform(0.02, 0.3),
                 "max_iter": [50, 100, 200],

@@ -117,19 +117,27 @@ class TrainingResult:
         ]
 
 
-def fit_and_score(
-    name: str, params: Params, split: DataSplit, seed: int, costs: BusinessCosts
-) -> tuple[Any, float, dict[str, float], dict[str, float]]:
-    """Fit on train; threshold from validation costs; metrics on validation and test."""
+def fit_trial(name: str, params: Params, split: DataSplit, seed: int) -> tuple[Any, float]:
+    """Fit on train; the validation ROC AUC that ranks tuning trials."""
+    from sklearn.metrics import roc_auc_score
+
     model = build_pipeline(name, params, seed)
     model.fit(features(split.train), label_vector(split.train))
+    probabilities = model.predict_proba(features(split.validation))[:, 1]
+    return model, float(roc_auc_score(label_vector(split.validation), probabilities))
+
+
+def score_model(
+    model: Any, split: DataSplit, costs: BusinessCosts
+) -> tuple[float, dict[str, float], dict[str, float]]:
+    """Threshold from validation costs; every metric on validation and on test."""
     validation_labels = label_vector(split.validation)
     validation_proba = model.predict_proba(features(split.validation))[:, 1]
     threshold, _ = choose_threshold(validation_labels, validation_proba, costs)
     validation = classification_metrics(validation_labels, validation_proba, threshold, costs)
     test_proba = model.predict_proba(features(split.test))[:, 1]
     test = classification_metrics(label_vector(split.test), test_proba, threshold, costs)
-    return model, threshold, validation, test
+    return threshold, validation, test
 
 
 def _prefixed(prefix: str, values: dict[str, float]) -> dict[str, float]:
@@ -181,20 +189,20 @@ def _tune_and_log(
     fixed = config.params.get(name)
     trial_params = [fixed] if fixed is not None else sample_params(name, config.trials,
                                                                    config.seed)
-    best: tuple[Any, float, dict[str, float], dict[str, float]] | None = None
-    best_params: Params = {}
+    best_model, best_score, best_params = None, -np.inf, {}
     for number, params in enumerate(trial_params, start=1):
-        outcome = fit_and_score(name, params, split, config.seed, config.costs)
+        model, score = fit_trial(name, params, split, config.seed)
         if len(trial_params) > 1:
-            with mlflow.start_run(run_name=f"{name} trial {number}", nested=True):
-                mlflow.set_tags({"candidate": name, "trial": str(number)})
+            with mlflow.start_run(run_name=f"{name} trial {number}", nested=True,
+                                  tags={"candidate": name, "trial": str(number)}):
                 mlflow.log_params(_hyperparameters(params))
-                mlflow.log_metrics(_prefixed("validation", outcome[2]))
-        if best is None or outcome[2][SELECTION_METRIC] > best[2][SELECTION_METRIC]:
-            best, best_params = outcome, dict(params)
-    if best is None:
+                mlflow.log_metric(f"validation_{SELECTION_METRIC}", score)
+        if best_model is None or score > best_score:
+            best_model, best_score, best_params = model, score, dict(params)
+    if best_model is None:
         raise ModelError(f"no trial was run for model '{name}'")
-    model, threshold, validation, test = best
+    model = best_model
+    threshold, validation, test = score_model(model, split, config.costs)
     fit_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -335,5 +343,6 @@ def reproduce_run(settings: Settings, run_id: str, gold_df: pd.DataFrame) -> dic
         )
     split = split_gold(gold_df, config.seed, config.fractions)
     with native_threads(len(split.train)):
-        _, threshold, _, test = fit_and_score(name, params, split, config.seed, config.costs)
+        model, _ = fit_trial(name, params, split, config.seed)
+        threshold, _, test = score_model(model, split, config.costs)
     return {**test, "decision_threshold": threshold}

@@ -7,14 +7,24 @@ import pandas as pd
 import pytest
 
 from demo.errors import ModelError
+from demo.feature_spec import CATEGORICAL_INPUTS, FEATURES_BY_NAME, MODEL_INPUTS, NUMERIC_INPUTS
+from demo.model_layer.candidates import build_pipeline
 from demo.model_layer.evaluate import (
     BusinessCosts,
     choose_threshold,
     classification_metrics,
     evaluation_figures,
     expected_cost,
+    permutation_importance_table,
+    transformed_blocks,
 )
-from demo.model_layer.split import check_trainable, split_gold, split_with_holdout
+from demo.model_layer.split import (
+    check_trainable,
+    features,
+    label_vector,
+    split_gold,
+    split_with_holdout,
+)
 from tests.model_layer.conftest import gold_frame
 
 
@@ -115,3 +125,20 @@ def test_metrics_and_figures_cover_the_required_set() -> None:
     figures = evaluation_figures(labels, probabilities, 0.5, importance, "test")
     assert set(figures) == {"confusion_matrix.png", "roc_curve.png", "pr_curve.png",
                             "calibration_curve.png", "permutation_importance.png"}
+
+
+
+def test_permutation_importance_shuffles_each_raw_column_as_one_block() -> None:
+    gold = gold_frame(1_500, seed=8)
+    model = build_pipeline("logistic_regression").fit(features(gold), label_vector(gold))
+    preprocess = model.named_steps["preprocess"]
+    blocks = transformed_blocks(preprocess)
+    assert list(blocks) == [*NUMERIC_INPUTS, *CATEGORICAL_INPUTS]
+    assert len(blocks["contract"]) == len(FEATURES_BY_NAME["contract"].allowed)
+    width = preprocess.transform(features(gold.head(2))).shape[1]
+    assert sorted(i for block in blocks.values() for i in block) == list(range(width))
+    table = permutation_importance_table(model, features(gold), label_vector(gold), seed=1)
+    assert set(table["feature"]) == {f.name for f in MODEL_INPUTS}
+    importance = dict(zip(table["feature"], table["importance_mean"], strict=True))
+    assert table["feature"].iloc[0] == "contract"  # the strongest driver in the generator
+    assert importance["contract"] > 0.05 > abs(importance["gender"])
