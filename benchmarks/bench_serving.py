@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,10 +64,10 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 
 
 async def load(target: Target, bodies: list[Any], concurrency: int
-               ) -> tuple[list[float], float, int]:
+               ) -> tuple[list[float], float, Counter[str]]:
     """Send every body with ``concurrency`` keep-alive workers; latencies, wall time, errors."""
     latencies: list[float] = []
-    errors = 0
+    errors: Counter[str] = Counter()  # status code or exception name -> count
     queue: asyncio.Queue[Any] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
@@ -74,17 +75,18 @@ async def load(target: Target, bodies: list[Any], concurrency: int
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
 
         async def worker() -> None:
-            nonlocal errors
             while not queue.empty():
                 body = queue.get_nowait()
                 start = time.perf_counter()
                 try:
                     response = await client.post(target.url, json=body)
                     ok = response.status_code == 200
-                except httpx.HTTPError:
+                    if not ok:
+                        errors[str(response.status_code)] += 1
+                except httpx.HTTPError as exc:
                     ok = False
+                    errors[type(exc).__name__] += 1
                 latencies.append(time.perf_counter() - start)
-                errors += not ok
                 target.answered += ok * _rows(body)
 
         start = time.perf_counter()
@@ -202,9 +204,11 @@ def run(quick: bool) -> list[BenchRow]:
         finally:
             mlflow_process.terminate()
             mlflow_process.wait(30)
+        failed = sum(errors.values())
         rows.append(BenchRow("serving", "soak: single-row requests at concurrency 32",
-                             f"{sizes.soak:,} requests", errors, "errors", "0 errors",
-                             errors == 0, f"{sizes.soak / wall:,.0f} req/s"))
+                             f"{sizes.soak:,} requests", failed, "errors", "0 errors",
+                             failed == 0, f"{sizes.soak / wall:,.0f} req/s"
+                             + (f"; {dict(errors)}" if failed else "")))
         rows.append(BenchRow("serving", "prediction log records / predictions answered",
                              f"{ours.answered:,} predictions", logged, "records",
                              f"= {ours.answered:,}", logged == ours.answered))
@@ -246,7 +250,7 @@ def http_rows(ours: Target, theirs: Target, records: list[dict[str, Any]],
             for name, value in figures.items():
                 rows.append(BenchRow("serving", f"{target.name}: one row {name}",
                                      f"c={concurrency}, {count:,} req", value, "ms",
-                                     note=f"{errors} errors" if errors else ""))
+                                     note=f"errors: {dict(errors)}" if errors else ""))
             rows.append(BenchRow("serving", f"{target.name}: throughput",
                                  f"c={concurrency}, {count:,} req", count / wall, "req/s"))
     ratio = p50[ours.name] / p50[theirs.name]
@@ -274,5 +278,5 @@ def batch_rows(ours: Target, theirs: Target, records: list[dict[str, Any]],
             "rows/s", ">= 0.5 x in-process" if is_ours else "",
             (throughput >= 0.5 * floor) if is_ours else None,
             f"median {seconds * 1000:.1f} ms per request; {throughput / floor:.2f} x in-process"
-            + (f"; {errors} errors" if errors else "")))
+            + (f"; errors: {dict(errors)}" if errors else "")))
     return rows

@@ -12,6 +12,8 @@ from demo.cli import Command
 from demo.errors import DemoError
 from demo.settings import Settings
 
+KEEP_ALIVE_SECONDS = 65
+
 
 def _share(text: str) -> float:
     value = float(text)
@@ -41,7 +43,10 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings, challenger_share=args.challenger_share, max_batch=args.max_batch)
     print(f"serving {settings.model_name} from {settings.workspace} on "
           f"http://{args.host}:{args.port} (docs at /docs)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    # Keep idle connections longer than clients do (httpx: 5 s), so the server never closes
+    # a connection at the moment a client reuses it (a race that fails the request).
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)
     return 0
 
 
