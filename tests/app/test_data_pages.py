@@ -35,6 +35,7 @@ def test_cleaning_accounts_for_every_row(app_workspace: Settings) -> None:
     assert any("demo.data_layer.clean.clean" in e.label for e in app.expander)
 
 
+@pytest.mark.slow
 def test_contract_and_features_run_in_order(app_workspace: Settings) -> None:
     run_steps(app_workspace, until="clean")
     app = open_page("views/features.py")
@@ -54,6 +55,7 @@ def test_contract_and_features_run_in_order(app_workspace: Settings) -> None:
     assert "<workspace>/lake/gold/gold.parquet" in texts(app.code)
 
 
+@pytest.mark.slow
 def test_every_step_page_names_its_layer_role_function_and_cloud(
     ready_workspace: Settings,
 ) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
 from demo.walkthrough import load_record, model_steps
 from tests.app.conftest import open_page, texts
+
+pytestmark = pytest.mark.slow  # every test here starts from a workspace where all steps ran
 
 
 def test_serving_answers_the_form_with_latency_and_model(ready_workspace: Settings) -> None:

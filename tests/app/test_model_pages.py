@@ -33,6 +33,7 @@ def test_training_with_chosen_candidates_and_parameters(app_workspace: Settings)
     assert len(runs) == 2 and set(runs["run"]) == {"baseline", "logistic_regression"}
 
 
+@pytest.mark.slow
 def test_training_without_a_candidate_asks_for_one(app_workspace: Settings) -> None:
     run_steps(app_workspace, until="features")
     app = open_page("views/training.py")
@@ -42,6 +43,7 @@ def test_training_without_a_candidate_asks_for_one(app_workspace: Settings) -> N
     assert "train" not in load_record(app_workspace)
 
 
+@pytest.mark.slow
 def test_registry_shows_versions_and_registers_another(ready_workspace: Settings) -> None:
     app = open_page("views/registry.py")
     versions = app.dataframe[-1].value

@@ -27,6 +27,7 @@ def test_best_practices_before_the_pipeline_says_what_to_run(app_workspace: Sett
     assert len(app.main.header) == 5  # the five takeaways
 
 
+@pytest.mark.slow
 def test_best_practices_prices_the_decision_thresholds(ready_workspace: Settings) -> None:
     app = open_page("views/best_practices.py")
     app.button(key="practice_thresholds").click().run()
