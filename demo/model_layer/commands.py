@@ -66,7 +66,7 @@ def training_config(args: argparse.Namespace, settings: Settings) -> Any:
         raise ModelError(f"--offer-success-rate must be between 0 and 1, got {args.offer_success_rate}")
     costs = BusinessCosts(args.offer_cost, args.lost_customer_cost, args.offer_success_rate)
     return TrainingConfig(candidates=candidates, params=params, trials=args.trials,
-                          costs=costs, seed=settings.seed, generator_seed=settings.seed)
+                          costs=costs, seed=settings.seed)
 
 
 def print_model_summary(summary: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,19 @@ from demo.model_layer.registry import (
     version_tags,
 )
 from demo.model_layer.train import TrainingConfig, TrainingResult, train_candidates
+from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
 
 SUMMARY_FILE = "model_summary.json"
+SAMPLE_GENERATOR_SEED = 42  # the committed sample's seed (datasets/README.md)
+
+
+def generator_seed(gold: pd.DataFrame) -> int | None:
+    """The generator seed behind ``gold`` when it is known: only the committed sample's."""
+    sources = gold["_source_file"].unique() if "_source_file" in gold.columns else []
+    if len(sources) == 1 and Path(str(sources[0])).resolve() == SAMPLE_RAW_CSV.resolve():
+        return SAMPLE_GENERATOR_SEED
+    return None
 
 
 def latest_gold(settings: Settings) -> Path:
@@ -143,7 +154,9 @@ def run_model_layer(
     if report is not None and report.get("run_id") != path.stem:
         report = None  # that validation is not this table's
     gold = read_gold(path)
-    config = config or TrainingConfig(seed=settings.seed, generator_seed=settings.seed)
+    config = config or TrainingConfig(seed=settings.seed)
+    if config.generator_seed is None:
+        config = replace(config, generator_seed=generator_seed(gold))
     training = train_candidates(settings, gold, config, validation_report=report)
     version, outcome = register_and_promote(settings, training, margin)
     summary = model_summary(training, version, outcome, settings)

@@ -42,10 +42,7 @@ from demo.settings import Settings
 DEFAULT_TRIALS = 6
 SELECTION_METRIC = "roc_auc"  # candidates are ranked on validation ROC AUC
 
-# Serialization: MLflow saves scikit-learn models with skops by default. A pickle file can
-# run any code when it is loaded; skops rebuilds only the types it is told to trust. The
-# standard scikit-learn and numpy types are trusted already; HistGradientBoosting adds two,
-# named here on purpose (a reviewed list in the code, not whatever the file asks for).
+# The two types HistGradientBoosting needs beyond skops' default allow-list (see log_model).
 SKOPS_TRUSTED_TYPES = [
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
@@ -159,6 +156,36 @@ def _signature(example: pd.DataFrame, probabilities: np.ndarray) -> Any:
         return infer_signature(example, probabilities)
 
 
+def log_model(model: Any, example: pd.DataFrame) -> Any:
+    """Log the fitted pipeline to the active run as ``model``, with its schema and example.
+
+    Serialization is a security decision. ``pickle`` (and ``cloudpickle``) files can run any
+    code when loaded, so loading a pickled model from an untrusted source is running their
+    program. skops, MLflow's default for scikit-learn, stores the model as data and rebuilds
+    only types on an allow-list: the standard scikit-learn and numpy types, plus any named
+    in ``skops_trusted_types``. HistGradientBoosting needs two more (``SKOPS_TRUSTED_TYPES``),
+    listed in this code where a reviewer sees them, not taken from the file being loaded.
+    The cost: skops saves and re-loads the model to check it (a few hundred milliseconds)
+    and cannot store custom classes defined outside a module. MLflow 3.17 additionally
+    refuses to load any scikit-learn model, skops included, unless
+    MLFLOW_ALLOW_PICKLE_DESERIALIZATION is true; ``registry.load_model`` sets it only while
+    loading from the workspace's own store.
+
+    ``pip_requirements`` is explicit: MLflow's inference of requirements costs seconds.
+    """
+    import mlflow
+
+    return mlflow.sklearn.log_model(
+        model,
+        name="model",
+        signature=_signature(example, model.predict_proba(example)[:, 1]),
+        input_example=example,
+        pip_requirements=pip_requirements(),
+        serialization_format="skops",
+        skops_trusted_types=SKOPS_TRUSTED_TYPES,
+    )
+
+
 def _train_one(
     name: str, split: DataSplit, config: TrainingConfig, tags: dict[str, str]
 ) -> CandidateResult:
@@ -223,17 +250,8 @@ def _tune_and_log(
         evaluation_figures(label_vector(split.test), test_proba, threshold, importance, name),
         "plots",
     )
-    example = inputs.head(5)
     model_start = time.perf_counter()
-    logged = mlflow.sklearn.log_model(
-        model,
-        name="model",
-        signature=_signature(example, model.predict_proba(example)[:, 1]),
-        input_example=example,
-        pip_requirements=pip_requirements(),
-        serialization_format="skops",
-        skops_trusted_types=SKOPS_TRUSTED_TYPES,
-    )
+    logged = log_model(model, inputs.head(5))
     log_model_seconds = time.perf_counter() - model_start
     return CandidateResult(
         name=name, run_id=mlflow.active_run().info.run_id, model_uri=logged.model_uri,

@@ -154,3 +154,13 @@ def test_corrupt_tracking_store(settings: Settings, capsys: pytest.CaptureFixtur
         assert str(settings.mlflow_db) in error and message in error
     with pytest.raises(TrackingStoreError, match=re.escape(message)):
         load_model(settings)
+
+
+def test_generator_seed_is_recorded_only_when_known() -> None:
+    from demo.model_layer.runner import SAMPLE_GENERATOR_SEED, generator_seed
+    from demo.paths import SAMPLE_RAW_CSV
+
+    gold = gold_frame(20, seed=1)
+    assert generator_seed(gold.assign(_source_file=str(SAMPLE_RAW_CSV))) == SAMPLE_GENERATOR_SEED
+    assert generator_seed(gold.assign(_source_file="/data/export.csv")) is None
+    assert generator_seed(gold) is None
