@@ -67,7 +67,8 @@ else:
         for column, (label, value) in zip(st.columns(len(counts)), counts.items(), strict=True):
             column.metric(label.capitalize(), f"{value:,}")
         st.caption("Every run of this walkthrough, with its parameters, metrics, plots, model "
-                   "and data hash, is in the workspace's MLflow store (`make mlflow` opens it).")
+                   "and data hash, is in the workspace's MLflow store (`make mlflow "
+                   f"WORKSPACE={settings.workspace}` opens it).")
 
 st.header("3. Understand your problem")
 st.markdown("A churn model is only useful through the decision it drives: whom to send a "
