@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -157,10 +158,14 @@ def run_model_layer(
     config = config or TrainingConfig(seed=settings.seed)
     if config.generator_seed is None:
         config = replace(config, generator_seed=generator_seed(gold))
+    started = time.perf_counter()
     training = train_candidates(settings, gold, config, validation_report=report)
+    trained = time.perf_counter()
     version, outcome = register_and_promote(settings, training, margin)
     summary = model_summary(training, version, outcome, settings)
     summary["gold_path"] = str(path)
+    summary["seconds"] = {"train_and_track": round(trained - started, 3),
+                          "register_and_promote": round(time.perf_counter() - trained, 3)}
     write_summary(settings, summary)
     return summary
 
