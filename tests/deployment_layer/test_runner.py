@@ -23,7 +23,10 @@ def test_loop_serves_scores_monitors_retrains_and_reloads(workspace_copy: Settin
     assert summary["batch_scored"] > 1_000
     report = json.loads((workspace_copy.reports_dir / "drift_latest.json").read_text())
     assert report["verdict"] == summary["drift_verdict"]
+    # Concept drift: a challenger that has seen the new behaviour beats the champion on
+    # fresh rows of it, is promoted, and the running API serves it after the reload.
+    assert summary["promoted"] is True, summary["promotion_reason"]
+    assert summary["promotion_reason"].startswith("promoted: challenger roc_auc")
     champion = str(version_by_alias(workspace_copy, "champion").version)
-    assert summary["api_serves_after_reload"] == champion
-    assert champion == (summary["challenger_version"] if summary["promoted"] else "1")
+    assert champion == summary["challenger_version"] == summary["api_serves_after_reload"]
     assert len(read_prediction_log(workspace_copy.prediction_log)) == 2 * SAMPLE_REQUESTS
