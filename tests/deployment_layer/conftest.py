@@ -44,19 +44,3 @@ def client(trained_workspace: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(trained_workspace, challenger_share=0.0)) as test_client:
         yield test_client
 
-
-def register_champion_copy(settings: Settings, alias: str) -> str:
-    """Register the champion's model again as a new version and give it ``alias``.
-
-    A new version without training: enough to watch the API switch versions.
-    """
-    import mlflow
-
-    from demo.model_layer.registry import register, version_by_alias
-
-    champion = version_by_alias(settings, "champion")
-    tags = {k: v for k, v in champion.tags.items() if not k.startswith("promotion")}
-    version = register(settings, champion.source, champion.run_id, tags)
-    mlflow.tracking.MlflowClient().set_registered_model_alias(settings.model_name, alias,
-                                                              version)
-    return version

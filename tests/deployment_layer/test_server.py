@@ -20,13 +20,29 @@ from demo.deployment_layer.prediction_log import read_prediction_log
 from demo.deployment_layer.schemas import example_request_customer
 from demo.deployment_layer.server import ApiServer
 from demo.settings import Settings
-from tests.deployment_layer.conftest import register_champion_copy
 
 pytestmark = pytest.mark.slow
 
 CUSTOMER = example_request_customer()
 SHARE = 0.3
 answered: Counter[str] = Counter()  # predictions answered by the module's server
+
+
+def register_champion_copy(settings: Settings, alias: str) -> str:
+    """Register the champion's model again as a new version and give it ``alias``.
+
+    A new version without training: enough to watch the API switch versions.
+    """
+    import mlflow
+
+    from demo.model_layer.registry import register, version_by_alias
+
+    champion = version_by_alias(settings, "champion")
+    tags = {k: v for k, v in champion.tags.items() if not k.startswith("promotion")}
+    version = register(settings, champion.source, champion.run_id, tags)
+    mlflow.tracking.MlflowClient().set_registered_model_alias(settings.model_name, alias,
+                                                              version)
+    return version
 
 
 @pytest.fixture(scope="module")
