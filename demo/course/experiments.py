@@ -34,10 +34,17 @@ class Plan:
 
 
 def fit_timed(candidate: str, params: Params, train: pd.DataFrame, seed: int) -> tuple[Any, float]:
-    """A fitted candidate pipeline and the seconds the fit took."""
+    """A fitted candidate pipeline and the seconds the fit took.
+
+    One native thread, as the model layer does for tables this small: on a busy laptop,
+    OpenMP threads cost more in contention than they save.
+    """
+    from threadpoolctl import threadpool_limits
+
     model = build_pipeline(candidate, params, seed)
     start = time.perf_counter()
-    model.fit(features(train), label_vector(train))
+    with threadpool_limits(limits=1):
+        model.fit(features(train), label_vector(train))
     return model, time.perf_counter() - start
 
 
@@ -124,3 +131,34 @@ def clean_vs_dirty(training_sets: Mapping[str, pd.DataFrame], test: pd.DataFrame
             result = run_plan(plan, split, costs, seed)
             rows.append({"training data": data_name, "training rows": len(frame), **result})
     return pd.DataFrame(rows).drop(columns="params")
+
+
+def move_champion(source: Any, target: Any) -> str:
+    """Copy the source workspace's champion into the target's registry; the new version.
+
+    The model travels in MLflow's open format (logged again under the target's tracking
+    store) with its threshold, and becomes the target's champion through the same
+    promotion rule, judged on the source run's recorded test rows.
+    """
+    import mlflow
+
+    from demo.model_layer.registry import apply_promotion, load_model, register, version_tags
+    from demo.model_layer.tracking import use_workspace_tracking
+    from demo.model_layer.train import SKOPS_TRUSTED_TYPES, pip_requirements
+
+    champion = load_model(source, "champion")
+    use_workspace_tracking(source)
+    parent = mlflow.MlflowClient().get_run(champion.run_id).data.tags["mlflow.parentRunId"]
+    holdout = pd.read_parquet(mlflow.artifacts.download_artifacts(
+        run_id=parent, artifact_path="split/test.parquet"))
+    use_workspace_tracking(target)
+    with mlflow.start_run(run_name="moved champion") as run:
+        mlflow.set_tags({"moved_from_run": champion.run_id, **champion.lineage})
+        logged = mlflow.sklearn.log_model(
+            champion.model, name="model", pip_requirements=pip_requirements(),
+            serialization_format="skops", skops_trusted_types=SKOPS_TRUSTED_TYPES)
+    tags = version_tags(str(champion.lineage.get("candidate", "moved")), champion.threshold,
+                        champion.lineage.get("data_hash", ""))
+    version = register(target, logged.model_uri, run.info.run_id, tags)
+    apply_promotion(target, version, holdout)
+    return version

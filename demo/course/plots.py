@@ -84,7 +84,8 @@ def captcha_image(text: str, seed: int = 7) -> Figure:
 
 
 def metric_bars(
-    scores: pd.DataFrame, metrics: Sequence[str], title: str, label: str | None = None
+    scores: pd.DataFrame, metrics: Sequence[str], title: str, label: str | None = None,
+    bottom: float = 0.0,
 ) -> Figure:
     """Grouped bars: one group per metric, one bar per row of ``scores`` (index = name)."""
     figure = Figure(figsize=(8, 3.6), layout="constrained")
@@ -94,9 +95,9 @@ def metric_bars(
     for i, (name, row) in enumerate(scores.iterrows()):
         values = [float(row[m]) for m in metrics]
         bars = axes.bar(positions + i * width, values, width, label=str(name), color=PALETTE[i])
-        axes.bar_label(bars, fmt="%.2f", fontsize=8)
+        axes.bar_label(bars, fmt="%.2f" if bottom == 0 else "%.3f", fontsize=8)
     axes.set_xticks(positions + width * (len(scores) - 1) / 2, metrics)
-    axes.set_ylim(0, 1.05)
+    axes.set_ylim(bottom, 1.05 if bottom == 0 else 1.0)
     axes.set_ylabel(label or "score (higher is better)")
     axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
     axes.set_title(title)
@@ -229,5 +230,22 @@ def psi_bars(features: pd.DataFrame, prediction_psi: float, title: str,
     axes.axvline(severe, color=PALETTE[3], linestyle="--", linewidth=1, label=f"severe ({severe})")
     axes.set_xlabel("population stability index (PSI)")
     axes.legend(frameon=False, fontsize=8, loc="lower right")
+    axes.set_title(title)
+    return figure
+
+
+def accounting_bars(summary: Mapping[str, object], title: str) -> Figure:
+    """One stacked bar: rows read split into silver, quarantine and dropped duplicates."""
+    parts = {"silver": summary["rows_silver"], "quarantine": summary["rows_quarantined"],
+             "duplicates dropped": summary["duplicates_dropped"]}
+    figure = Figure(figsize=(8, 1.8), layout="constrained")
+    axes = figure.add_subplot()
+    left = 0
+    for i, (name, rows) in enumerate(parts.items()):
+        axes.barh([f"{summary['rows_read']:,} rows read"], [rows], left=left,
+                  color=(PALETTE[2], PALETTE[1], PALETTE[7])[i], label=f"{name}: {rows:,}")
+        left += rows
+    axes.legend(frameon=False, fontsize=8, ncols=3, loc="upper center",
+                bbox_to_anchor=(0.5, -0.25))
     axes.set_title(title)
     return figure
