@@ -12,7 +12,7 @@ from benchmarks.common import BenchRow, run_measured
 CLASS_TARGET_S = 120.0
 
 CLASS_CODE = """
-import json, tempfile, time
+import json, shutil, tempfile, time
 from pathlib import Path
 from grading import samples
 from grading.__main__ import main
@@ -38,6 +38,7 @@ start = time.perf_counter()
 code = main(["--submissions", str(base / "class"), "--out", str(base / "out")])
 seconds = time.perf_counter() - start
 rows = (base / "out" / "gradebook.csv").read_text().splitlines()
+shutil.rmtree(base)
 print(json.dumps({{"seconds": seconds, "code": code, "rows": len(rows) - 1,
                   "students": len(students)}}))
 """
