@@ -97,11 +97,15 @@ def _demo_run() -> list[BenchRow]:
             subprocess.run(command, env=env, check=True, capture_output=True)
             seconds = time.perf_counter() - start
             cpu = _children_cpu() - cpu_before
-            rows.append(BenchRow("model", f"python -m demo run (data + model layers), {label}",
+            rows.append(BenchRow("model", f"python -m demo run (every layer), {label}",
                                  "7,043 rows", seconds, "s", target=f"<= {DEMO_RUN_TARGET_S} s",
                                  met=seconds <= DEMO_RUN_TARGET_S,
-                                 note=f"CPU {cpu:.1f} s; ready venv; the deployment layer "
-                                 "will add to this"))
+                                 note=f"CPU {cpu:.1f} s; ready venv"))
+            summary = json.loads((Path(command[-1]) / "reports" / "run_summary.json").read_text())
+            model_seconds = sum(summary["model"]["seconds"].values())
+            rows.append(BenchRow("model", f"model layer's share of that run, {label}",
+                                 "7,043 rows", model_seconds, "s",
+                                 note="train, track, register, promote (from run_summary.json)"))
     return rows
 
 
