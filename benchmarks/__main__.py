@@ -1,8 +1,8 @@
 """Run every benchmark module and write the results table.
 
-    python -m benchmarks                 # everything, full sizes
-    python -m benchmarks --quick         # small sizes only (a smoke run)
-    python -m benchmarks --only data     # the modules whose name contains 'data'
+    python -m benchmarks                 # everything, full sizes -> benchmarks/results.md
+    python -m benchmarks --quick         # small sizes only (a smoke run) -> output/
+    python -m benchmarks --only data     # the modules whose name contains 'data' -> output/
 """
 
 from __future__ import annotations
@@ -68,9 +68,13 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
     seconds = time.perf_counter() - start
     table = render(rows, seconds)
-    (HERE / "results.md").write_text(table)
+    # Only a full run replaces the committed table; partial or quick runs go to output/.
+    partial = args.only or args.quick
+    table_path = output_dir() / "results-partial.md" if partial else HERE / "results.md"
+    table_path.write_text(table)
     (output_dir() / "results.json").write_text(json.dumps([r.as_dict() for r in rows], indent=2))
     print(table)
+    print(f"Table written to {table_path}")
     missed = [r for r in rows if r.met is False]
     if missed:
         print(f"{len(missed)} target(s) missed: see the table above.")

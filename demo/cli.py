@@ -26,6 +26,15 @@ COMMAND_MODULES = (
 )
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default only when there is one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False or action.default == argparse.SUPPRESS:
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -69,7 +78,7 @@ def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
             command.name,
             help=command.help,
             description=command.description or command.help,
-            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+            formatter_class=_HelpFormatter,
         )
         add_workspace_argument(sub)
         command.configure(sub)
