@@ -32,9 +32,12 @@ def render(rows: list[BenchRow], seconds: float) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
-        f"Python {platform.python_version()}, {platform.system()}. "
-        f"Whole run: {seconds:.0f} s. Written by `make bench`.",
+        (
+            f"Machine: {psutil.cpu_count()} cores, "
+            f"{psutil.virtual_memory().total / 2**30:.0f} GiB, "
+            f"Python {platform.python_version()}, {platform.system()}. "
+            f"Whole run: {seconds:.0f} s. Written by `make bench`."
+        ),
         "",
         "| area | benchmark | size | figure | target | met | note |",
         "| --- | --- | --- | --- | --- | --- | --- |",
