@@ -8,8 +8,12 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
+import sys
 import threading
 import time
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +86,24 @@ SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
 _START_LOCK = threading.Lock()
 
 
+@contextmanager
+def _neutral_main() -> Iterator[None]:
+    """Start children without re-running the caller's ``__main__`` in them.
+
+    multiprocessing re-imports the parent's main script in every child it starts. When the
+    grader is called from a process whose ``__main__`` is a script that must not run again
+    (a Streamlit page run by AppTest, a notebook kernel, a test runner), that import fails
+    or does harm, so children are started while ``__main__`` is an empty module.
+    """
+    original = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if original is not None:
+            sys.modules["__main__"] = original
+
+
 def fork_server() -> multiprocessing.context.ForkServerContext:
     """The fork server context, started on first use with the modules preloaded."""
     context = multiprocessing.get_context("forkserver")
@@ -93,7 +115,8 @@ def fork_server() -> multiprocessing.context.ForkServerContext:
             # The server imports PRELOAD before it forks anything: wait for that here, with
             # a process that does nothing, so no student's clock pays for it.
             ready = context.Process(target=os.getpid)
-            ready.start()
+            with _neutral_main():
+                ready.start()
             ready.join()
             fork_server.started = True  # type: ignore[attr-defined]
     return context  # type: ignore[return-value]
@@ -107,7 +130,7 @@ def run_child(job: ChildJob, scratch: Path, attempt: int, deadline: float) -> At
     results = Path(job.results)
     results.unlink(missing_ok=True)
     process = fork_server().Process(target=forked_main, args=(str(job_path),), daemon=False)
-    with _START_LOCK:
+    with _START_LOCK, _neutral_main():
         process.start()
     process.join(timeout=max(0.5, deadline - time.monotonic()))
     timed_out = process.exitcode is None

@@ -157,3 +157,22 @@ def test_extra_tests_add_their_questions(tmp_path):
 def test_a_missing_submissions_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["--submissions", str(tmp_path / "nowhere")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_grading_from_a_process_whose_main_script_must_not_rerun(tmp_path, monkeypatch):
+    """A caller's __main__ (a Streamlit page under AppTest, a kernel) is not re-run in students."""
+    import sys
+    import types
+
+    foreign_main = types.ModuleType("__main__")
+    foreign_main.__file__ = str(tmp_path / "a_script_that_must_not_run_again.py")
+    monkeypatch.setitem(sys.modules, "__main__", foreign_main)
+    submissions = tmp_path / "submissions"
+    samples.write_student(submissions / "good", {samples.HISTORY: samples.solved("01_history")})
+    code = main(["--submissions", str(submissions), "--out", str(tmp_path / "out"),
+                 "--test-timeout", str(TEST_TIMEOUT),
+                 "--submission-timeout", str(SUBMISSION_TIMEOUT), "--only", "01_history"])
+    assert code == 0
+    with (tmp_path / "out" / "gradebook.csv").open() as handle:
+        statuses = {r["question"]: r["status"] for r in csv.DictReader(handle)}
+    assert statuses == {q: "passed" for q in EXPECTED["good"]}
