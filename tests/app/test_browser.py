@@ -131,13 +131,26 @@ def no_exception_on_page(driver: object) -> None:
     assert not shown, shown[0].text
 
 
-def click_button(driver: object, label: str) -> None:
+def click_button(driver: object, label: str, timeout: float = 60) -> None:
+    """Click the button labelled ``label``, waiting for it while the page is still rendering."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    buttons = [b for b in driver.find_elements(By.TAG_NAME, "button")  # type: ignore[attr-defined]
-               if b.text.strip() == label]
-    assert buttons, f"no button labelled {label!r}"
-    buttons[0].click()
+    def clicked(d: object) -> bool:
+        # Streamlit re-renders while a script runs: an element found a moment ago can go
+        # stale, so finding and clicking are retried together until the click lands.
+        for button in d.find_elements(By.TAG_NAME, "button"):  # type: ignore[attr-defined]
+            if button.text.strip() == label:
+                button.click()
+                return True
+        return False
+
+    try:
+        WebDriverWait(driver, timeout, poll_frequency=0.3,
+                      ignored_exceptions=(StaleElementReferenceException,)).until(clicked)
+    except TimeoutException:
+        raise AssertionError(f"no button labelled {label!r} after {timeout:.0f} s") from None
 
 
 def open_page(driver: object, title: str, heading: str) -> None:
