@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed-from-lock
 UV_VERSION := 0.13.9
 WORKSPACE ?= workspace
 ARGS ?=
+# Tests run in parallel, one worker per core (pytest-xdist); TEST_WORKERS=0 runs them serially.
+TEST_WORKERS ?= auto
 
 # The course runs offline: no telemetry from MLflow, Great Expectations or Streamlit.
 export MLFLOW_DISABLE_TELEMETRY := true
@@ -42,11 +44,11 @@ demo: $(STAMP)
 
 ## test: every test (unit, data, model, API, app, notebooks, grading)
 test: $(STAMP)
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(ARGS)
 
 ## test-fast: the tests without notebooks and the browser
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow and not browser" $(ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not slow and not browser" $(ARGS)
 
 ## app: the Streamlit walkthrough on http://127.0.0.1:8501
 app: $(STAMP)
