@@ -31,6 +31,8 @@ def sanitize(text: str) -> str:
         ("/tmp/nbval-workspaces-ab_12/05_demo_01_pipeline/mlflow.db",
          "/home/me/course/nbval-workspaces-x9/05_demo_01_pipeline/mlflow.db"),
         ("request 1b4e28ba-2fa1-11d2-883f-0016d3cca427", "request 6fa459ea-ee8a-3ca4-894e-db77e160355e"),
+        ("0    No  /work/main/datasets/telco_churn_raw.csv            2",
+         "0    No  /tmp/ci-run/checkout/datasets/telco_churn_raw.csv      2"),
     ],
 )
 def test_what_changes_between_runs_is_masked(first: str, second: str) -> None:
@@ -45,6 +47,7 @@ def test_what_changes_between_runs_is_masked(first: str, second: str) -> None:
         ("version 1 as 'champion'", "version 2 as 'champion'"),
         ("threshold 0.17", "threshold 0.18"),
         ("data hash 4a8d42ee6cd43892", "data hash 4a8d42ee6cd43893"),
+        ("datasets/telco_churn_raw.csv", "datasets/telco_churn_clean.csv"),
     ],
 )
 def test_results_are_not_masked(first: str, second: str) -> None:
