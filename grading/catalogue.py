@@ -13,21 +13,12 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-
-@dataclass(frozen=True)
-class TestEntry:
-    __test__ = False  # not a pytest test class
-
-    nodeid: str
-    exercise: str
-    question: str
-    title: str
-    points: float
+from grading.outcomes import TestEntry
 
 
 class CatalogueError(RuntimeError):

@@ -41,8 +41,8 @@ class SubmissionExit(SystemExit):
 
 
 @dataclass(frozen=True)
-class TestOutcome:
-    """One test's result: which question, how many points, and why it failed."""
+class TestEntry:
+    """One gradable test: where it is, which question it answers, what it is worth."""
 
     __test__ = False  # not a pytest test class
 
@@ -51,6 +51,14 @@ class TestOutcome:
     question: str
     title: str
     points: float
+
+
+@dataclass(frozen=True)
+class TestOutcome(TestEntry):
+    """One test's result: the entry it grades, its status, and why it failed."""
+
+    __test__ = False
+
     status: str
     message: str = ""
 
