@@ -11,6 +11,8 @@ WORKSPACE ?= workspace
 ARGS ?=
 # Tests run in parallel, one worker per core (pytest-xdist); TEST_WORKERS=0 runs them serially.
 TEST_WORKERS ?= auto
+# How many whole-suite runs `make test-under-load` makes beside a CPU hog.
+RUNS ?= 3
 
 # The course runs offline: no telemetry from MLflow, Great Expectations or Streamlit.
 export MLFLOW_DISABLE_TELEMETRY := true
@@ -19,7 +21,7 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast app api lab mlflow grade bench exercises lock clean
+.PHONY: help venv demo test test-fast test-under-load app api lab mlflow grade bench exercises lock clean
 
 ## help: list the targets with one line each
 help:
@@ -49,6 +51,10 @@ test: $(STAMP)
 ## test-fast: the tests without notebooks and the browser
 test-fast: $(STAMP)
 	$(PY) -m pytest -n $(TEST_WORKERS) -m "not slow and not browser" $(ARGS)
+
+## test-under-load: make test RUNS times (default 3) with a busy loop on every core beside it
+test-under-load: $(STAMP)
+	$(PY) tests/run_under_load.py --runs $(RUNS)
 
 ## app: the Streamlit walkthrough on http://127.0.0.1:8501
 app: $(STAMP)
