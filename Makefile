@@ -13,6 +13,9 @@ ARGS ?=
 TEST_WORKERS ?= auto
 # How many whole-suite runs `make test-under-load` makes beside a CPU hog.
 RUNS ?= 3
+# Where `make platform` serves the room's tracking server (0.0.0.0 opens it to the network).
+PLATFORM_HOST ?= 127.0.0.1
+PLATFORM_PORT ?= 5000
 
 # The course runs offline: no telemetry from MLflow, Great Expectations or Streamlit.
 export MLFLOW_DISABLE_TELEMETRY := true
@@ -21,7 +24,7 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast test-under-load app api lab mlflow grade bench exercises lock clean
+.PHONY: help venv demo test test-fast test-under-load platform platform-stop platform-status app api lab mlflow grade bench exercises lock clean
 
 ## help: list the targets with one line each
 help:
@@ -55,6 +58,18 @@ test-fast: $(STAMP)
 ## test-under-load: make test RUNS times (default 3) with a busy loop on every core beside it
 test-under-load: $(STAMP)
 	$(PY) tests/run_under_load.py --runs $(RUNS)
+
+## platform: start the room's services (PostgreSQL + MLflow tracking server on PLATFORM_PORT)
+platform: $(STAMP)
+	$(PY) -m demo platform start --workspace $(WORKSPACE) --host $(PLATFORM_HOST) --port $(PLATFORM_PORT)
+
+## platform-stop: stop the room's services (by their recorded PIDs)
+platform-stop: $(STAMP)
+	$(PY) -m demo platform stop --workspace $(WORKSPACE)
+
+## platform-status: is each of the room's services running and answering?
+platform-status: $(STAMP)
+	$(PY) -m demo platform status --workspace $(WORKSPACE)
 
 ## app: the Streamlit walkthrough on http://127.0.0.1:8501
 app: $(STAMP)

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "demo.model_layer.commands",
     "demo.deployment_layer.commands",
     "demo.synthetic.commands",
+    "demo.platform.commands",
 )
 
 
