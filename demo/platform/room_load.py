@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 EXPERIMENT = "workshop-room"
 METRICS = tuple(f"metric_{i}" for i in range(10))
@@ -29,9 +30,10 @@ class LearnerResult:
     error: str = ""
 
 
-def _timed(result: LearnerResult, call: Callable[[], object]) -> object:
+def _timed(result: LearnerResult, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)``, its latency added to the learner's list."""
     start = time.perf_counter()
-    value = call()
+    value = call(*args, **kwargs)
     result.call_seconds.append(time.perf_counter() - start)
     return value
 
@@ -74,26 +76,25 @@ def log_learner_run(tracking_url: str, experiment_id: str, learner: str,
                     number: int, halfway: Halfway | None = None) -> LearnerResult:
     """One learner's run; with ``halfway``, it stops mid-run until the room resumes it."""
     from mlflow import MlflowClient
-    from mlflow.entities import Metric, Param
+    from mlflow.entities import Param
 
     result = LearnerResult(learner)
     client = MlflowClient(tracking_uri=tracking_url)
     try:
         with tempfile.TemporaryDirectory() as scratch:
             plot, model_dir = _plot_and_model(Path(scratch), number)
-            run = _timed(result, lambda: client.create_run(
-                experiment_id, run_name=learner, tags={"learner": learner}))
-            result.run_id = run.info.run_id  # type: ignore[attr-defined]
-            _timed(result, lambda: client.log_batch(result.run_id, params=[
-                Param("learner", learner), Param("candidate", "logistic_regression")]))
+            run = _timed(result, client.create_run, experiment_id, run_name=learner,
+                         tags={"learner": learner})
+            run_id = result.run_id = run.info.run_id
+            _timed(result, client.log_batch, run_id, params=[
+                Param("learner", learner), Param("candidate", "logistic_regression")])
             for position, name in enumerate(METRICS):
-                _timed(result, lambda: client.log_metric(result.run_id, name,
-                                                         number + position / 10))
+                _timed(result, client.log_metric, run_id, name, number + position / 10)
                 if halfway is not None and position == len(METRICS) // 2:
                     halfway.wait()
-            _timed(result, lambda: client.log_artifact(result.run_id, str(plot), "plots"))
-            _timed(result, lambda: client.log_artifacts(result.run_id, str(model_dir), "model"))
-            _timed(result, lambda: client.set_terminated(result.run_id))
+            _timed(result, client.log_artifact, run_id, str(plot), "plots")
+            _timed(result, client.log_artifacts, run_id, str(model_dir), "model")
+            _timed(result, client.set_terminated, run_id)
     except Exception as exc:  # a learner's failure is counted, the room goes on  # noqa: BLE001
         result.error = f"{type(exc).__name__}: {exc}"[:500]
         if halfway is not None:
