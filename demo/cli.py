@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "demo.deployment_layer.commands",
     "demo.synthetic.commands",
     "demo.platform.commands",
+    "demo.profile_commands",
 )
 
 
