@@ -107,3 +107,20 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+
+
+def require_tracking_server(url: str, timeout: float = 10) -> None:
+    """Fail with one clear line when the tracking server at ``url`` does not answer.
+
+    MLflow's client would otherwise retry for minutes and end in a long traceback.
+    """
+    try:
+        answer = httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise PlatformError(
+            f"the MLflow tracking server at {url} does not answer ({type(exc).__name__}): "
+            "start it with `make platform` on the instructor's machine, or check "
+            "MLFLOW_TRACKING_URI") from None
+    if answer.status_code != 200:
+        raise PlatformError(f"{url} answered /health with HTTP {answer.status_code}: "
+                            "is it an MLflow tracking server?")

@@ -8,6 +8,7 @@ and checks that no process of it is left.
 from __future__ import annotations
 
 import shutil
+import socket
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -16,8 +17,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from demo.platform.postgres import PlatformError
 from demo.platform.room import Room
 from demo.platform.room_load import check_room, run_room
+from demo.platform.tracking_server import require_tracking_server
 
 pytestmark = pytest.mark.slow
 LEARNERS = 30
@@ -93,3 +96,14 @@ def test_stop_leaves_no_process(room: Room) -> None:
     assert left == []
     assert room.status()["postgres"] == "stopped"
     assert room.status()["tracking_server"] == "stopped"
+
+
+def test_a_server_that_is_down_is_one_clear_line() -> None:
+    with socket.socket() as probe:  # a port nobody listens on: bound here, never listened
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+        with pytest.raises(PlatformError) as refused:
+            require_tracking_server(url, timeout=5)
+    message = str(refused.value)
+    assert message.startswith(f"the MLflow tracking server at {url} does not answer")
+    assert "make platform" in message and "\n" not in message
