@@ -21,4 +21,6 @@ STEP_PAGES: dict[str, str] = {
 }
 CLOUD_MAPPING = "views/cloud_mapping.py"
 BEST_PRACTICES = "views/best_practices.py"
-ALL_PAGES: tuple[str, ...] = (OVERVIEW, *STEP_PAGES.values(), CLOUD_MAPPING, BEST_PRACTICES)
+CLASS_ROOM = "views/class_room.py"
+ALL_PAGES: tuple[str, ...] = (OVERVIEW, *STEP_PAGES.values(), CLOUD_MAPPING, BEST_PRACTICES,
+                              CLASS_ROOM)

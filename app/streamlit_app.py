@@ -54,6 +54,7 @@ navigation = st.navigation(  # every page listed: a workshop jumps around
         "Wrap-up": [
             st.Page(page_index.CLOUD_MAPPING, title="Cloud mapping"),
             st.Page(page_index.BEST_PRACTICES, title="Best practices"),
+            st.Page(page_index.CLASS_ROOM, title="The room"),
         ],
     },
     expanded=True,

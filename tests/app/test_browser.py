@@ -212,7 +212,8 @@ def test_every_page_in_a_real_browser(app_url: str, browser: object) -> None:
     screenshot(driver, "01_overview_after_run_all")
 
     titles = [(step.title, step.title) for step in STEPS]
-    titles += [("Cloud mapping", "Cloud mapping"), ("Best practices", "Best practices")]
+    titles += [("Cloud mapping", "Cloud mapping"), ("Best practices", "Best practices"),
+               ("The room", "The room")]
     for number, (link, heading) in enumerate(titles, start=2):
         open_page(driver, link, heading)
         if link == "Serving":

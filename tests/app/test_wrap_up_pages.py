@@ -45,3 +45,10 @@ def test_run_all_from_the_sidebar(app_workspace: Settings) -> None:
     app.sidebar.button(key="run_all").click().run()
     assert not app.exception and not app.sidebar.error
     assert completed_steps(app_workspace) == [s.key for s in STEPS]
+
+
+def test_the_room_page_without_a_server_says_how_to_start_one(app_workspace: Settings) -> None:
+    app = open_page("views/class_room.py")
+    app.text_input(key="room_tracking_url").set_value("http://127.0.0.1:9").run()
+    assert "No tracking server answers at http://127.0.0.1:9" in texts(app.info)
+    assert "make platform" in texts(app.info)

@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from demo.platform import leaderboard
 from demo.platform.postgres import PlatformError
 from demo.platform.room import Room
 from demo.platform.room_load import check_room, run_room
@@ -81,6 +82,56 @@ def test_a_postgres_restart_mid_run_loses_and_duplicates_nothing(room: Room) -> 
                        halfway=restart_database)
     assert room.postgres.pid != old_pid
     assert check_room(url, results, "room-postgres-restart") == []
+
+
+def test_the_leaderboard_ranks_each_learners_best_run_on_the_common_data(room: Room) -> None:
+    from mlflow import MlflowClient
+
+    url = room.state().tracking_url  # type: ignore[union-attr]
+    client = MlflowClient(tracking_uri=url)
+    experiment = client.create_experiment("room-leaderboard")
+    logged = [("ada", "logistic_regression", 0.86, "sample"), ("ada", "baseline", 0.50, "sample"),
+              ("bo", "hist_gradient_boosting", 0.84, "sample"), ("cy", "logistic_regression",
+                                                                  0.99, "other-file")]
+    for learner, candidate, auc, data in logged:
+        run = client.create_run(experiment, tags={"learner": learner, "data_hash": data})
+        client.log_param(run.info.run_id, "candidate", candidate)
+        client.log_metric(run.info.run_id, leaderboard.METRIC, auc)
+    client.create_run(experiment, tags={"learner": "ada"})  # a parent run: no candidate
+
+    best, elsewhere = leaderboard.leaderboard(leaderboard.room_runs(url, "room-leaderboard"))
+    assert list(zip(best["learner"], best["candidate"], best[leaderboard.METRIC])) == [
+        ("ada", "logistic_regression", 0.86), ("bo", "hist_gradient_boosting", 0.84)]
+    assert list(best.index) == [1, 2]
+    assert list(elsewhere["learner"]) == ["cy"]  # better, but not on the same held-out rows
+    assert leaderboard.room_runs(url, "no-such-experiment").empty
+
+
+def test_the_class_page_shows_the_rooms_leaderboard(room: Room, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlflow import MlflowClient
+    from streamlit.testing.v1 import AppTest
+
+    from demo.settings import WORKSPACE_ENV, Settings
+    from tests.app.conftest import APP_SCRIPT, TIMEOUT
+
+    url = room.state().tracking_url  # type: ignore[union-attr]
+    monkeypatch.setenv(WORKSPACE_ENV, str(tmp_path / "workspace"))
+    client = MlflowClient(tracking_uri=url)
+    experiment = client.create_experiment(Settings.from_env().experiment_name)
+    for learner, auc in (("ada", 0.86), ("bo", 0.84)):
+        run = client.create_run(experiment, tags={"learner": learner, "data_hash": "sample"})
+        client.log_param(run.info.run_id, "candidate", "logistic_regression")
+        client.log_metric(run.info.run_id, leaderboard.METRIC, auc)
+
+    app = AppTest.from_file(str(APP_SCRIPT), default_timeout=TIMEOUT).run()
+    app.switch_page("views/class_room.py").run()
+    app.text_input(key="room_tracking_url").set_value(url).run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert [m.value for m in app.metric] == ["2", "2"]
+    board = app.dataframe[0].value
+    assert list(board["learner"]) == ["ada", "bo"]
+    assert "No model registered on the server yet." in [m.value for m in app.markdown]
 
 
 def test_stop_leaves_no_process(room: Room) -> None:
