@@ -62,8 +62,11 @@ def load_profile(name: str | None = None, learner: str | None = None) -> Profile
         raise DemoError(f"{path}: missing setting {exc.args[0]!r}") from exc
     if engine not in ENGINES:
         raise DemoError(f"{path}: data.engine {engine!r} is not one of {', '.join(ENGINES)}")
-    if tracking != "workspace" and os.environ.get(TRACKING_ENV):
-        tracking = os.environ[TRACKING_ENV]
+    # Only a server URL replaces the profile's server: MLflow itself writes the variable when
+    # a process sets its tracking URI, so a local store's URI found there is not the learner's.
+    pointed = os.environ.get(TRACKING_ENV, "")
+    if tracking != "workspace" and pointed.startswith(("http://", "https://")):
+        tracking = pointed
     return Profile(name=chosen, tracking=tracking, data_engine=engine,
                    spark_master=str(values["data"].get("spark_master", "local[*]")),
                    learner=learner or os.environ.get(LEARNER_ENV) or None)

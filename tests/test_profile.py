@@ -33,6 +33,8 @@ def test_platform_by_environment_with_the_learners_server_and_name(
     assert (chosen.data_engine, chosen.spark_master) == ("spark", "local[*]")
     assert chosen.tracking_uri(STORE) == "http://instructor.local:5000"
     assert chosen.learner == "ada"
+    monkeypatch.setenv(profile.TRACKING_ENV, STORE)  # what mlflow.set_tracking_uri leaves
+    assert profile.load_profile().tracking_uri(STORE) == "http://127.0.0.1:5000"
 
 
 def test_the_laptop_profile_ignores_a_stray_tracking_uri(monkeypatch: pytest.MonkeyPatch) -> None:
