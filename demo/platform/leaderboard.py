@@ -19,7 +19,7 @@ def room_runs(tracking_uri: str, experiment_name: str) -> pd.DataFrame:
     """One row per candidate run in the experiment: who, what, how good, on which data."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri=tracking_uri)
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     experiment = client.get_experiment_by_name(experiment_name)
     if experiment is None:
         return pd.DataFrame(columns=COLUMNS)
@@ -56,7 +56,9 @@ def promotions(tracking_uri: str, model_name: str) -> pd.DataFrame:
     """Every registered version: whose run it came from, its aliases, the promotion verdict."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri=tracking_uri)
+    # The registry named explicitly: otherwise a registry URI set earlier in the process
+    # (the laptop profile sets one) would be searched instead of the server's.
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     rows = []
     for version in client.search_model_versions(f"name = '{model_name}'"):
         learner = "(unknown)"

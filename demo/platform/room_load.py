@@ -79,7 +79,7 @@ def log_learner_run(tracking_url: str, experiment_id: str, learner: str,
     from mlflow.entities import Param
 
     result = LearnerResult(learner)
-    client = MlflowClient(tracking_uri=tracking_url)
+    client = MlflowClient(tracking_uri=tracking_url, registry_uri=tracking_url)
     try:
         with tempfile.TemporaryDirectory() as scratch:
             plot, model_dir = _plot_and_model(Path(scratch), number)
@@ -108,7 +108,7 @@ def run_room(tracking_url: str, learners: int = 30, experiment: str = EXPERIMENT
     (learners resume when it returns: what it starts in the background meets their calls)."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri=tracking_url)
+    client = MlflowClient(tracking_uri=tracking_url, registry_uri=tracking_url)
     found = client.get_experiment_by_name(experiment)
     experiment_id = found.experiment_id if found else client.create_experiment(experiment)
     stop = Halfway(threading.Barrier(learners + 1, timeout=600)) if halfway else None
@@ -131,7 +131,7 @@ def check_room(tracking_url: str, results: list[LearnerResult],
     """Every learner's run is on the server once, finished, with all it logged."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri=tracking_url)
+    client = MlflowClient(tracking_uri=tracking_url, registry_uri=tracking_url)
     problems = [f"{r.learner}: {r.error}" for r in results if r.error]
     experiment = client.get_experiment_by_name(experiment_name)
     if experiment is None:

@@ -117,6 +117,20 @@ def test_the_class_page_shows_the_rooms_leaderboard(room: Room, tmp_path: Path,
 
     url = room.state().tracking_url  # type: ignore[union-attr]
     monkeypatch.setenv(WORKSPACE_ENV, str(tmp_path / "workspace"))
+    # A laptop registry set earlier in this process (the laptop profile sets one), holding a
+    # version whose run exists only there: the page must still read the server's registry.
+    import mlflow
+    from mlflow.tracking._model_registry import utils as registry_utils
+
+    laptop = f"sqlite:///{tmp_path / 'laptop.db'}"
+    local = MlflowClient(tracking_uri=laptop, registry_uri=laptop)
+    local_run = local.create_run(local.create_experiment("laptop"))
+    local.create_registered_model(Settings.from_env().model_name)
+    local.create_model_version(Settings.from_env().model_name, "file:///nowhere",
+                               run_id=local_run.info.run_id)
+    monkeypatch.setattr(registry_utils, "_registry_uri", registry_utils._registry_uri)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", laptop)
+    mlflow.set_registry_uri(laptop)
     client = MlflowClient(tracking_uri=url)
     experiment = client.create_experiment(Settings.from_env().experiment_name)
     for learner, auc in (("ada", 0.86), ("bo", 0.84)):
