@@ -73,7 +73,8 @@ class Attempt:
 
 # Modules the fork server imports once, so that each student's process starts in
 # milliseconds instead of importing pandas, scikit-learn, pytest, MLflow and GX again.
-PRELOAD = ["grading.child", "grading.check", "grading.plugin", "grading.sandbox", "pytest",
+PRELOAD = ["grading.child", "grading.check", "grading.plugin", "grading.remote",
+           "grading.protocol", "grading.sandbox", "grading.local", "pytest",
            "_pytest.python", "pytest_timeout", "nbformat", "numpy", "pandas", "pyarrow",
            "sklearn.metrics", "sklearn.linear_model", "sklearn.ensemble", "sklearn.pipeline",
            "sklearn.compose", "sklearn.preprocessing", "sklearn.model_selection", "mlflow",

@@ -41,7 +41,7 @@ MARKERS = (
     "points(n): how many points a passing test earns",
 )
 _PROVIDED = pytest.StashKey[dict[str, Any]]()
-_LOADED = pytest.StashKey[dict[Path, NotebookNamespace]]()
+_LOADED = pytest.StashKey[dict[Path, Any]]()
 
 
 def register_markers(config: pytest.Config) -> None:
@@ -67,12 +67,15 @@ def exercise_of(module: Any) -> str:
 
 def notebook_for(request: pytest.FixtureRequest) -> Any:
     """The namespace the ``nb`` fixture returns for the requesting test's exercise."""
+    from grading.local import LocalNotebook
+
     exercise = exercise_of(request.module)
     provided = request.config.stash.get(_PROVIDED, None)
     if provided is not None:
         if exercise not in provided:
             pytest.fail(f"no notebook was submitted for {exercise}", pytrace=False)
-        return provided[exercise]
+        notebook = provided[exercise]
+        return LocalNotebook(notebook) if isinstance(notebook, NotebookNamespace) else notebook
     root = Path(os.environ.get(NOTEBOOKS_ENV) or SOLUTIONS_DIR)
     path = root / exercise / NOTEBOOK_NAME
     cache = request.config.stash.setdefault(_LOADED, {})
@@ -83,7 +86,7 @@ def notebook_for(request: pytest.FixtureRequest) -> Any:
         previous = Path.cwd()
         os.chdir(tmp)  # whatever the cells write lands in a temporary folder
         try:
-            cache[path] = load_notebook(path).namespace
+            cache[path] = LocalNotebook(load_notebook(path).namespace)
         finally:
             os.chdir(previous)
     return cache[path]
@@ -120,8 +123,10 @@ class Recorder:
         cap_output: int | None = None,
         on_event: Callable[..., None] | None = None,
         deselect: Iterable[str] = (),
+        session: Any = None,
     ) -> None:
         self.namespaces = namespaces
+        self.session = session  # a RemoteSession: its per-test time budget is set here
         self.deselect = set(deselect)
         self.on_event = on_event
         self.question = question
@@ -164,6 +169,14 @@ class Recorder:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        if self.session is not None:
+            # Only the student's own time counts against the per-test limit: the budget
+            # runs while a test's body waits for the sandbox, never during fixture set-up.
+            self.session.budget = self.test_timeout
+            try:
+                return (yield)
+            finally:
+                self.session.budget = None
         if self.cap_output is None:
             return (yield)
         sinks = CappedSink(self.cap_output), CappedSink(self.cap_output)

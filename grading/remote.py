@@ -1,0 +1,313 @@
+"""The trusted side of class grading: the tests' ``nb`` is a view of a sandboxed process.
+
+``RemoteNotebook.name`` asks the student's runner (``grading.runner``) for a value, and
+``RemoteNotebook.function(args)`` sends arguments the test chose and gets the answer back, as
+plain data (``grading.protocol``). Nothing of the student's code runs here. Every reply is
+checked: a late one kills the sandbox (status ``timeout``), a missing one means the student's
+process ended (``crashed``), a malformed or oversized one breaks the protocol (``invalid``:
+that student only, and the rest of their checks earn nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grading.outcomes import (
+    CRASHED,
+    EXIT,
+    FAILED,
+    FLOOD,
+    FORBIDDEN,
+    INVALID,
+    MEMORY,
+    MISSING,
+    NOT_IMPLEMENTED,
+    TIMEOUT,
+    StudentError,
+)
+from grading.protocol import MAX_MESSAGE_BYTES, ProtocolError, decode, dumps, encode, loads
+
+MAX_PROGRESS_LINES = 10_000
+_KIND_STATUS = {"not-implemented": NOT_IMPLEMENTED, "missing": FAILED, "timeout": TIMEOUT,
+                "memory": MEMORY, "exit": EXIT, "flood": FLOOD, "forbidden": FORBIDDEN,
+                "unexportable": FAILED, "error": FAILED, "invalid": INVALID,
+                "missing-notebook": MISSING}
+_WHERE = re.compile(r"^code cell \d{1,6}, line \d{1,7}$")
+
+
+class _Ended(Exception):
+    """The runner's output closed: the student's process is gone."""
+
+
+class _Late(Exception):
+    """No reply before the deadline."""
+
+
+def _words(value: Any, limit: int = 500) -> str:
+    """Student-supplied text made safe to show: one line, capped."""
+    return " ".join(str(value).split())[:limit]
+
+
+class RunnerProcess:
+    """One sandboxed runner and the pipe pair to it."""
+
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str],
+                 preexec: Callable[[], None]) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own command line
+            command, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=preexec,
+            close_fds=True)
+        self.buffer = b""
+
+    def ask(self, request: dict[str, Any], timeout: float,
+            on_progress: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """Send one request and return its reply; progress lines go to ``on_progress``."""
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(dumps(request))
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise _Ended() from None
+        deadline = time.monotonic() + timeout
+        for _ in range(MAX_PROGRESS_LINES):
+            message = loads(self._line(deadline))
+            if message.get("id") != request["id"] or type(message.get("id")) is not int:
+                raise ProtocolError("a reply to a request that was not asked")
+            if "ok" not in message:
+                on_progress(message)
+                continue
+            return message
+        raise ProtocolError(f"more than {MAX_PROGRESS_LINES:,} progress lines")
+
+    def _line(self, deadline: float) -> bytes:
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_MESSAGE_BYTES:
+                raise ProtocolError(f"a reply of more than {MAX_MESSAGE_BYTES:,} bytes")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Late()
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise _Ended()
+                self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line
+
+    def kill(self) -> None:
+        """End the sandbox and everything in it (its PID namespace dies with bwrap)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+
+
+@dataclass
+class Launch:
+    """How to start a runner for one student: the command line, folder and environment."""
+
+    command: list[str]
+    cwd: Path
+    env: dict[str, str]
+    preexec: Callable[[], None]
+
+
+@dataclass
+class RemoteSession:
+    """One student's runner, restarted after a crash or a timeout, and what it reported."""
+
+    launch: Launch
+    test_timeout: float
+    cell_timeout: float
+    deadline: float  # time.monotonic() at which the submission's time is up
+    notes: list[str] = field(default_factory=list)
+    budget: float | None = None  # seconds left for the running test (None: fixture set-up)
+    last_changed: list[Any] = field(default_factory=list)
+    process: RunnerProcess | None = None
+    loaded: set[str] = field(default_factory=set)
+    broken: dict[str, StudentError] = field(default_factory=dict)
+    invalid: str | None = None
+    next_id: int = 0
+
+    def _ask(self, request: dict[str, Any], timeout: float,
+             on_progress: Callable[[dict[str, Any]], None] = lambda m: None) -> dict[str, Any]:
+        if self.invalid is not None:
+            raise StudentError(INVALID, self.invalid)
+        if self.process is None:
+            self.process = RunnerProcess(self.launch.command, self.launch.cwd, self.launch.env,
+                                         self.launch.preexec)
+            self.loaded = set()
+        self.next_id += 1
+        request = {"id": self.next_id, **request}
+        try:
+            return self.process.ask(request, max(0.05, min(timeout, self.left())), on_progress)
+        except ProtocolError as error:
+            self.stop()
+            self.invalid = f"the submission broke the grading protocol: {_words(error, 300)}"
+            self.notes.append(self.invalid)
+            raise StudentError(INVALID, self.invalid) from None
+        except (_Ended, _Late):
+            self.stop()
+            raise
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
+
+    def ensure_loaded(self, exercise: str) -> None:
+        if exercise in self.broken:
+            raise self.broken[exercise]
+        if self.process is not None and exercise in self.loaded:
+            return
+        last_cell: list[int] = [0]
+
+        def progress(message: dict[str, Any]) -> None:
+            if type(message.get("cell")) is int:
+                last_cell[0] = message["cell"]
+
+        where = lambda: f"code cell {last_cell[0]}" if last_cell[0] else "the notebook"  # noqa: E731
+        try:
+            reply = self._ask({"op": "load", "exercise": exercise,
+                               "cell_timeout": self.cell_timeout}, self.left(), progress)
+        except _Ended:
+            note = (f"{exercise}: the notebook ended the grading process while {where()} ran "
+                    "(os._exit, a crash, or the memory cap); its checks score 0")
+            return self._break(exercise, CRASHED, note)
+        except _Late:
+            note = f"{exercise}: grading stopped while loading the notebook ({where()})"
+            return self._break(exercise, TIMEOUT, note)
+        if reply.get("ok") is not True:
+            status = _KIND_STATUS.get(str(reply.get("kind")), INVALID)
+            return self._break(exercise, status, _words(reply.get("message", "")))
+        problems = reply.get("problems")
+        if type(problems) is not list:
+            raise self._violation("a load reply without its list of problems")
+        for problem in problems[:50]:
+            if type(problem) is dict and type(problem.get("number")) is int:
+                self.notes.append(f"{exercise}: code cell {problem['number']}: "
+                                  f"{_words(problem.get('message', ''))}")
+        if reply.get("flooded") is True:
+            self.notes.append(f"{exercise}: the notebook printed more than the grader keeps; "
+                              "output was cut")
+        self.loaded.add(exercise)
+
+    def _break(self, exercise: str, status: str, note: str) -> None:
+        self.broken[exercise] = StudentError(status, note)
+        self.notes.append(note)
+        raise self.broken[exercise]
+
+    def _violation(self, what: str) -> StudentError:
+        self.stop()
+        self.invalid = f"the submission broke the grading protocol: {what}"
+        self.notes.append(self.invalid)
+        return StudentError(INVALID, self.invalid)
+
+    def request(self, exercise: str, op: str, name: str, **payload: Any) -> dict[str, Any]:
+        """One ``get`` or ``call``; raises ``StudentError`` for anything but an answer."""
+        self.ensure_loaded(exercise)
+        allowed = self.test_timeout if self.budget is None else self.budget
+        if allowed <= 0:
+            raise StudentError(TIMEOUT, f"took longer than the {self.test_timeout:g} s allowed")
+        grace = 2.0 + 0.5 * allowed  # the runner's own alarm fires first; this is the backstop
+        start = time.monotonic()
+        try:
+            reply = self._ask({"op": op, "exercise": exercise, "name": name,
+                               "timeout": allowed, **payload}, allowed + grace)
+        except _Ended:
+            raise StudentError(CRASHED, "ended the grading process while this check ran "
+                               "(os._exit, a crash, or the memory cap)") from None
+        except _Late:
+            raise StudentError(TIMEOUT, f"took longer than the {self.test_timeout:g} s allowed "
+                               "(an endless loop?)") from None
+        finally:
+            if self.budget is not None:
+                self.budget -= time.monotonic() - start
+        if reply.get("ok") is True:
+            return reply
+        status = _KIND_STATUS.get(str(reply.get("kind")), INVALID)
+        message = _words(reply.get("message", ""))
+        where = str(reply.get("where", ""))
+        if status == TIMEOUT:
+            message = f"took longer than the {self.test_timeout:g} s allowed (an endless loop?)"
+        elif status == NOT_IMPLEMENTED and not message.startswith("`"):
+            message = "not implemented yet: replace `raise NotImplementedError` with your code"
+        elif str(reply.get("kind")) == "error":
+            message = f"your code raised {message}" + (f" ({where})" if _WHERE.match(where)
+                                                        else "")
+        raise StudentError(status, message)
+
+    def value(self, reply: dict[str, Any], key: str = "value") -> Any:
+        try:
+            return decode(reply.get(key))
+        except (ProtocolError, RecursionError, TypeError, ValueError) as error:
+            raise self._violation(_words(error, 300)) from None
+
+
+class RemoteFunction:
+    """A student's function, applied in the sandbox to arguments chosen here."""
+
+    def __init__(self, session: RemoteSession, exercise: str, name: str) -> None:
+        self._session, self._exercise, self._name = session, exercise, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        reply = self._session.request(
+            self._exercise, "call", self._name, args=[encode(a) for a in args],
+            kwargs={k: encode(v) for k, v in kwargs.items()})
+        changed = reply.get("changed")
+        if type(changed) is not list or any(type(c) not in (int, str) for c in changed):
+            raise self._session._violation("a reply without the list of changed arguments")
+        self._session.last_changed = changed
+        return self._session.value(reply)
+
+    def __repr__(self) -> str:
+        return f"<the submission's {self._name}()>"
+
+
+class RemoteNotebook:
+    """``nb`` on the trusted side: names of one exercise notebook, answered as data."""
+
+    def __init__(self, session: RemoteSession, exercise: str) -> None:
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_exercise", exercise)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        session: RemoteSession = object.__getattribute__(self, "_session")
+        exercise = object.__getattribute__(self, "_exercise")
+        reply = session.request(exercise, "get", name)
+        if reply.get("callable") is True:
+            return RemoteFunction(session, exercise, name)
+        return session.value(reply)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("the submission's notebook is read-only from the tests")
+
+    @property
+    def changed_arguments(self) -> list[Any]:
+        """Which arguments the last call changed (positions, or keyword names)."""
+        return list(object.__getattribute__(self, "_session").last_changed)
