@@ -51,6 +51,7 @@ class ChildJob:
     sandbox: bool = True
     scratch_bytes: int = 512 * 2**20
     submission_deadline: float = 0.0  # seconds the whole student may take
+    secret_seed: int | None = None  # for the tests' hidden variants; never sent to the runner
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -97,17 +98,25 @@ class SubmittedNotebooks(Mapping[str, Any]):
 def open_session(job: ChildJob) -> Any:
     """The student's runner: in the OS sandbox, or (unsafe) a plain guarded process."""
     from grading.remote import Launch, RemoteSession
-    from grading.sandbox import SandboxSpec, bwrap_command, capped_start, plain_command
+    from grading.sandbox import (
+        SCRATCH,
+        SandboxSpec,
+        bwrap_command,
+        capped_start,
+        plain_command,
+    )
 
     spec = SandboxSpec(job.scratch_bytes, job.memory_bytes, job.output_cap)
     preexec = capped_start(job.memory_bytes)
     if job.sandbox:
-        launch = Launch(bwrap_command(Path(job.notebooks), spec), Path(job.work), {}, preexec)
+        launch = Launch(bwrap_command(Path(job.notebooks), spec), Path(job.work), {}, preexec,
+                        SCRATCH)
     else:
         from grading.launcher import child_environment
 
         env = child_environment(Path(job.work))
-        launch = Launch(plain_command(Path(job.notebooks), spec), Path(job.work), env, preexec)
+        launch = Launch(plain_command(Path(job.notebooks), spec), Path(job.work), env, preexec,
+                        Path(job.work))
     return RemoteSession(launch, job.test_timeout, job.cell_timeout,
                          time.monotonic() + job.submission_deadline)
 
@@ -148,6 +157,8 @@ def forked_main(job_path: str) -> None:
     os.chdir(job.work)
     os.environ.clear()
     os.environ.update(job.environment)
+    if job.secret_seed is not None:  # the judge's own environment; the runner's is built apart
+        os.environ["COURSE_SECRET_SEED"] = str(job.secret_seed)
     tempfile.tempdir = None  # read TMPDIR again
     sys.dont_write_bytecode = True
     main([job_path])

@@ -42,6 +42,7 @@ class Limits:
     restarts: int = 4
     sandbox: bool = True  # False only for a learner's own work or --unsafe-no-sandbox
     scratch_bytes: int = 512 * 2**20
+    secret_seed: int | None = None  # the hidden variants' seed; None: the public inputs
 
 
 @dataclass
@@ -209,7 +210,7 @@ class StudentGrader:
             deselect=done, skip_exercises=skip, test_timeout=self.limits.test_timeout,
             cell_timeout=self.limits.cell_timeout, memory_bytes=self.limits.memory_bytes,
             output_cap=self.limits.output_cap, sandbox=self.limits.sandbox,
-            scratch_bytes=self.limits.scratch_bytes,
+            scratch_bytes=self.limits.scratch_bytes, secret_seed=self.limits.secret_seed,
             submission_deadline=max(1.0, deadline - time.monotonic()),
         )
 
@@ -337,9 +338,3 @@ def course_fingerprint(root: Path = PROJECT_ROOT) -> dict[str, tuple[int, int]]:
 def changed_files(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
                   ) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-
-
-def student_folders(submissions: Path) -> list[tuple[str, Path]]:
-    """(name, folder) for each student folder in ``submissions``, sorted by name."""
-    return [(p.name, p) for p in sorted(submissions.iterdir())
-            if p.is_dir() and not p.name.startswith((".", "_"))]

@@ -8,8 +8,11 @@ plain data (one whose ``__eq__`` always says True, say) is refused here too.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
+from grading.exports import EXPORTS, FILE_OPS, Recipe
 from grading.outcomes import FAILED, StudentError
 from grading.protocol import Unexportable, encode, round_trip
 
@@ -27,10 +30,15 @@ class LocalFunction:
     def __init__(self, owner: LocalNotebook, function: Any) -> None:
         self._owner, self._function = owner, function
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, export: str | None = None, using: tuple[Any, ...] = (),
+                 **kwargs: Any) -> Any:
         sent = [encode(a) for a in args], {k: encode(v) for k, v in kwargs.items()}
-        value = self._function(*args, **kwargs)
-        changed: list[Any] = [i for i, a in enumerate(args) if _changed(a, sent[0][i])]
+        built = tuple(a.build() if isinstance(a, Recipe) else a for a in args)
+        value = self._function(*built, **kwargs)
+        if export is not None:
+            value = EXPORTS[export](value, *using)
+        changed: list[Any] = [i for i, a in enumerate(args)
+                              if not isinstance(a, Recipe) and _changed(a, sent[0][i])]
         changed += [k for k, v in kwargs.items() if _changed(v, sent[1][k])]
         object.__setattr__(self._owner, "_changed", changed)
         return _plain(value)
@@ -49,6 +57,7 @@ class LocalNotebook:
     def __init__(self, namespace: Any) -> None:
         object.__setattr__(self, "_namespace", namespace)
         object.__setattr__(self, "_changed", [])
+        object.__setattr__(self, "_files", None)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -65,3 +74,44 @@ class LocalNotebook:
     def changed_arguments(self) -> list[Any]:
         """Which arguments the last call changed (positions, or keyword names)."""
         return list(object.__getattribute__(self, "_changed"))
+
+    def exported(self, export: str, name: str, *args: Any, using: tuple[Any, ...] = (),
+                 **kwargs: Any) -> Any:
+        """``name(*args, **kwargs)`` turned into data by ``grading.exports.EXPORTS[export]``."""
+        function = getattr(object.__getattribute__(self, "_namespace"), name)
+        return LocalFunction(self, function)(*args, export=export, using=using, **kwargs)
+
+    @property
+    def files(self) -> LocalFiles:
+        """A temporary folder standing for the student's scratch folder."""
+        if object.__getattribute__(self, "_files") is None:
+            object.__setattr__(self, "_files", LocalFiles(Path(tempfile.mkdtemp(
+                prefix="checks-"))))
+        return object.__getattribute__(self, "_files")
+
+
+class LocalFiles:
+    """The same file operations as ``RemoteFiles``, on a local temporary folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.count = 0
+
+    def folder(self, name: str) -> Path:
+        """A new, empty folder."""
+        self.count += 1
+        path = self.root / f"{name}-{self.count}"
+        FILE_OPS["mkdir"](path)
+        return path
+
+    def write_text(self, path: Path, text: str) -> None:
+        FILE_OPS["write_text"](path, text)
+
+    def exists(self, path: Path) -> bool:
+        return bool(FILE_OPS["exists"](path))
+
+    def glob(self, folder: Path, pattern: str) -> list[Path]:
+        return list(FILE_OPS["glob"](folder, pattern))
+
+    def read_parquet(self, path: Path) -> Any:
+        return _plain(FILE_OPS["read_parquet"](path))

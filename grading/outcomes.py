@@ -136,6 +136,9 @@ def explain(error: BaseException, test_timeout: float | None = None) -> tuple[st
     student = next((e for e in chain if isinstance(e, StudentError)), None)
     if student is not None:
         return student.status, str(student)
+    standin = getattr(error, "grading_words", None)  # an exception rebuilt from the sandbox
+    if isinstance(standin, str):
+        return str(getattr(error, "grading_status", FAILED)), standin
     if any(isinstance(e, NotImplementedError) for e in chain):
         return NOT_IMPLEMENTED, "not implemented yet: replace `raise NotImplementedError` with your code"
     if isinstance(error, MissingAnswer):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -23,6 +24,7 @@ import pandas as pd
 MAX_MESSAGE_BYTES = 16 * 2**20
 MAX_DEPTH = 40
 # dtypes that may cross, as numpy or pandas spell them
+_DATETIME = re.compile(r"^datetime64\[(s|ms|us|ns)(, UTC)?\]$")
 PLAIN_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
                 "float32", "float64", "object", "category", "string", "str", "datetime64[ns]",
                 "datetime64[ns, UTC]", "Int64", "Float64", "boolean"}
@@ -72,6 +74,9 @@ def encode(value: Any, depth: int = 0) -> Any:
     if kind in (pd.Index, pd.RangeIndex):
         return {"$": "index", "name": encode(_plain_label(value.name), depth + 1),
                 **_encode_column(pd.Series(value, copy=False), depth)}
+    if kind.__name__ == "Recipe" and kind.__module__ == "grading.exports":
+        return {"$": "recipe", "name": value.name,
+                "args": [encode(a, depth + 1) for a in value.args]}
     if kind is pd.DataFrame:
         return {"$": "frame", "index": encode(value.index, depth + 1),
                 "columns": [encode(_plain_label(c), depth + 1) for c in value.columns],
@@ -87,7 +92,7 @@ def _plain_label(label: Any) -> Any:
 
 def _dtype_name(dtype: Any) -> str:
     name = str(dtype)
-    if name not in PLAIN_DTYPES:
+    if name not in PLAIN_DTYPES and not _DATETIME.match(name):
         raise Unexportable(f"values of dtype {name}")
     return name
 
@@ -150,8 +155,10 @@ def field(message: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> 
     return message[name]
 
 
-def decode(data: Any, depth: int = 0) -> Any:
-    """Build the value ``encode`` described, from fresh objects of the real types."""
+def decode(data: Any, depth: int = 0, recipes: bool = False) -> Any:
+    """Build the value ``encode`` described, from fresh objects of the real types.
+
+    ``recipes`` (the student's side only) allows arguments built by ``grading.exports``."""
     if depth > MAX_DEPTH:
         raise ProtocolError("a value nested too deeply")
     kind = type(data)
@@ -179,6 +186,11 @@ def decode(data: Any, depth: int = 0) -> Any:
         return float(text)
     if tag == "path":
         return Path(field(data, "v", str))
+    if tag == "recipe" and recipes and depth == 0:
+        from grading.exports import Recipe
+
+        return Recipe(field(data, "name", str), *[decode(a, depth + 1)
+                                                   for a in field(data, "args", list)])
     if tag == "np":
         dtype = field(data, "dtype", str)
         if dtype not in _NUMPY_SCALARS:
@@ -209,7 +221,7 @@ def decode(data: Any, depth: int = 0) -> Any:
         index = _decode_index(data, depth)
         if any(len(s) != len(index) for s in series):
             raise ProtocolError("a table column whose length differs from the index")
-        frame = pd.DataFrame({i: s for i, s in enumerate(series)}, index=index)
+        frame = pd.DataFrame({i: s.array for i, s in enumerate(series)}, index=index)
         frame.columns = pd.Index(columns) if columns else pd.RangeIndex(0)
         return frame
     raise ProtocolError(f"an unknown tag {tag[:40]!r}")
@@ -222,7 +234,7 @@ def _scalar(value: Any) -> Any:
 
 
 def _checked_dtype(dtype: str) -> str:
-    if dtype not in PLAIN_DTYPES:
+    if dtype not in PLAIN_DTYPES and not _DATETIME.match(dtype):
         raise ProtocolError(f"a column of dtype {dtype[:40]}")
     return dtype
 
@@ -256,7 +268,8 @@ def _decode_column(data: dict[str, Any], depth: int) -> pd.Series:
         stamps = field(data, "v", list)
         if any(s is not None and type(s) is not int for s in stamps):
             raise ProtocolError("a datetime column with values that are not nanoseconds")
-        column = pd.Series(pd.to_datetime(stamps, unit="ns"))
+        unit = _DATETIME.match(dtype)[1]  # type: ignore[index]
+        column = pd.Series(pd.to_datetime(stamps, unit="ns")).astype(f"datetime64[{unit}]")
         return column.dt.tz_localize("UTC") if dtype.endswith("UTC]") else column
     values = _decode_values(data, depth)
     if dtype == "object":

@@ -42,6 +42,11 @@ _KIND_STATUS = {"not-implemented": NOT_IMPLEMENTED, "missing": FAILED, "timeout"
                 "unexportable": FAILED, "error": FAILED, "invalid": INVALID,
                 "missing-notebook": MISSING}
 _WHERE = re.compile(r"^code cell \d{1,6}, line \d{1,7}$")
+# Exceptions a test may expect from a student's function (``pytest.raises(ValueError)``):
+# rebuilt here as fresh built-in exceptions carrying the student's message as text.
+_RAISABLE = {kind.__name__: kind for kind in (
+    ValueError, KeyError, TypeError, IndexError, LookupError, ZeroDivisionError,
+    ArithmeticError, RuntimeError, AttributeError, FileNotFoundError, OSError)}
 
 
 class _Ended(Exception):
@@ -130,6 +135,7 @@ class Launch:
     cwd: Path
     env: dict[str, str]
     preexec: Callable[[], None]
+    scratch: Path  # the runner's writable folder, as the runner sees it
 
 
 @dataclass
@@ -148,6 +154,7 @@ class RemoteSession:
     broken: dict[str, StudentError] = field(default_factory=dict)
     invalid: str | None = None
     next_id: int = 0
+    next_folder: int = 0
 
     def _ask(self, request: dict[str, Any], timeout: float,
              on_progress: Callable[[dict[str, Any]], None] = lambda m: None) -> dict[str, Any]:
@@ -258,6 +265,9 @@ class RemoteSession:
         elif str(reply.get("kind")) == "error":
             message = f"your code raised {message}" + (f" ({where})" if _WHERE.match(where)
                                                         else "")
+            raised = _RAISABLE.get(str(reply.get("raised")))
+            if raised is not None:
+                raise _raised_here(raised, _words(reply.get("text", ""), 1000), message)
         raise StudentError(status, message)
 
     def value(self, reply: dict[str, Any], key: str = "value") -> Any:
@@ -267,6 +277,23 @@ class RemoteSession:
             raise self._violation(_words(error, 300)) from None
 
 
+def _raised_here(kind: type[Exception], text: str, words: str) -> Exception:
+    """A fresh ``kind`` exception standing for the one the student's code raised."""
+    standin = type(kind.__name__, (kind,), {"grading_status": FAILED, "grading_words": words})
+    return standin(text)
+
+
+def _call(session: RemoteSession, exercise: str, name: str, args: tuple[Any, ...],
+          kwargs: dict[str, Any], **extra: Any) -> Any:
+    reply = session.request(exercise, "call", name, args=[encode(a) for a in args],
+                            kwargs={k: encode(v) for k, v in kwargs.items()}, **extra)
+    changed = reply.get("changed")
+    if type(changed) is not list or any(type(c) not in (int, str) for c in changed):
+        raise session._violation("a reply without the list of changed arguments")
+    session.last_changed = changed
+    return session.value(reply)
+
+
 class RemoteFunction:
     """A student's function, applied in the sandbox to arguments chosen here."""
 
@@ -274,14 +301,7 @@ class RemoteFunction:
         self._session, self._exercise, self._name = session, exercise, name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        reply = self._session.request(
-            self._exercise, "call", self._name, args=[encode(a) for a in args],
-            kwargs={k: encode(v) for k, v in kwargs.items()})
-        changed = reply.get("changed")
-        if type(changed) is not list or any(type(c) not in (int, str) for c in changed):
-            raise self._session._violation("a reply without the list of changed arguments")
-        self._session.last_changed = changed
-        return self._session.value(reply)
+        return _call(self._session, self._exercise, self._name, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<the submission's {self._name}()>"
@@ -311,3 +331,48 @@ class RemoteNotebook:
     def changed_arguments(self) -> list[Any]:
         """Which arguments the last call changed (positions, or keyword names)."""
         return list(object.__getattribute__(self, "_session").last_changed)
+
+    def exported(self, export: str, name: str, *args: Any, using: tuple[Any, ...] = (),
+                 **kwargs: Any) -> Any:
+        """``name(*args, **kwargs)`` turned into data by ``grading.exports.EXPORTS[export]``
+        (with the extra inputs ``using``) on the student's side."""
+        session = object.__getattribute__(self, "_session")
+        return _call(session, object.__getattribute__(self, "_exercise"), name, args, kwargs,
+                     export=export, using=[encode(u) for u in using])
+
+    @property
+    def files(self) -> RemoteFiles:
+        """Files in the student's scratch folder, for tests that hand over or read files."""
+        return RemoteFiles(object.__getattribute__(self, "_session"),
+                           object.__getattribute__(self, "_exercise"))
+
+
+class RemoteFiles:
+    """The student's scratch folder, seen from the trusted side through the runner."""
+
+    def __init__(self, session: RemoteSession, exercise: str) -> None:
+        self._session, self._exercise = session, exercise
+
+    def folder(self, name: str) -> Path:
+        """A new, empty folder on the student's side."""
+        self._session.next_folder += 1
+        path = self._session.launch.scratch / "checks" / f"{name}-{self._session.next_folder}"
+        self._do("mkdir", path)
+        return path
+
+    def _do(self, action: str, *args: Any) -> Any:
+        reply = self._session.request(self._exercise, "files", "", action=action,
+                                      args=[encode(a) for a in args])
+        return self._session.value(reply)
+
+    def write_text(self, path: Path, text: str) -> None:
+        self._do("write_text", path, text)
+
+    def exists(self, path: Path) -> bool:
+        return self._do("exists", path) is True
+
+    def glob(self, folder: Path, pattern: str) -> list[Path]:
+        return list(self._do("glob", folder, pattern))
+
+    def read_parquet(self, path: Path) -> Any:
+        return self._do("read_parquet", path)

@@ -61,7 +61,10 @@ def error_reply(error: BaseException) -> dict[str, Any]:
         words = f"grading does not allow a submission to write outside its scratch folder ({detail})"
     else:
         kind, words = "error", detail
-    return {"ok": False, "kind": kind, "message": words[:1000], "where": where}
+    builtin = next((c.__name__ for c in type(error).__mro__ if c.__module__ == "builtins"), "")
+    text = error.args[0] if error.args and type(error.args[0]) is str else str(error)
+    return {"ok": False, "kind": kind, "message": words[:1000], "where": where,
+            "raised": builtin, "text": text[:1000]}
 
 
 class Runner:
@@ -96,6 +99,8 @@ class Runner:
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = field(request, "op", str)
         exercise = field(request, "exercise", str)
+        if op == "files":
+            return self.files(request)
         if op == "load":
             return self.load(exercise, field(request, "cell_timeout", (int, float)),
                              field(request, "id", int))
@@ -132,11 +137,27 @@ class Runner:
                 "problems": [{"number": p.number, "kind": p.kind, "message": p.message[:500]}
                              for p in loaded.problems]}
 
+    def files(self, request: dict[str, Any]) -> dict[str, Any]:
+        """A file operation in the scratch folder (put a test's input, list, read back)."""
+        from grading.exports import FILE_OPS
+
+        action = field(request, "action", str)
+        args = [decode(a) for a in field(request, "args", list)]
+        try:
+            return {"ok": True, "value": encode(FILE_OPS[action](*args)), "changed": []}
+        except BaseException as error:  # noqa: BLE001 - reported as the student's side's error
+            return error_reply(error)
+
     def call(self, function: Any, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        from grading.exports import EXPORTS
+
         raw_args = field(request, "args", list)
         raw_kwargs = field(request, "kwargs", dict)
-        args = [decode(a) for a in raw_args]
-        kwargs = {str(k): decode(v) for k, v in raw_kwargs.items()}
+        given = [decode(a, recipes=True) for a in raw_args]
+        args = [_built(a) for a in given]
+        kwargs = {str(k): _built(decode(v, recipes=True)) for k, v in raw_kwargs.items()}
+        export = request.get("export")
+        using = [decode(a) for a in request.get("using", [])]
         if not callable(function):
             raise TypeError(f"{field(request, 'name', str)} is not a function")
         sink = CappedSink(self.output_cap)
@@ -144,14 +165,23 @@ class Runner:
         sys.stdout = sys.stderr = sink
         try:
             value = function(*args, **kwargs)
+            if export is not None:
+                value = EXPORTS[str(export)](value, *using)
         finally:
             sys.stdout, sys.stderr = saved
         if sink.flooded:
             return {"ok": False, "kind": "flood", "where": "",
                     "message": f"printed more than {self.output_cap:,} characters"}
-        changed = [i for i, (a, raw) in enumerate(zip(args, raw_args)) if _changed(a, raw)]
+        changed = [i for i, (a, raw) in enumerate(zip(args, raw_args))
+                   if a is given[i] and _changed(a, raw)]
         changed += [k for k, v in kwargs.items() if _changed(v, raw_kwargs[k])]
         return {"ok": True, "value": encode(value), "changed": changed}
+
+
+def _built(value: Any) -> Any:
+    from grading.exports import Recipe
+
+    return value.build() if isinstance(value, Recipe) else value
 
 
 def _changed(value: Any, original: Any) -> bool:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from demo.errors import DemoError
 from demo.paths import DATASETS_DIR, PROJECT_ROOT
 
 BWRAP = "bwrap"
@@ -38,7 +39,7 @@ MAX_FILE_BYTES = 256 * 2**20
 COURSE_PARTS = ("demo", "grading", "datasets")
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(DemoError):
     """bubblewrap is missing or cannot create namespaces on this machine."""
 
 
@@ -129,3 +130,16 @@ def capped_start(memory_bytes: int) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
+
+
+def check_sandbox() -> None:
+    """Start a trivial sandbox once; ``SandboxUnavailable`` saying why when that fails."""
+    import subprocess
+
+    command = [bwrap_path(), "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/",
+               "--uid", str(SANDBOX_UID), "--", "/bin/true"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    if done.returncode != 0:
+        raise SandboxUnavailable(
+            f"bubblewrap cannot create a sandbox here ({done.stderr.strip()[:200]}); "
+            "pass --unsafe-no-sandbox to grade without isolation")
