@@ -1,7 +1,6 @@
-"""Guards a grading child process puts around a submission before running any of its code.
+"""Python-level guards for a runner that has no OS sandbox (``--unsafe-no-sandbox``, or a
+learner grading their own work). They are not a security boundary: the sandbox is.
 
-- memory: ``RLIMIT_AS`` (address space) so a runaway allocation raises ``MemoryError``;
-  ``RLIMIT_FSIZE`` so no single file can fill the disk; no core dumps.
 - writes: a Python audit hook (``sys.addaudithook``, which cannot be removed) refuses to open
   a file for writing, delete, rename or create anything outside the allowed folders, and
   refuses to start programs, send signals, or change resource limits.
@@ -17,8 +16,6 @@ from __future__ import annotations
 import os
 import platform
 import posix
-import resource
-import signal
 import sys
 import sysconfig
 from collections.abc import Callable, Iterable
@@ -28,7 +25,6 @@ from typing import Any
 from grading.notebook import CELL_FILENAME_PATTERN
 from grading.outcomes import ForbiddenAction, SubmissionExit
 
-MAX_FILE_BYTES = 256 * 2**20
 _STDLIB = sysconfig.get_paths()["stdlib"]
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
@@ -55,14 +51,6 @@ _REFUSED_EVENTS = {
     "resource.prlimit": "change the grader's limits",
     "sys.addaudithook": "add an audit hook",
 }
-
-
-def limit_resources(memory_bytes: int) -> None:
-    """Cap this process's address space and file sizes; no core dumps."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails instead
 
 
 def _real(path: Any) -> str | None:
@@ -129,7 +117,7 @@ def _where() -> tuple[str, bool]:
         if match:
             return f" (code cell {match['number']}, line {frame.f_lineno})", not library
         if not library and not filename.startswith(_STDLIB) and not filename.endswith(
-                "sandbox.py"):
+                "guards.py"):
             library = f"{Path(filename).name}:{frame.f_lineno}"
         frame = frame.f_back
     return (f" (from {library})" if library else ""), False
@@ -139,12 +127,19 @@ def _raise_exit(code: int = 0) -> None:
     raise SubmissionExit(code)
 
 
+def soften_exits() -> Callable[[int], None]:
+    """Make ``os._exit`` raise instead (a cell that calls it loses that cell, not the rest of
+    the notebook); return the real ``_exit``. A convenience, not a defence: C code can exit."""
+    real_exit = os._exit
+    os._exit = _raise_exit  # type: ignore[assignment]
+    posix._exit = _raise_exit  # type: ignore[attr-defined]
+    return real_exit
+
+
 def install_guards(allowed: Iterable[Path], on_refusal: Callable[[str], None]
                    ) -> Callable[[int], None]:
     """Install the write guard and the ``os._exit`` replacement; return the real ``_exit``."""
     platform.processor()  # cached now: later calls need no `uname` program
-    real_exit = os._exit
-    os._exit = _raise_exit  # type: ignore[assignment]
-    posix._exit = _raise_exit  # type: ignore[attr-defined]
+    real_exit = soften_exits()
     sys.addaudithook(WriteGuard(allowed, on_refusal))
     return real_exit

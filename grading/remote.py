@@ -67,9 +67,10 @@ class RunnerProcess:
 
     def __init__(self, command: list[str], cwd: Path, env: dict[str, str],
                  preexec: Callable[[], None]) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - our own command line
+        self.process = subprocess.Popen(
             command, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=preexec,
+            stderr=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=preexec,  # noqa: PLW1509 - caps set before exec; the judge has no other threads
             close_fds=True)
         self.buffer = b""
 
@@ -196,7 +197,7 @@ class RemoteSession:
             if type(message.get("cell")) is int:
                 last_cell[0] = message["cell"]
 
-        where = lambda: f"code cell {last_cell[0]}" if last_cell[0] else "the notebook"  # noqa: E731
+        where = lambda: f"code cell {last_cell[0]}" if last_cell[0] else "the notebook"
         try:
             reply = self._ask({"op": "load", "exercise": exercise,
                                "cell_timeout": self.cell_timeout}, self.left(), progress)

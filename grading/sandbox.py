@@ -18,9 +18,11 @@ What the student's process sees and may do:
 
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import shutil
+import signal
 import sys
 import sysconfig
 from collections.abc import Callable
@@ -35,6 +37,7 @@ SCRATCH = Path("/scratch")
 SUBMISSION = Path("/submission")
 SANDBOX_UID = 65534
 MAX_FILE_BYTES = 256 * 2**20
+PR_SET_PDEATHSIG = 1
 # What the runner needs of the checkout: the pipeline package, the runner, public data.
 COURSE_PARTS = ("demo", "grading", "datasets")
 
@@ -124,6 +127,8 @@ def capped_start(memory_bytes: int) -> Callable[[], None]:
     """Caps set in the forked process before bwrap (or Python) starts; inherited inside."""
 
     def apply() -> None:
+        # The runner dies with the judge, sandboxed or not (bwrap also has --die-with-parent).
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         soft = memory_bytes + 2**30  # room for bwrap and the interpreter around the cap
         resource.setrlimit(resource.RLIMIT_AS, (soft, soft))
         resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))

@@ -7,6 +7,9 @@ learner's live notebook, and the class grader passes each student's copy.
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -31,3 +34,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def nb(request: pytest.FixtureRequest) -> Any:
     """The exercise notebook's namespace: ``nb.predict_churn_by_rule`` and so on."""
     return notebook_for(request)
+
+
+SECRET_SEED_ENV = "COURSE_SECRET_SEED"
+
+
+@pytest.fixture(scope="session")
+def variant_seed() -> Callable[[int], int]:
+    """``variant_seed(public)``: the seed a test draws its inputs from.
+
+    Without a secret (``check()``, a plain run) it is the public seed written in the test;
+    under ``make grade --secret-seed N`` (held by the instructor, never in the repository)
+    it is derived from the secret, so a submission cannot regenerate the inputs or labels.
+    """
+    secret = os.environ.get(SECRET_SEED_ENV, "")
+
+    def seed(public: int) -> int:
+        if not secret:
+            return public
+        digest = hashlib.sha256(f"{secret}:{public}".encode()).digest()
+        return int.from_bytes(digest[:4], "big")
+
+    return seed

@@ -3,8 +3,6 @@ providers, where artifacts go under a configuration, and one pipeline in two wor
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
