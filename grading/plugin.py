@@ -35,6 +35,7 @@ from grading.outcomes import (
 )
 
 NOTEBOOKS_ENV = "COURSE_NOTEBOOKS"
+REFERENCE_ENV = "COURSE_REFERENCE"  # the instructor's reference notebooks (default solutions/)
 NOTEBOOK_NAME = "exercise.ipynb"
 MARKERS = (
     "question(name): the exercise question a test grades, e.g. question('q1')",
@@ -76,7 +77,20 @@ def notebook_for(request: pytest.FixtureRequest) -> Any:
             pytest.fail(f"no notebook was submitted for {exercise}", pytrace=False)
         notebook = provided[exercise]
         return LocalNotebook(notebook) if isinstance(notebook, NotebookNamespace) else notebook
-    root = Path(os.environ.get(NOTEBOOKS_ENV) or SOLUTIONS_DIR)
+    return _loaded(request, Path(os.environ.get(NOTEBOOKS_ENV) or SOLUTIONS_DIR), exercise)
+
+
+def reference_for(request: pytest.FixtureRequest) -> Any:
+    """The reference notebook of the requesting test's exercise, loaded where the tests run
+    (the trusted side): expected values are computed from it, so no test file a learner can
+    read holds a function that computes an answer."""
+    root = Path(os.environ.get(REFERENCE_ENV) or SOLUTIONS_DIR)
+    return _loaded(request, root, exercise_of(request.module))
+
+
+def _loaded(request: pytest.FixtureRequest, root: Path, exercise: str) -> Any:
+    from grading.local import LocalNotebook
+
     path = root / exercise / NOTEBOOK_NAME
     cache = request.config.stash.setdefault(_LOADED, {})
     if path not in cache:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from grading.plugin import notebook_for, register_markers, unmarked_tests
+from grading.plugin import notebook_for, reference_for, register_markers, unmarked_tests
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,6 +34,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def nb(request: pytest.FixtureRequest) -> Any:
     """The exercise notebook's namespace: ``nb.predict_churn_by_rule`` and so on."""
     return notebook_for(request)
+
+
+@pytest.fixture(scope="module")
+def reference(request: pytest.FixtureRequest) -> Any:
+    """The reference solution's namespace (``reference.psi``), on the trusted side only."""
+    return reference_for(request)
 
 
 SECRET_SEED_ENV = "COURSE_SECRET_SEED"

@@ -231,18 +231,6 @@ def test_run_is_finished_in_the_named_experiment(logged_run) -> None:
     )
 
 
-def reference_psi(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
-    edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)))
-    edges[0], edges[-1] = -np.inf, np.inf
-    def shares(values: np.ndarray) -> np.ndarray:  # bins closed on the right: (a, b]
-        bins_of = np.searchsorted(edges[1:-1], values, side="left")
-        return np.bincount(bins_of, minlength=len(edges) - 1) / len(values)
-
-    e, a = shares(expected), shares(actual)
-    e, a = np.where(e == 0, 1e-4, e), np.where(a == 0, 1e-4, a)
-    return float(np.sum((a - e) * np.log(a / e)))
-
-
 def charges(scenario: str, seed: int) -> np.ndarray:
     return generate_batch(3000, seed, scenario, dirty=False)["monthly_charges"].to_numpy()
 
@@ -261,13 +249,13 @@ def test_psi_of_a_sample_with_itself_is_zero(nb) -> None:
 
 @pytest.mark.question("q5")
 @pytest.mark.points(2)
-def test_psi_reads_the_drift_right(nb) -> None:
+def test_psi_reads_the_drift_right(nb, reference) -> None:
     """Same population: stable; a 15 % price rise: a significant shift."""
     training = charges("baseline", 1)
     for scenario, reading in (("baseline", "below 0.1"), ("price_rise", "above 0.2")):
         traffic = charges(scenario, 2)
         got = nb.psi(training, traffic)
-        expected = reference_psi(training, traffic)
+        expected = reference.psi(training, traffic)
         assert got == pytest.approx(expected, rel=0.05, abs=0.005), (
             f"PSI of monthly_charges, baseline vs {scenario}: expected about {expected:.3f} "
             f"({reading}), got {got}"
@@ -276,12 +264,12 @@ def test_psi_reads_the_drift_right(nb) -> None:
 
 @pytest.mark.question("q5")
 @pytest.mark.points(1)
-def test_psi_handles_empty_bins(nb) -> None:
+def test_psi_handles_empty_bins(nb, reference) -> None:
     """A bin one sample never reaches counts as a share of 0.0001."""
     expected_sample = np.arange(1000, dtype=float)
     actual_sample = np.full(500, 10.0)
     got = nb.psi(expected_sample, actual_sample, bins=4)
-    want = reference_psi(expected_sample, actual_sample, bins=4)
+    want = reference.psi(expected_sample, actual_sample, bins=4)
     assert np.isfinite(got) and got == pytest.approx(want, rel=0.01), (
         f"with all new values in one bin the PSI should be about {want:.2f}, got {got}"
     )
