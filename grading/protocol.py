@@ -209,7 +209,7 @@ def decode(data: Any, depth: int = 0, recipes: bool = False) -> Any:
             raise ProtocolError("an array whose shape does not match its values")
         return array.reshape(shape)
     if tag == "series":
-        return pd.Series(_decode_column(data, depth), index=_decode_index(data, depth),
+        return pd.Series(_decode_column(data, depth).array, index=_decode_index(data, depth),
                          name=decode(data.get("name"), depth + 1), copy=False)
     if tag == "index":
         return pd.Index(_decode_column(data, depth), name=decode(data.get("name"), depth + 1))

@@ -180,3 +180,32 @@ def test_grading_from_a_process_whose_main_script_must_not_rerun(tmp_path, monke
     with (tmp_path / "out" / "gradebook.csv").open() as handle:
         statuses = {r["question"]: r["status"] for r in csv.DictReader(handle)}
     assert statuses == {q: "passed" for q in EXPECTED["good"]}
+
+
+def test_a_class_is_refused_without_the_sandbox(tmp_path, monkeypatch, capsys):
+    import grading.sandbox
+
+    monkeypatch.setattr(grading.sandbox, "BWRAP", "no-such-bwrap-here")
+    samples.write_student(tmp_path / "submissions" / "good",
+                          {samples.HISTORY: samples.solved("01_history")})
+    assert main(["--submissions", str(tmp_path / "submissions"),
+                 "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "bubblewrap (bwrap) is not installed" in error and "--unsafe-no-sandbox" in error
+    assert not (tmp_path / "out").exists()
+
+
+def test_unsafe_grading_marks_every_row(tmp_path):
+    submissions = tmp_path / "submissions"
+    samples.write_student(submissions / "good", {samples.HISTORY: samples.solved("01_history")})
+    samples.write_student(submissions / "starter", {samples.HISTORY: samples.starter("01_history")})
+    code = main(["--submissions", str(submissions), "--out", str(tmp_path / "out"),
+                 "--unsafe-no-sandbox", "--test-timeout", str(TEST_TIMEOUT),
+                 "--submission-timeout", str(SUBMISSION_TIMEOUT), "--only", "01_history"])
+    assert code == 0
+    with (tmp_path / "out" / "gradebook.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["isolation"] for r in rows} == {"none (--unsafe-no-sandbox)"}
+    points = {s: sum(float(r["points"]) for r in rows if r["student"] == s)
+              for s in ("good", "starter")}
+    assert points == {"good": 15.0, "starter": 0.0}
