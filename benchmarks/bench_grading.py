@@ -54,7 +54,7 @@ SANDBOX_CODE = """
 import json, statistics, tempfile, time
 from pathlib import Path
 from grading.protocol import encode
-from grading.remote import Launch, RemoteSession
+from grading.remote import Launch, SandboxLink
 from grading.sandbox import SCRATCH, SandboxSpec, bwrap_command, capped_start, plain_command
 from grading.launcher import child_environment
 
@@ -64,14 +64,14 @@ spec = SandboxSpec()
 
 
 def first_answer(launch):
-    session = RemoteSession(launch, 10.0, 10.0, time.monotonic() + 60)
-    session.loaded.add("none")
-    session.ensure_loaded = lambda exercise: None
+    link = SandboxLink(launch, 10.0, 10.0, time.monotonic() + 60)
+    link.loaded.add("none")
+    link.ensure_loaded = lambda exercise: None
     start = time.perf_counter()
-    reply = session.request("none", "files", "", action="exists", args=[encode(launch.scratch)])
+    reply = link.request("none", "files", "", action="exists", args=[encode(launch.scratch)])
     seconds = time.perf_counter() - start
     assert reply["ok"], reply
-    session.stop()
+    link.stop()
     return seconds
 
 

@@ -76,8 +76,8 @@ class Journal:
 class SubmittedNotebooks(Mapping[str, Any]):
     """Exercise -> ``RemoteNotebook``, for the exercises this student submitted."""
 
-    def __init__(self, session: Any, exercises: list[str]) -> None:
-        self.session = session
+    def __init__(self, link: Any, exercises: list[str]) -> None:
+        self.link = link
         self.exercises = exercises
 
     def __getitem__(self, exercise: str) -> Any:
@@ -85,8 +85,8 @@ class SubmittedNotebooks(Mapping[str, Any]):
 
         if exercise not in self.exercises:
             raise KeyError(exercise)
-        self.session.ensure_loaded(exercise)
-        return RemoteNotebook(self.session, exercise)
+        self.link.ensure_loaded(exercise)
+        return RemoteNotebook(self.link, exercise)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.exercises)
@@ -95,9 +95,9 @@ class SubmittedNotebooks(Mapping[str, Any]):
         return len(self.exercises)
 
 
-def open_session(job: ChildJob) -> Any:
+def open_link(job: ChildJob) -> Any:
     """The student's runner: in the OS sandbox, or (unsafe) a plain guarded process."""
-    from grading.remote import Launch, RemoteSession
+    from grading.remote import Launch, SandboxLink
     from grading.sandbox import (
         SCRATCH,
         SandboxSpec,
@@ -117,7 +117,7 @@ def open_session(job: ChildJob) -> Any:
         env = child_environment(Path(job.work))
         launch = Launch(plain_command(Path(job.notebooks), spec), Path(job.work), env, preexec,
                         Path(job.work))
-    return RemoteSession(launch, job.test_timeout, job.cell_timeout,
+    return SandboxLink(launch, job.test_timeout, job.cell_timeout,
                          time.monotonic() + job.submission_deadline)
 
 
@@ -126,7 +126,7 @@ def run(job: ChildJob, journal: Journal) -> None:
 
     submitted = [ex for ex in job.exercises if ex not in job.skip_exercises
                  and (Path(job.notebooks) / ex / "exercise.ipynb").exists()]
-    session = open_session(job)
+    link = open_link(job)
     ini = Path(job.course) / "pytest.ini"
     args = ["-c", str(ini), "--rootdir", job.course, "--import-mode=importlib",
             "--capture=no"]
@@ -134,19 +134,19 @@ def run(job: ChildJob, journal: Journal) -> None:
              if not any(Path(f).name.startswith(f"test_{s}") for s in job.skip_exercises)]
     try:
         if files:
-            run_tests(files, namespaces=SubmittedNotebooks(session, submitted),  # type: ignore[arg-type]
+            run_tests(files, namespaces=SubmittedNotebooks(link, submitted),  # type: ignore[arg-type]
                       test_timeout=job.test_timeout, extra_args=args, deselect=job.deselect,
                       on_event=lambda event, **fields: journal.write(event, **fields),
-                      session=session)
+                      link=link)
     finally:
-        session.stop()
-        journal.write("notes", notes=session.notes[:200])
+        link.stop()
+        journal.write("notes", notes=link.notes[:200])
 
 
 def forked_main(job_path: str) -> None:
     """Entry point in a process forked from the grading fork server (modules preloaded).
 
-    The process starts its own session (so the parent can kill all it leaves behind), drops
+    The process starts its own link (so the parent can kill all it leaves behind), drops
     the server's stdin/stdout/stderr, and takes the job's working folder and environment.
     """
     os.setsid()

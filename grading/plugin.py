@@ -137,10 +137,10 @@ class Recorder:
         cap_output: int | None = None,
         on_event: Callable[..., None] | None = None,
         deselect: Iterable[str] = (),
-        session: Any = None,
+        link: Any = None,
     ) -> None:
         self.namespaces = namespaces
-        self.session = session  # a RemoteSession: its per-test time budget is set here
+        self.link = link  # a SandboxLink: its per-test time budget is set here
         self.deselect = set(deselect)
         self.on_event = on_event
         self.question = question
@@ -183,14 +183,14 @@ class Recorder:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
-        if self.session is not None:
+        if self.link is not None:
             # Only the student's own time counts against the per-test limit: the budget
             # runs while a test's body waits for the sandbox, never during fixture set-up.
-            self.session.budget = self.test_timeout
+            self.link.budget = self.test_timeout
             try:
                 return (yield)
             finally:
-                self.session.budget = None
+                self.link.budget = None
         if self.cap_output is None:
             return (yield)
         sinks = CappedSink(self.cap_output), CappedSink(self.cap_output)

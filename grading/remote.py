@@ -140,7 +140,7 @@ class Launch:
 
 
 @dataclass
-class RemoteSession:
+class SandboxLink:
     """One student's runner, restarted after a crash or a timeout, and what it reported."""
 
     launch: Launch
@@ -170,10 +170,7 @@ class RemoteSession:
         try:
             return self.process.ask(request, max(0.05, min(timeout, self.left())), on_progress)
         except ProtocolError as error:
-            self.stop()
-            self.invalid = f"the submission broke the grading protocol: {_words(error, 300)}"
-            self.notes.append(self.invalid)
-            raise StudentError(INVALID, self.invalid) from None
+            raise self.violation(_words(error, 300)) from None
         except (_Ended, _Late):
             self.stop()
             raise
@@ -213,7 +210,7 @@ class RemoteSession:
             return self._break(exercise, status, _words(reply.get("message", "")))
         problems = reply.get("problems")
         if type(problems) is not list:
-            raise self._violation("a load reply without its list of problems")
+            raise self.violation("a load reply without its list of problems")
         for problem in problems[:50]:
             if type(problem) is dict and type(problem.get("number")) is int:
                 self.notes.append(f"{exercise}: code cell {problem['number']}: "
@@ -228,7 +225,7 @@ class RemoteSession:
         self.notes.append(note)
         raise self.broken[exercise]
 
-    def _violation(self, what: str) -> StudentError:
+    def violation(self, what: str) -> StudentError:
         self.stop()
         self.invalid = f"the submission broke the grading protocol: {what}"
         self.notes.append(self.invalid)
@@ -275,7 +272,7 @@ class RemoteSession:
         try:
             return decode(reply.get(key))
         except (ProtocolError, RecursionError, TypeError, ValueError) as error:
-            raise self._violation(_words(error, 300)) from None
+            raise self.violation(_words(error, 300)) from None
 
 
 def _raised_here(kind: type[Exception], text: str, words: str) -> Exception:
@@ -284,25 +281,25 @@ def _raised_here(kind: type[Exception], text: str, words: str) -> Exception:
     return standin(text)
 
 
-def _call(session: RemoteSession, exercise: str, name: str, args: tuple[Any, ...],
+def _call(link: SandboxLink, exercise: str, name: str, args: tuple[Any, ...],
           kwargs: dict[str, Any], **extra: Any) -> Any:
-    reply = session.request(exercise, "call", name, args=[encode(a) for a in args],
+    reply = link.request(exercise, "call", name, args=[encode(a) for a in args],
                             kwargs={k: encode(v) for k, v in kwargs.items()}, **extra)
     changed = reply.get("changed")
     if type(changed) is not list or any(type(c) not in (int, str) for c in changed):
-        raise session._violation("a reply without the list of changed arguments")
-    session.last_changed = changed
-    return session.value(reply)
+        raise link.violation("a reply without the list of changed arguments")
+    link.last_changed = changed
+    return link.value(reply)
 
 
 class RemoteFunction:
     """A student's function, applied in the sandbox to arguments chosen here."""
 
-    def __init__(self, session: RemoteSession, exercise: str, name: str) -> None:
-        self._session, self._exercise, self._name = session, exercise, name
+    def __init__(self, link: SandboxLink, exercise: str, name: str) -> None:
+        self._link, self._exercise, self._name = link, exercise, name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _call(self._session, self._exercise, self._name, args, kwargs)
+        return _call(self._link, self._exercise, self._name, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<the submission's {self._name}()>"
@@ -311,19 +308,19 @@ class RemoteFunction:
 class RemoteNotebook:
     """``nb`` on the trusted side: names of one exercise notebook, answered as data."""
 
-    def __init__(self, session: RemoteSession, exercise: str) -> None:
-        object.__setattr__(self, "_session", session)
+    def __init__(self, link: SandboxLink, exercise: str) -> None:
+        object.__setattr__(self, "_link", link)
         object.__setattr__(self, "_exercise", exercise)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        session: RemoteSession = object.__getattribute__(self, "_session")
+        link: SandboxLink = object.__getattribute__(self, "_link")
         exercise = object.__getattribute__(self, "_exercise")
-        reply = session.request(exercise, "get", name)
+        reply = link.request(exercise, "get", name)
         if reply.get("callable") is True:
-            return RemoteFunction(session, exercise, name)
-        return session.value(reply)
+            return RemoteFunction(link, exercise, name)
+        return link.value(reply)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("the submission's notebook is read-only from the tests")
@@ -331,40 +328,40 @@ class RemoteNotebook:
     @property
     def changed_arguments(self) -> list[Any]:
         """Which arguments the last call changed (positions, or keyword names)."""
-        return list(object.__getattribute__(self, "_session").last_changed)
+        return list(object.__getattribute__(self, "_link").last_changed)
 
     def exported(self, export: str, name: str, *args: Any, using: tuple[Any, ...] = (),
                  **kwargs: Any) -> Any:
         """``name(*args, **kwargs)`` turned into data by ``grading.exports.EXPORTS[export]``
         (with the extra inputs ``using``) on the student's side."""
-        session = object.__getattribute__(self, "_session")
-        return _call(session, object.__getattribute__(self, "_exercise"), name, args, kwargs,
+        link = object.__getattribute__(self, "_link")
+        return _call(link, object.__getattribute__(self, "_exercise"), name, args, kwargs,
                      export=export, using=[encode(u) for u in using])
 
     @property
     def files(self) -> RemoteFiles:
         """Files in the student's scratch folder, for tests that hand over or read files."""
-        return RemoteFiles(object.__getattribute__(self, "_session"),
+        return RemoteFiles(object.__getattribute__(self, "_link"),
                            object.__getattribute__(self, "_exercise"))
 
 
 class RemoteFiles:
     """The student's scratch folder, seen from the trusted side through the runner."""
 
-    def __init__(self, session: RemoteSession, exercise: str) -> None:
-        self._session, self._exercise = session, exercise
+    def __init__(self, link: SandboxLink, exercise: str) -> None:
+        self._link, self._exercise = link, exercise
 
     def folder(self, name: str) -> Path:
         """A new, empty folder on the student's side."""
-        self._session.next_folder += 1
-        path = self._session.launch.scratch / "checks" / f"{name}-{self._session.next_folder}"
+        self._link.next_folder += 1
+        path = self._link.launch.scratch / "checks" / f"{name}-{self._link.next_folder}"
         self._do("mkdir", path)
         return path
 
     def _do(self, action: str, *args: Any) -> Any:
-        reply = self._session.request(self._exercise, "files", "", action=action,
+        reply = self._link.request(self._exercise, "files", "", action=action,
                                       args=[encode(a) for a in args])
-        return self._session.value(reply)
+        return self._link.value(reply)
 
     def write_text(self, path: Path, text: str) -> None:
         self._do("write_text", path, text)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demo.synthetic.customers import draw_customers
 from grading.protocol import (
     MAX_MESSAGE_BYTES,
     ProtocolError,
@@ -19,7 +20,6 @@ from grading.protocol import (
     loads,
     round_trip,
 )
-from demo.synthetic.customers import draw_customers
 
 
 class AlwaysEqual:
