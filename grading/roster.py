@@ -3,13 +3,15 @@
 - names are NFC-normalised (``José`` typed on a Mac and on Linux is one student);
 - two folders that would be the same student, or write the same feedback file, are both
   refused, with a message naming both folders: neither can overwrite the other's grade;
-- a symbolic link anywhere on a student's path (the folder itself, a sub-folder, a notebook)
-  is refused and reported: grading reads only what the student handed in;
+- a symbolic link anywhere on a student's path (the folder itself, a sub-folder, a notebook),
+  or a file hard-linked elsewhere, is refused and reported: grading reads only what the
+  student handed in;
 - every folder or file that is not graded is listed with the reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -26,19 +28,28 @@ class Skipped:
     reason: str
 
 
+MAX_NAME_CHARACTERS = 80
+
+
 def feedback_name(student: str) -> str:
-    """The feedback file's stem: letters, digits, ``.-_`` only (spaces become ``_``)."""
-    cleaned = re.sub(r"[^\w.-]+", "_", student, flags=re.UNICODE).strip("._")
-    return cleaned or "student"
+    """The feedback file's stem: letters, digits, ``.-_`` only (spaces become ``_``); a very
+    long name is cut and keeps a short hash of the whole, so the file name stays valid."""
+    cleaned = re.sub(r"[^\w.-]+", "_", student, flags=re.UNICODE).strip("._") or "student"
+    if len(cleaned) > MAX_NAME_CHARACTERS:
+        digest = hashlib.sha256(student.encode()).hexdigest()[:10]
+        cleaned = f"{cleaned[:MAX_NAME_CHARACTERS]}-{digest}"
+    return cleaned
 
 
-def symlinks_under(folder: Path) -> list[str]:
-    """Paths (relative to ``folder``) of every symbolic link inside it, links not followed."""
+def links_under(folder: Path) -> list[str]:
+    """Paths (relative to ``folder``) of every symbolic link inside it, and of every file
+    with more than one hard link (it may be another file of the machine), not followed."""
     found = []
     for root, dirs, files in os.walk(folder, followlinks=False):
         for name in dirs + files:
             path = Path(root) / name
-            if stat.S_ISLNK(os.lstat(path).st_mode):
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode) or (stat.S_ISREG(info.st_mode) and info.st_nlink > 1):
                 found.append(str(path.relative_to(folder)))
     return sorted(found)
 
@@ -56,10 +67,11 @@ def class_roster(submissions: Path) -> tuple[list[tuple[str, Path]], list[Skippe
         elif entry.name.startswith((".", "_")):
             skipped.append(Skipped(entry.name, "a hidden folder (starts with . or _)"))
         else:
-            links = symlinks_under(entry)
+            links = links_under(entry)
             if links:
                 shown = ", ".join(links[:5])
-                skipped.append(Skipped(entry.name, f"holds symbolic links ({shown}): refused"))
+                skipped.append(Skipped(entry.name, f"holds symbolic or hard links ({shown}): "
+                                                   "refused"))
             else:
                 candidates.append((unicodedata.normalize("NFC", entry.name), entry))
     return _without_collisions(candidates, skipped)

@@ -8,7 +8,8 @@ What the student's process sees and may do:
 - read-only: the system's ``/usr``, the Python interpreter and the virtual environment, and of
   the course only ``demo/``, ``grading/`` (the runner itself; it holds no answers) and the
   public ``datasets/``; the student's own notebooks, read-only, at ``/submission``;
-- writable: one tmpfs of a fixed size at ``/scratch`` (home, temporary files, workspace);
+- writable: one tmpfs of a fixed size at ``/scratch`` (home, temporary files, workspace),
+  and small fixed-size ones at ``/tmp`` and ``/dev/shm``;
 - not there at all: ``solutions/``, ``tests/``, the rest of the checkout, other students, the
   output folder, the instructor's home;
 - uid 65534 inside its own user namespace, with no capabilities; address-space, file-size and
@@ -38,6 +39,7 @@ SUBMISSION = Path("/submission")
 SANDBOX_UID = 65534
 MAX_FILE_BYTES = 256 * 2**20
 PR_SET_PDEATHSIG = 1
+SMALL_TMPFS_BYTES = 64 * 2**20
 # What the runner needs of the checkout: the pipeline package, the runner, public data.
 COURSE_PARTS = ("demo", "grading", "datasets")
 
@@ -93,7 +95,10 @@ def bwrap_command(notebooks: Path, spec: SandboxSpec) -> list[str]:
                "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
                "--size", str(spec.scratch_bytes), "--tmpfs", str(SCRATCH),
                "--dir", str(SCRATCH / "home"), "--dir", str(SCRATCH / "tmp"),
-               "--dir", str(SCRATCH / "workspace"), "--tmpfs", "/tmp",
+               "--dir", str(SCRATCH / "workspace"),
+               # every writable place has a size: /tmp and /dev/shm too
+               "--size", str(SMALL_TMPFS_BYTES), "--tmpfs", "/tmp",
+               "--size", str(SMALL_TMPFS_BYTES), "--tmpfs", "/dev/shm",
                "--chdir", str(SCRATCH), "--clearenv"]
     for link in ("bin", "lib", "lib64", "sbin"):
         if Path("/", link).is_symlink():

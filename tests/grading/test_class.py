@@ -209,3 +209,29 @@ def test_unsafe_grading_marks_every_row(tmp_path):
     points = {s: sum(float(r["points"]) for r in rows if r["student"] == s)
               for s in ("good", "starter")}
     assert points == {"good": 15.0, "starter": 0.0}
+
+
+def test_an_honest_student_scores_full_beside_a_cpu_hog(tmp_path):
+    """Busy loops on every core (bounded in time) while an honest submission is graded."""
+    import os
+    import subprocess
+    import sys
+
+    hog = "import time\nend = time.monotonic() + 120\nwhile time.monotonic() < end:\n    pass"
+    hogs = [subprocess.Popen([sys.executable, "-c", hog]) for _ in range(os.cpu_count() or 2)]
+    try:
+        submissions = tmp_path / "submissions"
+        samples.write_student(submissions / "good",
+                              {samples.HISTORY: samples.solved("01_history")})
+        code = main(["--submissions", str(submissions), "--out", str(tmp_path / "out"),
+                     "--test-timeout", str(TEST_TIMEOUT), "--submission-timeout",
+                     str(SUBMISSION_TIMEOUT), "--only", "01_history"])
+    finally:
+        for process in hogs:
+            process.kill()
+            process.wait()
+    assert code == 0
+    with (tmp_path / "out" / "gradebook.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert sum(float(r["points"]) for r in rows) == 15.0
+    assert {r["status"] for r in rows} == {"passed"}

@@ -198,7 +198,7 @@ def test_the_gradebook_agrees_with_feedback_and_stays_as_written(hostile_class):
 def test_links_and_colliding_names_are_refused_and_listed(hostile_class):
     skipped = hostile_class["skipped"]
     assert "symbolic link" in skipped["linked_folder"]
-    assert "symbolic links" in skipped["linked_notebook"]
+    assert "symbolic or hard links" in skipped["linked_notebook"]
     assert "'Ann Lee' and 'Ann_Lee'" in skipped["Ann Lee"]
     assert "'Ann Lee' and 'Ann_Lee'" in skipped["Ann_Lee"]
     jose = [reason for folder, reason in skipped.items()

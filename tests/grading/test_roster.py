@@ -57,3 +57,17 @@ def test_formula_cells_are_escaped_and_file_names_are_safe():
     assert csv_cell("alice") == "alice"
     assert feedback_name("Ann Lee") == feedback_name("Ann_Lee") == "Ann_Lee"
     assert feedback_name("../../etc/passwd") == "etc_passwd"
+    long_names = ["x" * 300 + "a", "x" * 300 + "b"]
+    assert len({feedback_name(n) for n in long_names}) == 2
+    assert all(len(feedback_name(n)) <= 100 for n in long_names)
+
+
+def test_hard_links_are_refused(tmp_path):
+    folders(tmp_path, "linked")
+    (tmp_path / "elsewhere.ipynb").write_text("{}")
+    notebook = tmp_path / "linked" / "01_history" / "exercise.ipynb"
+    notebook.unlink()
+    notebook.hardlink_to(tmp_path / "elsewhere.ipynb")
+    students, skipped = class_roster(tmp_path)
+    assert [name for name, _ in students] == []
+    assert "hard links" in {e.path: e.reason for e in skipped}["linked"]
