@@ -52,6 +52,7 @@ class ChildJob:
     scratch_bytes: int = 512 * 2**20
     submission_deadline: float = 0.0  # seconds the whole student may take
     secret_seed: int | None = None  # for the tests' hidden variants; never sent to the runner
+    reference_cache: str = ""  # the batch's expected values (trusted side only)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -159,6 +160,8 @@ def forked_main(job_path: str) -> None:
     os.environ.update(job.environment)
     if job.secret_seed is not None:  # the judge's own environment; the runner's is built apart
         os.environ["COURSE_SECRET_SEED"] = str(job.secret_seed)
+    if job.reference_cache:
+        os.environ["COURSE_REFERENCE_CACHE"] = job.reference_cache
     tempfile.tempdir = None  # read TMPDIR again
     sys.dont_write_bytecode = True
     main([job_path])

@@ -1,10 +1,12 @@
-"""Grade a class: one process per student, in a scratch copy, several students at a time.
+"""Grade a class: two processes per student, several students at a time.
 
-For each student the parent copies the course's tests (never the submission's) and the
-submitted notebooks into a fresh scratch folder and starts ``grading.child`` there with a
-time cap. If the child dies half-way (``os._exit`` through C code, a crash, the memory cap),
-the journal it kept says what it was doing; that test or notebook scores 0 as "crashed" and
-a new child grades the rest, while time remains.
+For each student the parent copies the course's tests and the submitted notebooks into a
+fresh scratch folder and starts a trusted judge (``grading.child``) with a time cap. The
+judge runs the tests; the student's notebooks run in a sandboxed runner that the judge
+starts and talks to in plain data (``grading.remote``). Expected values of the reference
+notebooks are kept per batch in ``reference-cache/`` (no sandbox sees the batch folder). If
+a judge dies half-way, the journal it kept says what it was doing; a new judge grades the
+rest, while time remains.
 """
 
 from __future__ import annotations
@@ -211,6 +213,7 @@ class StudentGrader:
             cell_timeout=self.limits.cell_timeout, memory_bytes=self.limits.memory_bytes,
             output_cap=self.limits.output_cap, sandbox=self.limits.sandbox,
             scratch_bytes=self.limits.scratch_bytes, secret_seed=self.limits.secret_seed,
+            reference_cache=str(self.batch / "reference-cache"),
             submission_deadline=max(1.0, deadline - time.monotonic()),
         )
 

@@ -8,13 +8,17 @@ plain data (one whose ``__eq__`` always says True, say) is refused here too.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from grading.exports import EXPORTS, FILE_OPS, Recipe
 from grading.outcomes import FAILED, StudentError
-from grading.protocol import Unexportable, encode, round_trip
+from grading.protocol import Unexportable, decode, encode, round_trip
 
 
 def _plain(value: Any) -> Any:
@@ -115,3 +119,37 @@ class LocalFiles:
 
     def read_parquet(self, path: Path) -> Any:
         return _plain(FILE_OPS["read_parquet"](path))
+
+
+class ReferenceAnswers:
+    """The reference notebook's functions, with their answers kept per batch.
+
+    Every student of a batch is checked on the same inputs, so an expected value is computed
+    once (the notebook is loaded only then) and kept as protocol JSON in the batch's folder,
+    which no sandbox can see. Without a folder every call computes afresh.
+    """
+
+    def __init__(self, load: Callable[[], LocalNotebook], folder: Path | None) -> None:
+        self._load, self._folder = load, folder
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("__"):
+            raise AttributeError(name)
+
+        def answer(*args: Any, **kwargs: Any) -> Any:
+            if self._folder is None:
+                return getattr(self._load(), name)(*args, **kwargs)
+            question = json.dumps([name, [encode(a) for a in args],
+                                   {k: encode(v) for k, v in kwargs.items()}], sort_keys=True)
+            path = self._folder / f"{hashlib.sha256(question.encode()).hexdigest()}.json"
+            if path.exists():
+                return decode(json.loads(path.read_text()))
+            value = getattr(self._load(), name)(*args, **kwargs)
+            self._folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self._folder, suffix=".part")
+            with os.fdopen(handle, "w") as stream:
+                stream.write(json.dumps(encode(value), allow_nan=False))
+            os.replace(temporary, path)
+            return value
+
+        return answer

@@ -36,6 +36,7 @@ from grading.outcomes import (
 
 NOTEBOOKS_ENV = "COURSE_NOTEBOOKS"
 REFERENCE_ENV = "COURSE_REFERENCE"  # the instructor's reference notebooks (default solutions/)
+REFERENCE_CACHE_ENV = "COURSE_REFERENCE_CACHE"  # the batch's folder of expected values
 NOTEBOOK_NAME = "exercise.ipynb"
 MARKERS = (
     "question(name): the exercise question a test grades, e.g. question('q1')",
@@ -77,26 +78,36 @@ def notebook_for(request: pytest.FixtureRequest) -> Any:
             pytest.fail(f"no notebook was submitted for {exercise}", pytrace=False)
         notebook = provided[exercise]
         return LocalNotebook(notebook) if isinstance(notebook, NotebookNamespace) else notebook
-    return _loaded(request, Path(os.environ.get(NOTEBOOKS_ENV) or SOLUTIONS_DIR), exercise)
+    return _loaded(request.config, request.getfixturevalue("tmp_path_factory"),
+                   Path(os.environ.get(NOTEBOOKS_ENV) or SOLUTIONS_DIR), exercise)
 
 
 def reference_for(request: pytest.FixtureRequest) -> Any:
     """The reference notebook of the requesting test's exercise, loaded where the tests run
     (the trusted side): expected values are computed from it, so no test file a learner can
     read holds a function that computes an answer."""
+    from grading.local import ReferenceAnswers
+
     root = Path(os.environ.get(REFERENCE_ENV) or SOLUTIONS_DIR)
-    return _loaded(request, root, exercise_of(request.module))
+    exercise = exercise_of(request.module)
+    cache = os.environ.get(REFERENCE_CACHE_ENV)
+    config, factory = request.config, request.getfixturevalue("tmp_path_factory")
+    return ReferenceAnswers(lambda: _loaded(config, factory, root, exercise),
+                            Path(cache) / exercise if cache else None)
 
 
-def _loaded(request: pytest.FixtureRequest, root: Path, exercise: str) -> Any:
+def _loaded(config: pytest.Config, factory: pytest.TempPathFactory, root: Path,
+            exercise: str) -> Any:
+    """The notebook at ``root/exercise``, loaded once per test run (cells run in a temporary
+    folder)."""
     from grading.local import LocalNotebook
 
     path = root / exercise / NOTEBOOK_NAME
-    cache = request.config.stash.setdefault(_LOADED, {})
+    cache = config.stash.setdefault(_LOADED, {})
     if path not in cache:
         if not path.exists():
             pytest.fail(f"no notebook at {path}", pytrace=False)
-        tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"load-{exercise}")
+        tmp = factory.mktemp(f"load-{exercise}")
         previous = Path.cwd()
         os.chdir(tmp)  # whatever the cells write lands in a temporary folder
         try:
