@@ -11,6 +11,7 @@ from demo import feature_spec
 from demo.data_layer.ingest import read_raw_csv, to_bronze
 from demo.paths import SAMPLE_RAW_CSV
 from demo.synthetic.scenarios import generate_batch
+from grading.exports import passes_expectation, rebuilt_expectation, run_in_store
 
 HEADERS = [
     "customerID", "Customer_Id", "gender", "SeniorCitizen", "seniorCitizen", "Phone_Service",
@@ -157,20 +158,28 @@ DEFECTS = [("contract", "Weekly"), ("internet_service", "fiber optic"), ("tenure
            ("monthly_charges", -5.0), ("senior_citizen", 2)]
 
 
+def learners_expectation(nb, feature: str):
+    """The learner's expectation for ``feature``, rebuilt here from its class and arguments."""
+    exported = nb.exported("expectation", "expectation_for", feature)
+    assert exported["is_expectation"], (
+        f"expectation_for({feature!r}) should return a Great Expectations expectation, "
+        f"got {exported['type']}"
+    )
+    expectation = rebuilt_expectation(exported)
+    assert expectation is not None, f"{exported['type']} is not a Great Expectations expectation"
+    return expectation
+
+
 @pytest.mark.slow
 @pytest.mark.question("q3")
 @pytest.mark.points(1)
 def test_expectation_is_about_the_feature(nb) -> None:
     """The expectation is a Great Expectations expectation on the feature's column."""
     for feature, _ in DEFECTS:
-        verdict = nb.exported("expectation", "expectation_for", feature, using=([],))
-        assert verdict["is_expectation"], (
-            f"expectation_for({feature!r}) should return a Great Expectations expectation, "
-            f"got {verdict['type']}"
-        )
-        assert verdict["column"] == feature, (
+        expectation = learners_expectation(nb, feature)
+        assert getattr(expectation, "column", None) == feature, (
             f"expectation_for({feature!r}) should be about column {feature!r}, "
-            f"got {verdict['column']!r}"
+            f"got {getattr(expectation, 'column', None)!r}"
         )
 
 
@@ -181,29 +190,30 @@ def test_expectation_passes_clean_data_and_catches_the_defect(nb) -> None:
     """The expectation passes on clean data and fails when one value breaks the spec."""
     silver = clean_silver(300)
     for feature, bad_value in DEFECTS:
+        expectation = learners_expectation(nb, feature)
+        assert passes_expectation(expectation, silver), (
+            f"the expectation for {feature!r} fails on clean data; it should pass"
+        )
         broken = silver.copy()
         broken.loc[broken.index[7], feature] = bad_value
-        verdict = nb.exported("expectation", "expectation_for", feature,
-                              using=([silver, broken],))
-        assert verdict["is_expectation"], (
-            f"expectation_for({feature!r}) should return an expectation, got {verdict['type']}")
-        clean_passes, broken_passes = verdict["passes"]
-        assert clean_passes, f"the expectation for {feature!r} fails on clean data; it should pass"
-        assert not broken_passes, (
+        assert not passes_expectation(expectation, broken), (
             f"one row with {feature}={bad_value!r} breaks the spec, but the expectation passed"
         )
 
 
 @pytest.fixture(scope="module")
-def logged_run(nb) -> dict:
-    """A run the learner's ``log_run`` logged into a fresh store, as that store holds it."""
+def logged_run(nb, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A run the learner's ``log_run`` logged into a fresh store, read here from a copy of
+    that store."""
     uri = f"sqlite:///{nb.files.folder('tracking') / 'mlflow.db'}"
-    run = nb.exported("tracked_run", "log_run", uri, "graded", {"model": "tree", "depth": 3},
-                      {"roc_auc": 0.81, "f1": 0.5}, using=(uri,))
-    assert isinstance(run["run_id"], str) and len(run["run_id"]) == 32, (
-        f"log_run should return the run id (32 hex characters), got {run['run_id']!r}"
+    exported = nb.exported("tracking_store", "log_run", uri, "graded",
+                           {"model": "tree", "depth": 3}, {"roc_auc": 0.81, "f1": 0.5},
+                           using=(uri,))
+    run_id = exported["run_id"]
+    assert isinstance(run_id, str) and len(run_id) == 32, (
+        f"log_run should return the run id (32 hex characters), got {run_id!r}"
     )
-    return run
+    return run_in_store(exported, tmp_path_factory.mktemp("tracking-copy"))
 
 
 @pytest.mark.slow
