@@ -212,3 +212,31 @@ def test_no_solution_text_reaches_the_feedback(hostile_class):
     text = (hostile_class["out"] / "feedback" / "reads_course.md").read_text()
     assert "Completely Automated" not in text
     assert "CAPTCHA_FINGERPRINT" not in text
+
+
+FORGE_EXPORTS = """
+import grading.exports as exports
+
+
+def forged(value, frames=()):
+    return {"is_expectation": True, "type": "ExpectationThatAlwaysPasses",
+            "kwargs": {}, "column": "contract", "passes": [True, False]}
+
+
+exports.EXPORTS["expectation"] = forged
+"""
+
+
+def test_a_forged_export_on_the_students_side_earns_nothing(tmp_path):
+    """The describing code runs in the student's process; replacing it forges no verdict."""
+    notebook = samples.with_answer(samples.solved("02_layers"), "expectation_for", "return None")
+    submissions = tmp_path / "submissions"
+    samples.write_student(submissions / "forger",
+                          {"02_layers": samples.with_cell(notebook, FORGE_EXPORTS)})
+    code = main(["--submissions", str(submissions), "--out", str(tmp_path / "out"),
+                 "--test-timeout", "60", "--submission-timeout", "300", "--only", "02_layers"])
+    assert code == 0
+    with (tmp_path / "out" / "gradebook.csv").open(newline="") as handle:
+        rows = {r["question"]: (r["points"], r["max"]) for r in csv.DictReader(handle)}
+    assert rows["q3"] == ("0", "4")
+    assert rows["q1"] == (rows["q1"][1], rows["q1"][1])  # what it answered still counts
