@@ -87,9 +87,9 @@ lab: $(STAMP)
 mlflow: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(abspath $(WORKSPACE))/mlflow.db --default-artifact-root $(abspath $(WORKSPACE))/mlartifacts --host 127.0.0.1 --port 5000
 
-## grade: grade your own exercises; SUBMISSIONS=DIR [OUT=DIR] [EXTRA_TESTS=DIR] grades a class
+## grade: grade your own exercises; SUBMISSIONS=DIR [OUT=DIR] [EXTRA_TESTS=DIR] [ARGS=...] grades a class
 grade: $(STAMP)
-	$(PY) -m grading $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(if $(OUT),--out $(OUT)) $(if $(EXTRA_TESTS),--extra-tests $(EXTRA_TESTS))
+	$(PY) -m grading $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(if $(OUT),--out $(OUT)) $(if $(EXTRA_TESTS),--extra-tests $(EXTRA_TESTS)) $(ARGS)
 
 ## exercises: regenerate the starter notebooks in exercises/ from solutions/
 exercises: $(STAMP)

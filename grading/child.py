@@ -1,11 +1,10 @@
-"""One student's grading run, in its own process: ``python -m grading.child JOB.json``.
+"""One student's trusted judge, in its own process: ``python -m grading.child JOB.json``.
 
-The parent (``grading.classroom``) prepares a scratch folder and starts this module with the
-scratch ``work/`` folder as working directory, HOME and TMPDIR. Here, before any submitted
-code runs, the process limits itself and installs the guards (``grading.sandbox``); then it
-loads each notebook under a per-cell time limit and runs the course's tests in-process with a
-per-test timeout. Progress goes line by line (JSON) to the results file opened first, so a
-run that dies half-way still says how far it got and what it was doing.
+The parent (``grading.classroom``) prepares a scratch folder per student and starts this
+module there. The judge holds the course's tests and runs them with pytest; the student's
+notebooks never run in this process: each ``nb`` is a ``grading.remote.RemoteNotebook`` that
+asks a sandboxed runner (``grading.sandbox``) for plain data. Progress goes line by line
+(JSON) to the results file, which the parent reads after this process is gone.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -35,9 +35,9 @@ filterwarnings =
 class ChildJob:
     """Everything the child needs, written by the parent as JSON."""
 
-    course: str  # the copied tests (rootdir); read-only for the submission
+    course: str  # the copied tests (rootdir); never visible to the submission
     notebooks: str  # <exercise>/exercise.ipynb, the submitted copies
-    work: str  # the only folder the submission may write to
+    work: str  # the judge's working folder (and the unsandboxed runner's)
     results: str  # where the progress and outcomes go (JSON lines)
     exercises: list[str]
     test_files: list[str]
@@ -48,6 +48,11 @@ class ChildJob:
     memory_bytes: int = 4 * 2**30
     output_cap: int = 100_000
     environment: dict[str, str] = field(default_factory=dict)
+    sandbox: bool = True
+    scratch_bytes: int = 512 * 2**20
+    submission_deadline: float = 0.0  # seconds the whole student may take
+    secret_seed: int | None = None  # for the tests' hidden variants; never sent to the runner
+    reference_cache: str = ""  # the batch's expected values (trusted side only)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -69,54 +74,80 @@ class Journal:
         self.stream.flush()
 
 
-def load_submissions(job: ChildJob, journal: Journal) -> dict[str, Any]:
-    """Load each submitted notebook under the time limit; record what went wrong."""
-    from grading.notebook import InvalidNotebook, load_notebook
+class SubmittedNotebooks(Mapping[str, Any]):
+    """Exercise -> ``RemoteNotebook``, for the exercises this student submitted."""
 
-    namespaces: dict[str, Any] = {}
-    for exercise in job.exercises:
-        if exercise in job.skip_exercises:
-            continue
-        path = Path(job.notebooks) / exercise / "exercise.ipynb"
-        if not path.exists():
-            journal.write("missing", exercise=exercise)
-            continue
-        journal.write("loading", exercise=exercise)
-        try:
-            loaded = load_notebook(
-                path, cell_timeout=job.cell_timeout, output_limit=job.output_cap,
-                on_cell=lambda number, ex=exercise: journal.write("cell", exercise=ex,
-                                                                   number=number),
-            )
-        except InvalidNotebook as error:
-            journal.write("invalid", exercise=exercise, message=str(error))
-            continue
-        namespaces[exercise] = loaded.namespace
-        journal.write("loaded", exercise=exercise, flooded=loaded.output_flooded,
-                      problems=[p.describe() for p in loaded.problems],
-                      kinds=[p.kind for p in loaded.problems])
-    return namespaces
+    def __init__(self, link: Any, exercises: list[str]) -> None:
+        self.link = link
+        self.exercises = exercises
+
+    def __getitem__(self, exercise: str) -> Any:
+        from grading.remote import RemoteNotebook
+
+        if exercise not in self.exercises:
+            raise KeyError(exercise)
+        self.link.ensure_loaded(exercise)
+        return RemoteNotebook(self.link, exercise)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.exercises)
+
+    def __len__(self) -> int:
+        return len(self.exercises)
+
+
+def open_link(job: ChildJob) -> Any:
+    """The student's runner: in the OS sandbox, or (unsafe) a plain guarded process."""
+    from grading.remote import Launch, SandboxLink
+    from grading.sandbox import (
+        SCRATCH,
+        SandboxSpec,
+        bwrap_command,
+        capped_start,
+        plain_command,
+    )
+
+    spec = SandboxSpec(job.scratch_bytes, job.memory_bytes, job.output_cap)
+    preexec = capped_start(job.memory_bytes)
+    if job.sandbox:
+        launch = Launch(bwrap_command(Path(job.notebooks), spec), Path(job.work), {}, preexec,
+                        SCRATCH)
+    else:
+        from grading.launcher import child_environment
+
+        env = child_environment(Path(job.work))
+        launch = Launch(plain_command(Path(job.notebooks), spec), Path(job.work), env, preexec,
+                        Path(job.work))
+    return SandboxLink(launch, job.test_timeout, job.cell_timeout,
+                         time.monotonic() + job.submission_deadline)
 
 
 def run(job: ChildJob, journal: Journal) -> None:
     from grading.check import run_tests
 
-    namespaces = load_submissions(job, journal)
+    submitted = [ex for ex in job.exercises if ex not in job.skip_exercises
+                 and (Path(job.notebooks) / ex / "exercise.ipynb").exists()]
+    link = open_link(job)
     ini = Path(job.course) / "pytest.ini"
     args = ["-c", str(ini), "--rootdir", job.course, "--import-mode=importlib",
-            "-p", "pytest_timeout", "--capture=no"]
+            "--capture=no"]
     files = [Path(job.course) / f for f in job.test_files
              if not any(Path(f).name.startswith(f"test_{s}") for s in job.skip_exercises)]
-    if files:
-        run_tests(files, namespaces=namespaces, test_timeout=job.test_timeout,
-                  cap_output=job.output_cap, extra_args=args, deselect=job.deselect,
-                  on_event=lambda event, **fields: journal.write(event, **fields))
+    try:
+        if files:
+            run_tests(files, namespaces=SubmittedNotebooks(link, submitted),  # type: ignore[arg-type]
+                      test_timeout=job.test_timeout, extra_args=args, deselect=job.deselect,
+                      on_event=lambda event, **fields: journal.write(event, **fields),
+                      link=link)
+    finally:
+        link.stop()
+        journal.write("notes", notes=link.notes[:200])
 
 
 def forked_main(job_path: str) -> None:
     """Entry point in a process forked from the grading fork server (modules preloaded).
 
-    The process starts its own session (so the parent can kill all it leaves behind), drops
+    The process starts its own link (so the parent can kill all it leaves behind), drops
     the server's stdin/stdout/stderr, and takes the job's working folder and environment.
     """
     os.setsid()
@@ -127,6 +158,10 @@ def forked_main(job_path: str) -> None:
     os.chdir(job.work)
     os.environ.clear()
     os.environ.update(job.environment)
+    if job.secret_seed is not None:  # the judge's own environment; the runner's is built apart
+        os.environ["COURSE_SECRET_SEED"] = str(job.secret_seed)
+    if job.reference_cache:
+        os.environ["COURSE_REFERENCE_CACHE"] = job.reference_cache
     tempfile.tempdir = None  # read TMPDIR again
     sys.dont_write_bytecode = True
     main([job_path])
@@ -134,12 +169,8 @@ def forked_main(job_path: str) -> None:
 
 def main(argv: list[str]) -> None:
     job = ChildJob.load(Path(argv[0]))
-    from grading.sandbox import install_guards, limit_resources
-
     results = open(job.results, "a", encoding="utf-8")  # noqa: SIM115 - kept open to the end
     journal = Journal(results)
-    limit_resources(job.memory_bytes)
-    real_exit = install_guards([Path(job.work)], lambda m: journal.write("refused", message=m))
     journal.write("started", pid=os.getpid())
     code = 0
     try:
@@ -150,7 +181,7 @@ def main(argv: list[str]) -> None:
         code = 3
     results.close()
     sys.stdout.flush()
-    real_exit(code)  # no atexit handlers or lingering threads of the submission
+    os._exit(code)  # no atexit handlers or lingering threads
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""Grade a class: one process per student, in a scratch copy, several students at a time.
+"""Grade a class: two processes per student, several students at a time.
 
-For each student the parent copies the course's tests (never the submission's) and the
-submitted notebooks into a fresh scratch folder and starts ``grading.child`` there with a
-time cap. If the child dies half-way (``os._exit`` through C code, a crash, the memory cap),
-the journal it kept says what it was doing; that test or notebook scores 0 as "crashed" and
-a new child grades the rest, while time remains.
+For each student the parent copies the course's tests and the submitted notebooks into a
+fresh scratch folder and starts a trusted judge (``grading.child``) with a time cap. The
+judge runs the tests; the student's notebooks run in a sandboxed runner that the judge
+starts and talks to in plain data (``grading.remote``). Expected values of the reference
+notebooks are kept per batch in ``reference-cache/`` (no sandbox sees the batch folder). If
+a judge dies half-way, the journal it kept says what it was doing; a new judge grades the
+rest, while time remains.
 """
 
 from __future__ import annotations
@@ -23,11 +25,9 @@ from demo.paths import PROJECT_ROOT
 from grading.catalogue import TestEntry, collect_tests
 from grading.child import PYTEST_INI, ChildJob
 from grading.launcher import Attempt, fork_server, run_child
-from grading.outcomes import CRASHED, TIMEOUT, TestOutcome
+from grading.outcomes import CRASHED, INVALID, MISSING, STATUSES, TIMEOUT, TestOutcome
 from grading.plugin import NOTEBOOK_NAME, known_exercises
 
-MISSING = "missing"
-INVALID = "invalid"
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 
 
@@ -42,6 +42,9 @@ class Limits:
     output_cap: int = 100_000
     workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     restarts: int = 4
+    sandbox: bool = True  # False only for a learner's own work or --unsafe-no-sandbox
+    scratch_bytes: int = 512 * 2**20
+    secret_seed: int | None = None  # the hidden variants' seed; None: the public inputs
 
 
 @dataclass
@@ -156,7 +159,7 @@ class StudentGrader:
                 finished = self._finished_exercises(outcomes)
                 if set(self.course.exercises) <= set(skip + crashed + finished):
                     break
-                job = self._job(scratch, sorted(outcomes), skip + crashed + finished)
+                job = self._job(scratch, sorted(outcomes), skip + crashed + finished, deadline)
                 result = run_child(job, scratch, attempt, deadline)
                 events += result.events
                 outcomes.update(self._reported_outcomes(result.events))
@@ -190,6 +193,7 @@ class StudentGrader:
         for event in events:
             if event["event"] == "outcome" and event.get("nodeid") in known:
                 status = str(event.get("status", CRASHED))
+                status = status if status in STATUSES else INVALID
                 message = str(event.get("message", ""))[:2000]
                 reported[event["nodeid"]] = self._outcome_for(event["nodeid"], message, status)
         return reported
@@ -199,14 +203,18 @@ class StudentGrader:
         return [ex for ex in self.course.exercises
                 if all(t.nodeid in outcomes for t in self.course.tests if t.exercise == ex)]
 
-    def _job(self, scratch: Path, done: list[str], skip: list[str]) -> ChildJob:
+    def _job(self, scratch: Path, done: list[str], skip: list[str], deadline: float
+             ) -> ChildJob:
         return ChildJob(
             course=str(scratch / "course"), notebooks=str(scratch / "notebooks"),
             work=str(scratch / "work"), results=str(scratch / "results.jsonl"),
             exercises=self.course.exercises, test_files=self.course.test_files,
             deselect=done, skip_exercises=skip, test_timeout=self.limits.test_timeout,
             cell_timeout=self.limits.cell_timeout, memory_bytes=self.limits.memory_bytes,
-            output_cap=self.limits.output_cap,
+            output_cap=self.limits.output_cap, sandbox=self.limits.sandbox,
+            scratch_bytes=self.limits.scratch_bytes, secret_seed=self.limits.secret_seed,
+            reference_cache=str(self.batch / "reference-cache"),
+            submission_deadline=max(1.0, deadline - time.monotonic()),
         )
 
     def _outcome_for(self, nodeid: str, message: str, status: str = CRASHED) -> TestOutcome:
@@ -238,7 +246,9 @@ class StudentGrader:
     def _load_notes(self, events: list[dict[str, Any]]) -> list[str]:
         notes = []
         for event in events:
-            if event["event"] == "loaded":
+            if event["event"] == "notes" and isinstance(event.get("notes"), list):
+                notes += [str(note)[:1000] for note in event["notes"]]
+            elif event["event"] == "loaded":
                 notes += [f"{event.get('exercise')}: {p}" for p in event.get("problems", [])]
                 if event.get("flooded"):
                     notes.append(f"{event['exercise']}: the notebook printed more than "
@@ -331,9 +341,3 @@ def course_fingerprint(root: Path = PROJECT_ROOT) -> dict[str, tuple[int, int]]:
 def changed_files(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
                   ) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-
-
-def student_folders(submissions: Path) -> list[tuple[str, Path]]:
-    """(name, folder) for each student folder in ``submissions``, sorted by name."""
-    return [(p.name, p) for p in sorted(submissions.iterdir())
-            if p.is_dir() and not p.name.startswith((".", "_"))]

@@ -48,17 +48,29 @@ def child_environment(work: Path) -> dict[str, str]:
     }
 
 
+MAX_JOURNAL_BYTES = 32 * 2**20
+MAX_EVENT_BYTES = 64 * 2**10
+
+
 def read_journal(path: Path) -> list[dict[str, Any]]:
-    """The child's progress events; anything that is not a well-formed event is ignored."""
-    events = []
-    if path.exists():
-        for line in path.read_text(errors="replace").splitlines():
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                break  # a line cut short by a crash
-            if isinstance(event, dict) and isinstance(event.get("event"), str):
-                events.append(event)
+    """The judge's progress events, read with caps: at most ``MAX_JOURNAL_BYTES`` in all and
+    ``MAX_EVENT_BYTES`` per line; a line that is not a JSON object with a string ``event``
+    ends the reading (what came before still counts)."""
+    events: list[dict[str, Any]] = []
+    if not path.exists():
+        return events
+    with path.open("rb") as handle:
+        data = handle.read(MAX_JOURNAL_BYTES)
+    for line in data.splitlines():
+        if len(line) > MAX_EVENT_BYTES:
+            break
+        try:
+            event = json.loads(line)
+        except ValueError:
+            break  # a line cut short by a crash
+        if not (isinstance(event, dict) and isinstance(event.get("event"), str)):
+            break
+        events.append(event)
     return events
 
 
@@ -73,7 +85,8 @@ class Attempt:
 
 # Modules the fork server imports once, so that each student's process starts in
 # milliseconds instead of importing pandas, scikit-learn, pytest, MLflow and GX again.
-PRELOAD = ["grading.child", "grading.check", "grading.plugin", "grading.sandbox", "pytest",
+PRELOAD = ["grading.child", "grading.check", "grading.plugin", "grading.remote",
+           "grading.protocol", "grading.sandbox", "grading.local", "pytest",
            "_pytest.python", "pytest_timeout", "nbformat", "numpy", "pandas", "pyarrow",
            "sklearn.metrics", "sklearn.linear_model", "sklearn.ensemble", "sklearn.pipeline",
            "sklearn.compose", "sklearn.preprocessing", "sklearn.model_selection", "mlflow",

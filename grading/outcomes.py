@@ -25,6 +25,22 @@ FLOOD = "flood"
 FORBIDDEN = "forbidden"
 SKIPPED = "skipped"
 CRASHED = "crashed"
+INVALID = "invalid"
+MISSING = "missing"
+STATUSES = (PASSED, FAILED, NOT_IMPLEMENTED, TIMEOUT, MEMORY, EXIT, FLOOD, FORBIDDEN, SKIPPED,
+            CRASHED, INVALID, MISSING)
+
+
+class StudentError(Exception):
+    """What the student's side answered instead of a value: a status and plain words.
+
+    Raised on the trusted side when the sandbox reports an error, ends, runs late or sends
+    something that breaks the protocol; the test that asked earns nothing, with this status.
+    """
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status if status in STATUSES else INVALID
 
 
 class OutputFlood(Exception):
@@ -117,6 +133,12 @@ def _chain(error: BaseException) -> list[BaseException]:
 def explain(error: BaseException, test_timeout: float | None = None) -> tuple[str, str]:
     """(status, plain words) for the exception a test ended with."""
     chain = _chain(error)
+    student = next((e for e in chain if isinstance(e, StudentError)), None)
+    if student is not None:
+        return student.status, str(student)
+    standin = getattr(error, "grading_words", None)  # an exception rebuilt from the sandbox
+    if isinstance(standin, str):
+        return str(getattr(error, "grading_status", FAILED)), standin
     if any(isinstance(e, NotImplementedError) for e in chain):
         return NOT_IMPLEMENTED, "not implemented yet: replace `raise NotImplementedError` with your code"
     if isinstance(error, MissingAnswer):

@@ -35,13 +35,15 @@ from grading.outcomes import (
 )
 
 NOTEBOOKS_ENV = "COURSE_NOTEBOOKS"
+REFERENCE_ENV = "COURSE_REFERENCE"  # the instructor's reference notebooks (default solutions/)
+REFERENCE_CACHE_ENV = "COURSE_REFERENCE_CACHE"  # the batch's folder of expected values
 NOTEBOOK_NAME = "exercise.ipynb"
 MARKERS = (
     "question(name): the exercise question a test grades, e.g. question('q1')",
     "points(n): how many points a passing test earns",
 )
 _PROVIDED = pytest.StashKey[dict[str, Any]]()
-_LOADED = pytest.StashKey[dict[Path, NotebookNamespace]]()
+_LOADED = pytest.StashKey[dict[Path, Any]]()
 
 
 def register_markers(config: pytest.Config) -> None:
@@ -67,23 +69,49 @@ def exercise_of(module: Any) -> str:
 
 def notebook_for(request: pytest.FixtureRequest) -> Any:
     """The namespace the ``nb`` fixture returns for the requesting test's exercise."""
+    from grading.local import LocalNotebook
+
     exercise = exercise_of(request.module)
     provided = request.config.stash.get(_PROVIDED, None)
     if provided is not None:
         if exercise not in provided:
             pytest.fail(f"no notebook was submitted for {exercise}", pytrace=False)
-        return provided[exercise]
-    root = Path(os.environ.get(NOTEBOOKS_ENV) or SOLUTIONS_DIR)
+        notebook = provided[exercise]
+        return LocalNotebook(notebook) if isinstance(notebook, NotebookNamespace) else notebook
+    return _loaded(request.config, request.getfixturevalue("tmp_path_factory"),
+                   Path(os.environ.get(NOTEBOOKS_ENV) or SOLUTIONS_DIR), exercise)
+
+
+def reference_for(request: pytest.FixtureRequest) -> Any:
+    """The reference notebook of the requesting test's exercise, loaded where the tests run
+    (the trusted side): expected values are computed from it, so no test file a learner can
+    read holds a function that computes an answer."""
+    from grading.local import ReferenceAnswers
+
+    root = Path(os.environ.get(REFERENCE_ENV) or SOLUTIONS_DIR)
+    exercise = exercise_of(request.module)
+    cache = os.environ.get(REFERENCE_CACHE_ENV)
+    config, factory = request.config, request.getfixturevalue("tmp_path_factory")
+    return ReferenceAnswers(lambda: _loaded(config, factory, root, exercise),
+                            Path(cache) / exercise if cache else None)
+
+
+def _loaded(config: pytest.Config, factory: pytest.TempPathFactory, root: Path,
+            exercise: str) -> Any:
+    """The notebook at ``root/exercise``, loaded once per test run (cells run in a temporary
+    folder)."""
+    from grading.local import LocalNotebook
+
     path = root / exercise / NOTEBOOK_NAME
-    cache = request.config.stash.setdefault(_LOADED, {})
+    cache = config.stash.setdefault(_LOADED, {})
     if path not in cache:
         if not path.exists():
             pytest.fail(f"no notebook at {path}", pytrace=False)
-        tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"load-{exercise}")
+        tmp = factory.mktemp(f"load-{exercise}")
         previous = Path.cwd()
         os.chdir(tmp)  # whatever the cells write lands in a temporary folder
         try:
-            cache[path] = load_notebook(path).namespace
+            cache[path] = LocalNotebook(load_notebook(path).namespace)
         finally:
             os.chdir(previous)
     return cache[path]
@@ -120,8 +148,10 @@ class Recorder:
         cap_output: int | None = None,
         on_event: Callable[..., None] | None = None,
         deselect: Iterable[str] = (),
+        link: Any = None,
     ) -> None:
         self.namespaces = namespaces
+        self.link = link  # a SandboxLink: its per-test time budget is set here
         self.deselect = set(deselect)
         self.on_event = on_event
         self.question = question
@@ -164,6 +194,14 @@ class Recorder:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        if self.link is not None:
+            # Only the student's own time counts against the per-test limit: the budget
+            # runs while a test's body waits for the sandbox, never during fixture set-up.
+            self.link.budget = self.test_timeout
+            try:
+                return (yield)
+            finally:
+                self.link.budget = None
         if self.cap_output is None:
             return (yield)
         sinks = CappedSink(self.cap_output), CappedSink(self.cap_output)

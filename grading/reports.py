@@ -4,15 +4,25 @@ Markdown feedback file per student, and the score table ``make grade`` prints.""
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
+import json
+import os
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from grading.classroom import StudentResult
 from grading.outcomes import FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, TestOutcome
+from grading.roster import Skipped, feedback_name
 
-GRADEBOOK_COLUMNS = ("student", "exercise", "question", "points", "max", "status")
+GRADEBOOK_COLUMNS = ("student", "exercise", "question", "points", "max", "status",
+                     "isolation")
+SANDBOXED = "sandbox"
+UNISOLATED = "none (--unsafe-no-sandbox)"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PARTIAL = "partial"
 # A question whose tests ended for one of these reasons gets it as its status (the first
 # that applies), even when some other tests passed: the instructor should see it.
@@ -63,22 +73,49 @@ def question_scores(outcomes: Iterable[TestOutcome]) -> list[QuestionScore]:
     return sorted(scores, key=lambda s: (s.exercise, _question_key(s.question)))
 
 
-def gradebook_rows(results: Iterable[StudentResult]) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
+def gradebook_rows(results: Iterable[StudentResult], isolation: str = SANDBOXED
+                   ) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
     for result in results:
         for score in question_scores(result.outcomes):
             rows.append({"student": result.student, "exercise": score.exercise,
                          "question": score.question, "points": f"{score.points:g}",
-                         "max": f"{score.max:g}", "status": score.status})
+                         "max": f"{score.max:g}", "status": score.status,
+                         "isolation": isolation})
     return rows
 
 
-def write_gradebook(results: Iterable[StudentResult], path: Path) -> Path:
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a ``'`` first."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=GRADEBOOK_COLUMNS)
-        writer.writeheader()
-        writer.writerows(gradebook_rows(results))
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def gradebook_text(rows: list[dict[str, str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=GRADEBOOK_COLUMNS)
+    writer.writeheader()
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
+    return buffer.getvalue()
+
+
+def write_gradebook(results: Iterable[StudentResult], path: Path, isolation: str = SANDBOXED
+                    ) -> Path:
+    write_atomically(path, gradebook_text(gradebook_rows(results, isolation)))
     return path
 
 
@@ -110,18 +147,62 @@ def feedback_markdown(result: StudentResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def safe_file_name(student: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", student).strip("._") or "student"
-
-
 def write_feedback(results: Iterable[StudentResult], folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for result in results:
-        path = folder / f"{safe_file_name(result.student)}.md"
-        path.write_text(feedback_markdown(result), encoding="utf-8")
+        path = folder / f"{feedback_name(result.student)}.md"
+        write_atomically(path, feedback_markdown(result))
         written.append(path)
     return written
+
+
+def write_skipped(skipped: list[Skipped], path: Path) -> Path:
+    """The folders that were not graded, with the reason (CSV; formula cells escaped)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["folder", "reason"])
+    writer.writerows([csv_cell(s.path), csv_cell(s.reason)] for s in skipped)
+    write_atomically(path, buffer.getvalue())
+    return path
+
+
+_FEEDBACK_ROW = re.compile(r"^\| (?P<exercise>[^|]+) \| (?P<question>[^|]+) \| "
+                           r"(?P<points>[\d.]+) / (?P<max>[\d.]+) \| (?P<status>[^|]+) \|$")
+
+
+def disagreements(results: list[StudentResult], out: Path) -> list[str]:
+    """Read back what was written; every row of the gradebook must match the student's
+    feedback file and the records both came from. Empty when all agree."""
+    with (out / "gradebook.csv").open(newline="", encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    problems = []
+    for result in results:
+        expected = {(r["exercise"], r["question"]): (r["points"], r["max"], r["status"])
+                    for r in gradebook_rows([result])}
+        name = csv_cell(result.student)
+        in_book = {(r["exercise"], r["question"]): (r["points"], r["max"], r["status"])
+                   for r in written if r["student"] == name}
+        feedback = (out / "feedback" / f"{feedback_name(result.student)}.md").read_text(
+            encoding="utf-8")
+        in_feedback = {(m["exercise"], m["question"]): (m["points"], m["max"], m["status"])
+                       for m in map(_FEEDBACK_ROW.match, feedback.splitlines()) if m}
+        if in_book != expected:
+            problems.append(f"{result.student}: the gradebook differs from the records")
+        if in_feedback != expected:
+            problems.append(f"{result.student}: the feedback file differs from the records")
+    if len(written) != sum(len(question_scores(r.outcomes)) for r in results):
+        problems.append("the gradebook has rows for no graded student")
+    return problems
+
+
+def write_manifest(out: Path) -> Path:
+    """SHA-256 of every file written, so a later change to any of them shows."""
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "manifest.json")
+    digests = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+               for p in files}
+    path = out / "manifest.json"
+    write_atomically(path, json.dumps(digests, indent=1, ensure_ascii=False) + "\n")
+    return path
 
 
 def score_table(result: StudentResult) -> list[dict[str, object]]:

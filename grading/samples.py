@@ -164,3 +164,196 @@ def full_submission(history: Notebook | bytes, solve_others: bool = True
         if exercise != HISTORY:
             notebooks[exercise] = solved(exercise) if solve_others else starter(exercise)
     return notebooks
+
+
+# -- a hostile class: one student per kind of attack ----------------------------------------
+# Each builder takes the ``Targets`` a hostile student aims at (paths outside its sandbox, a
+# listener's port, a marker for processes it leaves behind) and returns its notebook.
+
+
+class Targets:
+    """What hostile students aim at, known to the test that grades them."""
+
+    def __init__(self, course_test: Path, classmate: Path, outside: Path, out: Path,
+                 port: int, marker: str) -> None:
+        self.course_test, self.classmate, self.outside = course_test, classmate, outside
+        self.out, self.port, self.marker = out, port, marker
+
+
+PATCH_GRADER = """
+import sys
+for name in list(sys.modules):
+    if name.startswith(("grading", "_pytest", "pytest")):
+        module = sys.modules[name]
+        for attribute in ("explain", "assertion_words", "question_status", "decode"):
+            if hasattr(module, attribute):
+                setattr(module, attribute, lambda *a, **k: ("passed", ""))
+import grading.outcomes as outcomes
+outcomes.TestOutcome.passed = property(lambda self: True)
+outcomes.TestOutcome.earned = property(lambda self: self.points)
+import _pytest.assertion.rewrite as rewrite
+rewrite.AssertionRewritingHook.exec_module = lambda self, module: None
+"""
+
+FORGE_DESCRIPTORS = """
+import json, os
+forged = {"event": "outcome", "status": "passed", "points": 99.0, "question": "q1",
+          "nodeid": "exercises/test_01_history.py::test_rule_finds_churners_better_than_chance",
+          "exercise": "01_history", "title": "forged", "message": ""}
+for request_id in range(1, 50):
+    line = json.dumps({"id": request_id, "ok": True, "callable": False, "value": "passed",
+                       "changed": []}) + "\\n"
+    for fd in range(3, 64):
+        try:
+            os.write(fd, line.encode() + (json.dumps(forged) + "\\n").encode())
+        except OSError:
+            pass
+import ctypes
+ctypes.CDLL(None)._exit(0)
+"""
+
+READ_COURSE = """
+import os
+from pathlib import Path
+found = dict()
+for guess in [Path({course_test!r}), Path({course_test!r}).parents[2] / "solutions",
+              Path({classmate!r}), Path("/proc/1/root"), Path("/submission").parent]:
+    try:
+        found[str(guess)] = sorted(os.listdir(guess)) if guess.is_dir() else guess.read_text()[:50]
+    except OSError as error:
+        found[str(guess)] = type(error).__name__
+others = [pid for pid in os.listdir("/proc") if pid.isdigit()]
+"""
+
+C_LEVEL_WRITES = """
+import ctypes
+libc = ctypes.CDLL(None)
+for target in [{classmate!r}, {course_test!r}, {outside!r}]:
+    fd = libc.open(target.encode(), 0o1101, 0o644)  # O_WRONLY | O_CREAT | O_TRUNC
+    if fd >= 0:
+        libc.write(fd, b"overwritten", 11)
+        libc.close(fd)
+"""
+
+ESCAPE = """
+import os, subprocess, sys
+LOOP = '''
+import os, sys, time
+for _ in range(600):
+    time.sleep(0.1)
+    try:
+        with open({gradebook!r}, "a") as handle:
+            handle.write("escaped,01_history,q1,99,99,passed,sandbox\\n")
+    except OSError:
+        pass
+    try:
+        os.kill(-1, 9)
+    except OSError:
+        pass
+'''
+try:
+    subprocess.Popen(["/bin/sleep", "300", {marker!r}], start_new_session=True)
+except OSError:
+    pass
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-c", LOOP, {marker!r}])
+    os._exit(0)
+"""
+
+MALFORMED_REPLIES = """
+import os
+for fd in range(3, 64):
+    try:
+        os.write(fd, b"this is not json\\n" + b"{" * 20_000_000)
+    except OSError:
+        pass
+"""
+
+NETWORK = """
+import socket
+reached = []
+for family, address in [(socket.AF_INET, ("127.0.0.1", {port})), (socket.AF_INET6, ("::1", {port}))]:
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as connection:
+            connection.settimeout(1)
+            connection.connect(address)
+            connection.sendall(b"tests/exercises/test_01_history.py")
+            reached.append(address)
+    except OSError:
+        pass
+"""
+
+ALWAYS_EQUAL = {
+    "predict_churn_by_rule": """
+        class Flags(pd.Series):
+            def __eq__(self, other):
+                return True
+        class Anything:
+            def __eq__(self, other):
+                return True
+            def __ge__(self, other):
+                return True
+        return Anything()
+        """,
+    "rule_metrics": """
+        class Number(float):
+            def __eq__(self, other):
+                return True
+            def __ge__(self, other):
+                return True
+        return {"precision": Number(0), "recall": Number(0), "accuracy": Number(0)}
+        """,
+    "years_between": """
+        class Years(int):
+            def __eq__(self, other):
+                return True
+        return Years(0)
+        """,
+    "milestones_by_category": """
+        class Events(list):
+            def __eq__(self, other):
+                return True
+        return Events()
+        """,
+    "expand_captcha": """
+        class Text(str):
+            def __eq__(self, other):
+                return True
+        return Text("C A P T C H A x x x turing")
+        """,
+}
+
+SEED_ORACLE = """
+ids = customers["customer_id"]
+truth = {}
+for seed in (2024, 0, 1, 42):
+    known = draw_customers(3_000, seed=seed)
+    truth.update(dict(zip(known["customer_id"], known["churn"] == "Yes")))
+return customers["customer_id"].map(truth).fillna(False).astype(bool)
+"""
+
+
+def hostile_students(targets: Targets) -> dict[str, Notebook]:
+    """One notebook per attack. Those built on the solution answer every question but the
+    one they attack (``network`` attacks in a cell of its own and answers all)."""
+    form = {"course_test": str(targets.course_test), "classmate": str(targets.classmate),
+            "outside": str(targets.outside), "marker": targets.marker, "port": targets.port,
+            "gradebook": str(targets.out / "gradebook.csv")}
+    blank = starter(HISTORY)
+    always_equal = solved(HISTORY)
+    for function, body in ALWAYS_EQUAL.items():
+        always_equal = with_answer(always_equal, function, body)
+    return {
+        "patches_grader": with_cell(blank, PATCH_GRADER),
+        "forges_descriptors": with_cell(blank, FORGE_DESCRIPTORS),
+        "reads_course": with_answer(with_cell(solved(HISTORY), READ_COURSE.format(**form)),
+                                    "expand_captcha", "return str(found) + str(others)"),
+        "writes_from_c": with_cell(blank, C_LEVEL_WRITES.format(**form)),
+        "escapes": with_cell(blank, ESCAPE.format(**form)),
+        "malformed_replies": with_answer(solved(HISTORY), "expand_captcha", MALFORMED_REPLIES),
+        "network": with_cell(solved(HISTORY), NETWORK.format(**form)),
+        "always_equal": always_equal,
+        "seed_oracle": with_answer(solved(HISTORY), "predict_churn_by_rule", SEED_ORACLE),
+    }

@@ -1,150 +1,155 @@
-"""Guards a grading child process puts around a submission before running any of its code.
+"""The OS sandbox a student's notebooks run in: bubblewrap (``bwrap``) namespaces.
 
-- memory: ``RLIMIT_AS`` (address space) so a runaway allocation raises ``MemoryError``;
-  ``RLIMIT_FSIZE`` so no single file can fill the disk; no core dumps.
-- writes: a Python audit hook (``sys.addaudithook``, which cannot be removed) refuses to open
-  a file for writing, delete, rename or create anything outside the allowed folders, and
-  refuses to start programs, send signals, or change resource limits.
-- exits: ``os._exit`` is replaced by an exception, so a submission cannot end the grader
-  silently; ``sys.exit`` already raises ``SystemExit``, which the tests report.
+What the student's process sees and may do:
 
-The audit hook sees what Python code does; code in C extensions can get around it, so the
-parent also checks afterwards that the course's own files did not change.
+- new PID, network, IPC, UTS, cgroup and user namespaces: no network at all (not even the
+  host's loopback), no other process of the machine, and when the sandbox ends every
+  process it started ends with it (``--die-with-parent``; the PID namespace's init is gone);
+- read-only: the system's ``/usr``, the Python interpreter and the virtual environment, and of
+  the course only ``demo/``, ``grading/`` (the runner itself; it holds no answers) and the
+  public ``datasets/``; the student's own notebooks, read-only, at ``/submission``;
+- writable: one tmpfs of a fixed size at ``/scratch`` (home, temporary files, workspace),
+  and small fixed-size ones at ``/tmp`` and ``/dev/shm``;
+- not there at all: ``solutions/``, ``tests/``, the rest of the checkout, other students, the
+  output folder, the instructor's home;
+- uid 65534 inside its own user namespace, with no capabilities; address-space, file-size and
+  core caps set before the sandbox starts. Time is capped by the trusted grader, which kills
+  the sandbox (and with it everything inside) when a reply is late.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
-import platform
-import posix
 import resource
+import shutil
 import signal
 import sys
 import sysconfig
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from grading.notebook import CELL_FILENAME_PATTERN
-from grading.outcomes import ForbiddenAction, SubmissionExit
+from demo.errors import DemoError
+from demo.paths import DATASETS_DIR, PROJECT_ROOT
 
+BWRAP = "bwrap"
+SCRATCH = Path("/scratch")
+SUBMISSION = Path("/submission")
+SANDBOX_UID = 65534
 MAX_FILE_BYTES = 256 * 2**20
-_STDLIB = sysconfig.get_paths()["stdlib"]
-
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-_PATH_EVENTS = {  # event -> positions of the path arguments it changes
-    "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),
-    "os.link": (0, 1), "os.symlink": (1,), "os.truncate": (0,), "os.chmod": (0,),
-    "os.chown": (0,), "os.utime": (0,), "os.setxattr": (0,), "os.removexattr": (0,),
-    "shutil.rmtree": (0,), "shutil.copyfile": (1,), "shutil.copytree": (1,),
-    "shutil.move": (0, 1), "sqlite3.connect": (0,),
-}
-_REFUSED_EVENTS = {
-    "subprocess.Popen": "start another program",
-    "os.system": "start another program",
-    "os.exec": "start another program",
-    "os.posix_spawn": "start another program",
-    "os.spawn": "start another program",
-    "os.fork": "fork the grading process",
-    "os.forkpty": "fork the grading process",
-    "pty.spawn": "start another program",
-    "os.kill": "send a signal to a process",
-    "os.killpg": "send a signal to a process",
-    "signal.pthread_kill": "send a signal to a process",
-    "resource.setrlimit": "change the grader's limits",
-    "resource.prlimit": "change the grader's limits",
-    "sys.addaudithook": "add an audit hook",
-}
+PR_SET_PDEATHSIG = 1
+SMALL_TMPFS_BYTES = 64 * 2**20
+# What the runner needs of the checkout: the pipeline package, the runner, public data.
+COURSE_PARTS = ("demo", "grading", "datasets")
 
 
-def limit_resources(memory_bytes: int) -> None:
-    """Cap this process's address space and file sizes; no core dumps."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails instead
+class SandboxUnavailable(DemoError):
+    """bubblewrap is missing or cannot create namespaces on this machine."""
 
 
-def _real(path: Any) -> str | None:
-    if isinstance(path, int) or path is None:
-        return None  # a file descriptor: already opened, checked then
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    text = str(path)
-    if text in (":memory:", "") or text.startswith("file::memory:"):
-        return None
-    return os.path.realpath(text)
+@dataclass(frozen=True)
+class SandboxSpec:
+    """The caps a sandbox runs under."""
+
+    scratch_bytes: int = 512 * 2**20
+    memory_bytes: int = 4 * 2**30
+    output_cap: int = 100_000
 
 
-def _opens_for_writing(mode: Any, flags: Any) -> bool:
-    if isinstance(mode, str):
-        return any(c in mode for c in "wax+")
-    return isinstance(flags, int) and bool(flags & _WRITE_FLAGS)
+def bwrap_path() -> str:
+    found = shutil.which(BWRAP)
+    if found is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed; install the Debian package `bubblewrap`, or "
+            "pass --unsafe-no-sandbox to grade without isolation")
+    return found
 
 
-class WriteGuard:
-    """The audit hook: only paths under ``allowed`` may change."""
-
-    def __init__(self, allowed: Iterable[Path], on_refusal: Callable[[str], None]) -> None:
-        self.allowed = tuple(os.path.realpath(p) for p in allowed) + ("/dev/null",)
-        self.on_refusal = on_refusal
-
-    def permitted(self, path: str) -> bool:
-        return any(path == root or path.startswith(root + os.sep) for root in self.allowed)
-
-    def refuse(self, what: str) -> None:
-        where, asked_by_notebook = _where()
-        message = f"grading does not allow a submission to {what}{where}"
-        if asked_by_notebook:  # a library's own probe is refused quietly
-            self.on_refusal(message)
-        raise ForbiddenAction(message)
-
-    def __call__(self, event: str, args: tuple[Any, ...]) -> None:
-        if event == "open":
-            path, mode, flags = (tuple(args) + (None, None, None))[:3]
-            if _opens_for_writing(mode, flags):
-                real = _real(path)
-                if real is not None and not self.permitted(real):
-                    self.refuse(f"write to {real}")
-        elif event in _PATH_EVENTS:
-            for position in _PATH_EVENTS[event]:
-                real = _real(args[position]) if position < len(args) else None
-                if real is not None and not self.permitted(real):
-                    self.refuse(f"change {real} ({event})")
-        elif event in _REFUSED_EVENTS:
-            self.refuse(_REFUSED_EVENTS[event])
+def _interpreter_roots() -> list[Path]:
+    """The folders the interpreter and its libraries live in (deduplicated, existing)."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
+             Path(sysconfig.get_paths()["stdlib"]).parent, Path(sys.executable).parent}
+    roots |= {Path(os.path.realpath(sys.executable)).parent.parent}
+    existing = sorted(r.resolve() for r in roots if r.exists())
+    return [r for r in existing if not any(r != o and o in r.parents for o in existing)]
 
 
-def _where() -> tuple[str, bool]:
-    """(' (code cell 4, line 2)' or ' (from lib.py:12)', whether notebook code asked itself).
-
-    Standard-library frames are skipped, so ``subprocess.run`` called in a cell counts as the
-    cell's own request, while a library probing its platform (``uname``, ``git``) does not.
-    """
-    frame = sys._getframe(2)
-    library = ""
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        match = CELL_FILENAME_PATTERN.match(filename)
-        if match:
-            return f" (code cell {match['number']}, line {frame.f_lineno})", not library
-        if not library and not filename.startswith(_STDLIB) and not filename.endswith(
-                "sandbox.py"):
-            library = f"{Path(filename).name}:{frame.f_lineno}"
-        frame = frame.f_back
-    return (f" (from {library})" if library else ""), False
+def sandbox_environment() -> dict[str, str]:
+    return {
+        "HOME": str(SCRATCH / "home"), "TMPDIR": str(SCRATCH / "tmp"),
+        "MPLCONFIGDIR": str(SCRATCH / "home" / ".matplotlib"),
+        "DEMO_WORKSPACE": str(SCRATCH / "workspace"), "COURSE_GRADING": "1",
+        "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "DEMO_PROGRESS": "0",
+        "GIT_PYTHON_REFRESH": "quiet", "MLFLOW_DISABLE_TELEMETRY": "true",
+        "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+    }
 
 
-def _raise_exit(code: int = 0) -> None:
-    raise SubmissionExit(code)
+def bwrap_command(notebooks: Path, spec: SandboxSpec) -> list[str]:
+    """The full ``bwrap ... python -m grading.runner`` command for one student."""
+    command = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
+               "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--cap-drop", "ALL",
+               "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
+               "--size", str(spec.scratch_bytes), "--tmpfs", str(SCRATCH),
+               "--dir", str(SCRATCH / "home"), "--dir", str(SCRATCH / "tmp"),
+               "--dir", str(SCRATCH / "workspace"),
+               # every writable place has a size: /tmp and /dev/shm too
+               "--size", str(SMALL_TMPFS_BYTES), "--tmpfs", "/tmp",
+               "--size", str(SMALL_TMPFS_BYTES), "--tmpfs", "/dev/shm",
+               "--chdir", str(SCRATCH), "--clearenv"]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        if Path("/", link).is_symlink():
+            command += ["--symlink", os.readlink(Path("/", link)), f"/{link}"]
+        elif Path("/", link).is_dir():
+            command += ["--ro-bind", f"/{link}", f"/{link}"]
+    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/ssl", "/etc/alternatives"):
+        if Path(etc).exists():
+            command += ["--ro-bind", etc, etc]
+    for root in _interpreter_roots():
+        if not str(root).startswith("/usr"):
+            command += ["--ro-bind", str(root), str(root)]
+    for part in COURSE_PARTS:
+        source = DATASETS_DIR if part == "datasets" else PROJECT_ROOT / part
+        command += ["--ro-bind", str(source), str(source)]
+    command += ["--ro-bind", str(notebooks), str(SUBMISSION)]
+    for key, value in sandbox_environment().items():
+        command += ["--setenv", key, value]
+    return command + [sys.executable, "-m", "grading.runner", str(SUBMISSION),
+                      str(spec.output_cap), str(spec.memory_bytes)]
 
 
-def install_guards(allowed: Iterable[Path], on_refusal: Callable[[str], None]
-                   ) -> Callable[[int], None]:
-    """Install the write guard and the ``os._exit`` replacement; return the real ``_exit``."""
-    platform.processor()  # cached now: later calls need no `uname` program
-    real_exit = os._exit
-    os._exit = _raise_exit  # type: ignore[assignment]
-    posix._exit = _raise_exit  # type: ignore[attr-defined]
-    sys.addaudithook(WriteGuard(allowed, on_refusal))
-    return real_exit
+def plain_command(notebooks: Path, spec: SandboxSpec) -> list[str]:
+    """The runner without a sandbox (``--unsafe-no-sandbox``, or a learner's own grading):
+    a separate process with Python-level guards only."""
+    return [sys.executable, "-m", "grading.runner", str(notebooks), str(spec.output_cap),
+            str(spec.memory_bytes), "--guard"]
+
+
+def capped_start(memory_bytes: int) -> Callable[[], None]:
+    """Caps set in the forked process before bwrap (or Python) starts; inherited inside."""
+
+    def apply() -> None:
+        # The runner dies with the judge, sandboxed or not (bwrap also has --die-with-parent).
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        soft = memory_bytes + 2**30  # room for bwrap and the interpreter around the cap
+        resource.setrlimit(resource.RLIMIT_AS, (soft, soft))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def check_sandbox() -> None:
+    """Start a trivial sandbox once; ``SandboxUnavailable`` saying why when that fails."""
+    import subprocess
+
+    command = [bwrap_path(), "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/",
+               "--uid", str(SANDBOX_UID), "--", "/bin/true"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    if done.returncode != 0:
+        raise SandboxUnavailable(
+            f"bubblewrap cannot create a sandbox here ({done.stderr.strip()[:200]}); "
+            "pass --unsafe-no-sandbox to grade without isolation")

@@ -3,8 +3,6 @@ providers, where artifacts go under a configuration, and one pipeline in two wor
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -127,9 +125,9 @@ def test_equivalent_refuses_unknown_and_ambiguous_products(nb) -> None:
 
 @pytest.mark.question("q3")
 @pytest.mark.points(2)
-def test_locations_follow_the_workspace(nb, tmp_path: Path) -> None:
+def test_locations_follow_the_workspace(nb) -> None:
     """Every location lies inside the workspace it was given."""
-    workspace = tmp_path / "team-workspace"
+    workspace = nb.files.folder("locations") / "team-workspace"
     found = nb.locations(workspace)
     assert isinstance(found, dict) and set(found) == LOCATION_KEYS, (
         f"locations() should return a dict with the keys {sorted(LOCATION_KEYS)}, "
@@ -139,16 +137,17 @@ def test_locations_follow_the_workspace(nb, tmp_path: Path) -> None:
     for key, value in found.items():
         assert isinstance(value, str), f"'{key}' should be a string, got {type(value).__name__}"
         assert root in value, f"'{key}' should be inside {root}, got {value!r}"
-    assert not workspace.exists(), "locations() should not create the workspace folder"
+    assert not nb.files.exists(workspace), "locations() should not create the workspace folder"
 
 
 @pytest.mark.question("q3")
 @pytest.mark.points(2)
-def test_locations_are_the_pipelines_settings(nb, tmp_path: Path) -> None:
+def test_locations_are_the_pipelines_settings(nb) -> None:
     """Each location is the one the pipeline itself uses."""
     from demo.settings import Settings
 
-    settings = Settings.from_env(tmp_path / "ws")
+    workspace = nb.files.folder("settings") / "ws"
+    settings = Settings.from_env(workspace)
     expected = {
         "storage": str(settings.lake_dir),
         "experiment tracking": settings.tracking_uri,
@@ -156,33 +155,37 @@ def test_locations_are_the_pipelines_settings(nb, tmp_path: Path) -> None:
         "artifacts": str(settings.artifacts_dir),
         "prediction log": str(settings.prediction_log),
     }
-    found = nb.locations(tmp_path / "ws")
+    found = nb.locations(workspace)
     for key, value in expected.items():
         assert found.get(key) == value, f"'{key}' should be {value!r}, got {found.get(key)!r}"
 
 
 @pytest.fixture(scope="module")
-def two_runs(nb, tmp_path_factory: pytest.TempPathFactory):
-    """The learner's gold tables from two workspaces on one raw file, and those folders."""
-    folder = tmp_path_factory.mktemp("two-configurations")
+def two_runs(nb):
+    """The learner's gold tables from two workspaces on one raw file, and the gold files
+    each run left in its workspace (read back from the learner's side)."""
+    folder = nb.files.folder("two-configurations")
     raw_path = folder / "batch.csv"
-    generate_batch(600, seed=21).to_csv(raw_path, index=False)
-    first, second = folder / "laptop", folder / "team"
-    return nb.gold_under(first, raw_path), nb.gold_under(second, raw_path), first, second
+    nb.files.write_text(raw_path, generate_batch(600, seed=21).to_csv(index=False))
+    tables, written = [], []
+    for workspace in (folder / "laptop", folder / "team"):
+        tables.append(nb.gold_under(workspace, raw_path))
+        files = nb.files.glob(workspace / "lake" / "gold", "*.parquet")
+        written.append((workspace, nb.files.read_parquet(files[-1]) if files else None))
+    return tables, written
 
 
 @pytest.mark.question("q4")
 @pytest.mark.points(2)
 def test_gold_is_written_in_each_workspace(two_runs) -> None:
     """Each run writes its gold table inside its own workspace."""
-    first, second, first_ws, second_ws = two_runs
-    for table, workspace in ((first, first_ws), (second, second_ws)):
+    tables, written = two_runs
+    for table, (workspace, gold_file) in zip(tables, written):
         assert isinstance(table, pd.DataFrame), (
             f"gold_under should return a DataFrame, got {type(table).__name__}"
         )
-        files = list((workspace / "lake" / "gold").glob("*.parquet"))
-        assert files, f"no gold Parquet file was written under {workspace}"
-        assert len(table) == len(pd.read_parquet(files[-1])), (
+        assert gold_file is not None, f"no gold Parquet file was written under {workspace}"
+        assert len(table) == len(gold_file), (
             "the returned table should be the gold table the run wrote"
         )
 
@@ -191,7 +194,7 @@ def test_gold_is_written_in_each_workspace(two_runs) -> None:
 @pytest.mark.points(2)
 def test_gold_is_the_same_under_both_configurations(two_runs) -> None:
     """The same raw file gives the same gold rows under both configurations."""
-    first, second, _, _ = two_runs
+    (first, second), _ = two_runs
     assert len(first) > 400, f"expected the gold table of the 600-row batch, got {len(first)} rows"
     left, right = (t.drop(columns="_ingested_at", errors="ignore") for t in (first, second))
     assert left.equals(right), (

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import roc_auc_score  # also loads the OpenMP runtime threadpool_limits caps
 from threadpoolctl import threadpool_limits
 
 from demo.data_layer.clean import clean
@@ -116,32 +115,18 @@ def baseline_scores(nb, gold: pd.DataFrame) -> dict[str, float]:
         return nb.compare_to_baseline(gold, seed=3)
 
 
-def reference_scores(gold: pd.DataFrame, seed: int) -> dict[str, float]:
-    from demo.model_layer.candidates import build_pipeline
-    from demo.model_layer.split import features, label_vector, split_gold
-
-    split = split_gold(gold, seed)
-    scores = {}
-    with threadpool_limits(1):
-        for name in ("baseline", "logistic_regression", "hist_gradient_boosting"):
-            fitted = build_pipeline(name, seed=seed).fit(features(split.train),
-                                                          label_vector(split.train))
-            scores[name] = roc_auc_score(label_vector(split.test),
-                                         fitted.predict_proba(features(split.test))[:, 1])
-    return scores
-
-
 @pytest.mark.slow
 @pytest.mark.question("q3")
 @pytest.mark.points(3)
-def test_models_scored_against_the_baseline(baseline_scores: dict[str, float],
+def test_models_scored_against_the_baseline(baseline_scores: dict[str, float], reference,
                                             gold: pd.DataFrame) -> None:
     """The three candidates are scored on the same held-out rows; the baseline's AUC is 0.5."""
     names = ["baseline", "logistic_regression", "hist_gradient_boosting"]
     assert isinstance(baseline_scores, dict) and sorted(baseline_scores) == sorted(names), (
         f"compare_to_baseline should return a dict with the keys {names}, got {baseline_scores!r}"
     )
-    expected = reference_scores(gold, seed=3)
+    with threadpool_limits(1):
+        expected = reference.compare_to_baseline(gold, seed=3)
     for name in names:
         assert baseline_scores[name] == pytest.approx(expected[name], abs=1e-6), (
             f"the {name} ROC AUC should be {expected[name]:.4f} with the recipe in the "
