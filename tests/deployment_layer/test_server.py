@@ -8,6 +8,7 @@ the pairs in the prediction log, each once.
 from __future__ import annotations
 
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -44,8 +45,9 @@ def register_champion_copy(settings: Settings, alias: str) -> str:
     champion = version_by_alias(settings, "champion")
     tags = {k: v for k, v in champion.tags.items() if not k.startswith("promotion")}
     version = register(settings, champion.source, champion.run_id, tags)
-    mlflow.tracking.MlflowClient().set_registered_model_alias(settings.model_name, alias,
-                                                              version)
+    registry = mlflow.tracking.MlflowClient(tracking_uri=settings.tracking_uri,
+                                            registry_uri=settings.tracking_uri)
+    registry.set_registered_model_alias(settings.model_name, alias, version)
     return version
 
 
@@ -103,38 +105,115 @@ def test_concurrent_requests_all_answered(server: ApiServer) -> None:
     assert statuses == [200] * 200
 
 
+AFTER_RELOAD = 5  # requests each client sends once the reload has answered
+
+
 def test_reload_under_traffic_fails_no_request(server: ApiServer) -> None:
-    stop = threading.Event()
-    seen: list[tuple[int, str]] = []
+    """Decided by events, not the clock: a request sent after the reload answered must
+    meet the new champion (or the challenger), and no request fails at any time."""
+    started = threading.Barrier(5)  # four clients and this test
+    reloaded = threading.Event()
+    seen: list[tuple[bool, int, str]] = []  # (sent after the reload answered, status, version)
+    failures: list[BaseException] = []
 
     def traffic(worker: int) -> None:
-        with httpx.Client(timeout=30) as http:
-            n = 0
-            while not stop.is_set():
-                response = predict(http, server.url,
-                                   {**CUSTOMER, "customer_id": f"R-{worker}-{n}"})
-                version = response.json()["predictions"][0]["model"]["version"] \
-                    if response.status_code == 200 else ""
-                seen.append((response.status_code, version))
-                n += 1
+        try:
+            with httpx.Client(timeout=60) as http:
+                predict(http, server.url, {**CUSTOMER, "customer_id": f"R-{worker}-first"})
+                started.wait(60)
+                sent_after, n = 0, 0
+                while sent_after < AFTER_RELOAD:
+                    after = reloaded.is_set()
+                    response = predict(http, server.url,
+                                       {**CUSTOMER, "customer_id": f"R-{worker}-{n}"})
+                    version = response.json()["predictions"][0]["model"]["version"] \
+                        if response.status_code == 200 else ""
+                    seen.append((after, response.status_code, version))
+                    sent_after, n = sent_after + after, n + 1
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failures.append(exc)
 
     threads = [threading.Thread(target=traffic, args=(w,)) for w in range(4)]
     for thread in threads:
         thread.start()
     try:
+        started.wait(60)
         new_version = register_champion_copy(server.settings, "champion")
-        reload = httpx.post(f"{server.url}/admin/reload", timeout=120)
-        after = len(seen)
-        stop.wait(1.0)
+        reload = httpx.post(f"{server.url}/admin/reload", json={}, timeout=120,
+                            headers=server.admin_headers)
     finally:
-        stop.set()
+        reloaded.set()
         for thread in threads:
             thread.join()
+    assert failures == []
     assert reload.status_code == 200 and reload.json()["champion"]["version"] == new_version
-    assert {status for status, _ in seen} == {200}
-    versions = [v for _, v in seen]
-    assert {"1", "2", new_version} <= set(versions)  # old champion, challenger, new champion
-    assert "1" not in versions[after + 8:]  # a few requests may have been in flight
+    assert {status for _, status, _ in seen} == {200}
+    after_reload = {version for after, _, version in seen if after}
+    assert new_version in after_reload and after_reload <= {new_version, "2"}
+
+
+def test_reload_needs_the_admin_token_and_json(server: ApiServer) -> None:
+    url = f"{server.url}/admin/reload"
+    assert httpx.post(url, json={}).status_code == 401
+    assert httpx.post(url, json={}, headers={"Authorization": "Bearer guess"}).status_code == 403
+    cross_site_form = {**server.admin_headers, "Content-Type": "text/plain"}
+    refused = httpx.post(url, content=b"{}", headers=cross_site_form)
+    assert refused.status_code == 415 and "application/json" in refused.json()["detail"]
+
+
+def test_reload_storm_runs_one_generation_at_a_time(server: ApiServer) -> None:
+    before = httpx.get(f"{server.url}/model").json()["generation"]
+    new_version = register_champion_copy(server.settings, "champion")
+    together = threading.Barrier(20)
+
+    def call(_: int) -> httpx.Response:
+        together.wait(60)
+        return httpx.post(f"{server.url}/admin/reload", json={}, timeout=120,
+                          headers=server.admin_headers)
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(call, range(20)))
+    assert [answer.status_code for answer in answers] == [200] * 20
+    assert {answer.json()["champion"]["version"] for answer in answers} == {new_version}
+    after = httpx.get(f"{server.url}/model").json()["generation"]
+    # Twenty callers, at most two loads: the one running when they arrived, one after it.
+    assert 1 <= after - before <= 2
+    assert {answer.json()["generation"] for answer in answers} <= {before + 1, before + 2}
+
+
+def peak_rss_bytes(pid: int) -> int:
+    """The process's peak resident memory (VmHWM), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmHWM for process {pid}")
+
+
+def test_50_mb_body_is_refused_while_it_streams(server: ApiServer) -> None:
+    assert server.process is not None
+    before = peak_rss_bytes(server.process.pid)
+    megabyte = b" " * 2**20
+    json_type = {"Content-Type": "application/json"}
+    declared = httpx.post(f"{server.url}/predict", content=megabyte * 50, headers=json_type,
+                          timeout=60)
+    streamed = httpx.post(f"{server.url}/predict", content=(megabyte for _ in range(50)),
+                          headers=json_type, timeout=60)  # chunked: no Content-Length
+    assert declared.status_code == 413 and streamed.status_code == 413
+    assert peak_rss_bytes(server.process.pid) - before < 100 * 2**20
+
+
+def test_connections_beyond_the_limit_get_503_not_a_hang(server: ApiServer) -> None:
+    from demo.deployment_layer.commands import MAX_CONNECTIONS
+
+    host, port = server.url.removeprefix("http://").split(":")
+    idle = [socket.create_connection((host, int(port))) for _ in range(MAX_CONNECTIONS)]
+    try:  # slow clients that connect and send nothing hold every connection
+        assert httpx.get(f"{server.url}/health", timeout=30).status_code == 503
+    finally:
+        for connection in idle:
+            connection.close()
+    with httpx.Client(timeout=30) as http:
+        assert predict(http, server.url, CUSTOMER).status_code == 200
 
 
 def test_prediction_log_is_complete_after_shutdown(server: ApiServer) -> None:
