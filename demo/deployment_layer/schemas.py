@@ -8,13 +8,13 @@ Adding a feature to the spec adds it to the API and to its OpenAPI document.
 
 from __future__ import annotations
 
-import json
 import math
 from functools import cache
 from typing import Any, Literal
 
 from fastapi import HTTPException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic_core import from_json
 
 from demo.feature_spec import ID_COLUMN, MODEL_INPUTS, Feature, example_customer
 
@@ -115,7 +115,7 @@ def parse_customers(body: bytes, max_batch: int) -> list[BaseModel]:
     batch over ``max_batch``.
     """
     try:
-        data = json.loads(body)
+        data = from_json(body)  # pydantic's parser: faster than json.loads on big batches
     except (ValueError, RecursionError) as exc:
         raise HTTPException(422, [{"field": "body", "reason": f"malformed JSON: {exc}",
                                    "type": "json_invalid"}]) from None
