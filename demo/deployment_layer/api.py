@@ -9,7 +9,7 @@ validated customers and the prediction log as dependencies, and read
 - a prediction is never served without its log record: ``/predict`` answers only once its
   records are in the log file, and answers 503 when the log cannot take them;
 - bodies are capped while they stream (FastAPI's ``max_body_size``, which checks
-  ``Content-Length`` first);
+  ``Content-Length`` first) and must arrive within ``body_timeout`` seconds;
 - ``/admin/reload`` needs the admin token and a JSON content type, and reloads run one at a
   time (``admin.Reloader``);
 - CPU work (validation, prediction, log lines) runs in a worker thread, off the event loop.
@@ -44,9 +44,10 @@ from demo.feature_spec import ID_COLUMN
 from demo.settings import Settings
 
 DEFAULT_CHALLENGER_SHARE = 0.1
+DEFAULT_BODY_TIMEOUT = 30.0  # seconds a client may take to send a request body
 BYTES_PER_CUSTOMER = 2_048  # generous: a customer is ~500 bytes of JSON
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (413, 422, 503)}
+    code: {"model": ErrorResponse} for code in (408, 413, 422, 503)}
 
 
 def get_models(request: Request) -> ModelSet:
@@ -65,8 +66,18 @@ def get_log(request: Request) -> PredictionLog:
 
 
 async def read_customers(request: Request) -> list[BaseModel]:
-    """The request's customers, validated (one customer or ``{"customers": [...]}``)."""
-    body = await request.body()
+    """The request's customers, validated (one customer or ``{"customers": [...]}``).
+
+    A client that sends its body slower than ``body_timeout`` seconds gets 408: a slow
+    client must not hold a connection (and memory) for as long as it likes.
+    """
+    seconds = request.app.state.body_timeout
+    try:
+        async with asyncio.timeout(seconds):
+            body = await request.body()
+    except TimeoutError:
+        raise HTTPException(408, f"the request body did not arrive within {seconds:g} s"
+                            ) from None
     return await run_in_threadpool(parse_customers, body, request.app.state.max_batch)
 
 
@@ -115,7 +126,8 @@ def answer(request_id: str, customers: list[BaseModel], predictions: Predictions
 
 
 def create_app(settings: Settings, challenger_share: float = DEFAULT_CHALLENGER_SHARE,
-               max_batch: int = DEFAULT_MAX_BATCH, token: str | None = None) -> FastAPI:
+               max_batch: int = DEFAULT_MAX_BATCH, token: str | None = None,
+               body_timeout: float = DEFAULT_BODY_TIMEOUT) -> FastAPI:
     """The API for the workspace's registry; models load when the app starts."""
 
     async def load() -> ModelSet:
@@ -138,6 +150,7 @@ def create_app(settings: Settings, challenger_share: float = DEFAULT_CHALLENGER_
         lifespan=lifespan,
     )
     app.state.max_batch = max_batch
+    app.state.body_timeout = body_timeout
     app.state.admin_token = token or admin_token(settings)
     reloader = Reloader(load)
 

@@ -35,6 +35,8 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
                         help="share of customers (by id) routed to the challenger, if any")
     parser.add_argument("--max-batch", type=int, default=1000,
                         help="most customers accepted in one request")
+    parser.add_argument("--body-timeout", type=float, default=30.0,
+                        help="seconds a client may take to send a request body (then 408)")
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -64,7 +66,8 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     # One request is a few microseconds of tree walking: OpenMP worker threads only add
     # wake-up latency and fight the event loop for the two cores.
     threadpool_limits(limits=1)
-    app = create_app(settings, challenger_share=args.challenger_share, max_batch=args.max_batch)
+    app = create_app(settings, challenger_share=args.challenger_share, max_batch=args.max_batch,
+                     body_timeout=args.body_timeout)
     sock = listening_socket(args.host, args.port)
     port = sock.getsockname()[1]
     token = f"from ${ADMIN_TOKEN_ENV}" if os.environ.get(ADMIN_TOKEN_ENV) else \

@@ -65,15 +65,18 @@ class ApiServer:
     """``with ApiServer(settings) as server: httpx.get(server.url + "/ready")``.
 
     ``launcher`` is a command the server runs under, e.g. ``["prlimit", "--fsize=65536",
-    "--"]`` to cap the size of the files it writes (tests simulate a full disk that way).
+    "--"]`` to cap the size of the files it writes (tests simulate a full disk that way);
+    ``options`` are more ``serve`` options, e.g. ``["--body-timeout", "5"]``.
     """
 
     def __init__(self, settings: Settings, challenger_share: float | None = None,
-                 startup_timeout: float = 180.0, launcher: Sequence[str] = ()) -> None:
+                 startup_timeout: float = 180.0, launcher: Sequence[str] = (),
+                 options: Sequence[str] = ()) -> None:
         self.settings = settings
         self.challenger_share = challenger_share
         self.startup_timeout = startup_timeout
         self.launcher = list(launcher)
+        self.options = list(options)
         name = f"server-{uuid.uuid4().hex[:8]}"
         self.output = settings.serving_dir / f"{name}.log"
         self.port_file = settings.serving_dir / f"{name}.port"
@@ -100,7 +103,7 @@ class ApiServer:
         """Start the process without waiting (do other work while it loads, then ``wait``)."""
         command = [*self.launcher, sys.executable, "-m", "demo", "serve", "--workspace",
                    str(self.settings.workspace), "--host", LOOPBACK, "--port", "0",
-                   "--port-file", str(self.port_file)]
+                   "--port-file", str(self.port_file), *self.options]
         if self.challenger_share is not None:
             command += ["--challenger-share", str(self.challenger_share)]
         self.settings.serving_dir.mkdir(parents=True, exist_ok=True)

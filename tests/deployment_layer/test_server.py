@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 
 CUSTOMER = example_request_customer()
 SHARE = 0.3
+BODY_TIMEOUT = 5.0
 # (request id, customer id) of every prediction the module's server answered with 200.
 # A set filled under a lock: ``count += n`` from many threads loses updates, because Python
 # reads the old count before it evaluates ``n`` (here a JSON parse, where threads switch).
@@ -59,7 +60,8 @@ def server(trained_workspace: Settings, tmp_path_factory: pytest.TempPathFactory
                     ignore=shutil.ignore_patterns("predictions.jsonl"))
     settings = trained_workspace.with_workspace(copy)
     register_champion_copy(settings, "challenger")
-    with ApiServer(settings, challenger_share=SHARE) as running:
+    with ApiServer(settings, challenger_share=SHARE,
+                   options=["--body-timeout", str(BODY_TIMEOUT)]) as running:
         yield running
 
 
@@ -200,6 +202,16 @@ def test_50_mb_body_is_refused_while_it_streams(server: ApiServer) -> None:
                           headers=json_type, timeout=60)  # chunked: no Content-Length
     assert declared.status_code == 413 and streamed.status_code == 413
     assert peak_rss_bytes(server.process.pid) - before < 100 * 2**20
+
+
+def test_a_body_that_never_arrives_is_408_not_a_held_connection(server: ApiServer) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as slow:
+        slow.sendall(b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json"
+                     b"\r\nContent-Length: 1000\r\n\r\n{\"customer_id\": ")  # then nothing
+        answer = slow.recv(4096)  # blocks until the server gives up on the body
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert f"within {BODY_TIMEOUT:g} s".encode() in answer
 
 
 def test_connections_beyond_the_limit_get_503_not_a_hang(server: ApiServer) -> None:
