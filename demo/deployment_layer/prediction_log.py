@@ -118,21 +118,27 @@ class PredictionLog:
                 try:  # when lines await fsync, wake up in time to sync them even if idle
                     first = self._queue.get(timeout=self.fsync_interval if unsynced else None)
                 except queue.Empty:
-                    os.fsync(log)
-                    last_sync, unsynced = time.monotonic(), False
-                    continue
-                batch = [first, *_drain(self._queue)]
+                    first = None
+                batch = [] if first is None else [first, *_drain(self._queue)]
                 stopping = any(entry is _STOP for entry in batch)
                 entries = [entry for entry in batch if entry is not _STOP]
                 if entries:
                     log = self._write(log, entries)
                     unsynced = self.failure is None
-                if unsynced and (stopping or time.monotonic() - last_sync >= self.fsync_interval):
-                    os.fsync(log)
+                due = first is None or stopping or time.monotonic() - last_sync >= self.fsync_interval
+                if unsynced and due:
+                    self._sync(log)
                     last_sync, unsynced = time.monotonic(), False
         finally:
             if log >= 0:
                 os.close(log)
+
+    def _sync(self, log: int) -> None:
+        """fsync; a full disk can surface only here (delayed allocation), so it breaks the log."""
+        try:
+            os.fsync(log)
+        except OSError as exc:
+            self.failure = f"cannot sync the prediction log {self.path}: {exc}"
 
     def _write(self, log: int, entries: list[_Entry]) -> int:
         """Write a burst of entries and resolve their futures; the (maybe rotated) file."""
