@@ -12,8 +12,10 @@ and leaves the log *broken*: ``failure`` says why, the API turns not ready and r
 predictions until it is restarted with a writable log.
 
 Durability: each write reaches the operating system before anyone is answered (a crash of
-the API loses nothing answered); ``fsync`` runs at most once per ``fsync_interval`` seconds
-and on close, so a power cut can lose the last interval. The file rotates by size
+the API loses nothing answered); a second thread runs ``fsync`` once per ``fsync_interval``
+seconds when there is something to sync, and on close, so a power cut can lose the last
+interval. It is a thread of its own because an ``fsync`` on a busy disk can take most of a
+second, and no request should wait for it. The file rotates by size
 (``predictions.jsonl`` -> ``predictions.jsonl.1`` -> ... ``.<backups>``).
 """
 
@@ -23,7 +25,6 @@ import json
 import os
 import queue
 import threading
-import time
 import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
@@ -69,6 +70,9 @@ class PredictionLog:
         self.backups = backups
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_limit)
         self._thread: threading.Thread | None = None
+        self._syncer: threading.Thread | None = None
+        self._closing = threading.Event()
+        self._unsynced = False  # written since the last fsync
         self.records_written = 0
         self.failure: str | None = None  # why the log stopped taking records, if it did
 
@@ -77,6 +81,9 @@ class PredictionLog:
         self._thread = threading.Thread(target=self._write_forever, name="prediction-log",
                                         daemon=True)
         self._thread.start()
+        self._syncer = threading.Thread(target=self._sync_forever, name="prediction-log-sync",
+                                        daemon=True)
+        self._syncer.start()
         return self
 
     def submit(self, records: Sequence[dict[str, Any]]) -> Future[None]:
@@ -105,38 +112,44 @@ class PredictionLog:
             self._queue.put(_STOP)
             self._thread.join()
             self._thread = None
+        if self._syncer is not None:
+            self._closing.set()
+            self._syncer.join()
+            self._syncer = None
+            self._sync()
 
     def _write_forever(self) -> None:
         try:
             log = _open(self.path)
         except OSError as exc:
             self.failure, log = f"cannot open the prediction log {self.path}: {exc}", -1
-        last_sync = time.monotonic()
-        unsynced = stopping = False
+        stopping = False
         try:
             while not stopping:
-                try:  # when lines await fsync, wake up in time to sync them even if idle
-                    first = self._queue.get(timeout=self.fsync_interval if unsynced else None)
-                except queue.Empty:
-                    first = None
-                batch = [] if first is None else [first, *_drain(self._queue)]
+                batch = [self._queue.get(), *_drain(self._queue)]
                 stopping = any(entry is _STOP for entry in batch)
                 entries = [entry for entry in batch if entry is not _STOP]
                 if entries:
                     log = self._write(log, entries)
-                    unsynced = self.failure is None
-                due = first is None or stopping or time.monotonic() - last_sync >= self.fsync_interval
-                if unsynced and due:
-                    self._sync(log)
-                    last_sync, unsynced = time.monotonic(), False
         finally:
             if log >= 0:
                 os.close(log)
 
-    def _sync(self, log: int) -> None:
+    def _sync_forever(self) -> None:
+        while not self._closing.wait(self.fsync_interval):
+            self._sync()
+
+    def _sync(self) -> None:
         """fsync; a full disk can surface only here (delayed allocation), so it breaks the log."""
+        if not self._unsynced or self.failure is not None:
+            return
+        self._unsynced = False  # before the fsync: a write during it sets it again
         try:
-            os.fsync(log)
+            synced = os.open(self.path, os.O_RDONLY)  # fsync on any descriptor syncs the file
+            try:
+                os.fsync(synced)
+            finally:
+                os.close(synced)
         except OSError as exc:
             self.failure = f"cannot sync the prediction log {self.path}: {exc}"
 
@@ -156,6 +169,7 @@ class PredictionLog:
                 entry.written.set_exception(LogUnavailable(self.failure))
         if self.failure is None:
             self.records_written += sum(entry.count for entry in entries)
+            self._unsynced = True
         return log
 
     def _rotate(self, log: int) -> int:
