@@ -95,7 +95,8 @@ def require_admin(request: Request, authorization: Annotated[str, Header()] = ""
         raise HTTPException(401, "admin token required: send 'Authorization: Bearer <token>' "
                                  "(the token is printed by `make api`)",
                             headers={"WWW-Authenticate": "Bearer"})
-    if not hmac.compare_digest(token.encode(), request.app.state.admin_token.encode()):
+    expected = request.app.state.token or admin_token(request.app.state.settings)
+    if not hmac.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(403, "wrong admin token")
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise HTTPException(415, f"content type must be application/json, got "
@@ -151,7 +152,8 @@ def create_app(settings: Settings, challenger_share: float = DEFAULT_CHALLENGER_
     )
     app.state.max_batch = max_batch
     app.state.body_timeout = body_timeout
-    app.state.admin_token = token or admin_token(settings)
+    app.state.settings = settings
+    app.state.token = token  # None: the workspace's admin token, created when first needed
     reloader = Reloader(load)
 
     @app.get("/health", summary="Liveness: the process answers")
