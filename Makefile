@@ -75,7 +75,7 @@ platform-status: $(STAMP)
 app: $(STAMP)
 	$(BIN)/streamlit run app/streamlit_app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true
 
-## api: the inference API on http://127.0.0.1:8000 (docs at /docs)
+## api: the inference API on http://127.0.0.1:8000 (docs at /docs); prints the admin token
 api: $(STAMP)
 	$(PY) -m demo serve --workspace $(WORKSPACE) --host 127.0.0.1 --port 8000
 

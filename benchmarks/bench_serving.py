@@ -6,7 +6,7 @@ measures on that same registered model:
 - in-process prediction with the registered pipeline (the floor), one row and 1,000 rows;
 - single-row latency p50 / p95 / p99 and throughput at concurrency 1, 8 and 32, over HTTP
   on loopback with keep-alive connections, for this API and for
-  `mlflow models serve --env-manager local` (one worker each, started here on free ports);
+  `mlflow models serve --env-manager local` (one worker each, started here);
 - a batch of 1,000 customers in one request;
 - 20,000 single-row requests at concurrency 32: errors, and a complete prediction log.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -99,6 +100,18 @@ def _rows(body: dict[str, Any]) -> int:
     return len(body.get("customers") or body.get("dataframe_records") or [body])
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on right now, for `mlflow models serve`.
+
+    Our API binds port 0 itself and reports the port; mlflow's command takes only a number,
+    so here a port is picked and released first (another process could take it in between:
+    acceptable for a benchmark run by hand, not for the tests).
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def mlflow_server(settings: Settings, port: int) -> subprocess.Popen:
     bin_dir = str(Path(sys.executable).parent)  # mlflow runs `uvicorn` through the shell
     env = {**os.environ, **OFFLINE_ENV, "OMP_NUM_THREADS": "1",
@@ -166,7 +179,7 @@ def fast_path_rows(model: Any, one: Any, repeats: int) -> list[BenchRow]:
 
 def run(quick: bool) -> list[BenchRow]:
     from demo.deployment_layer.sandbox import generated_gold, train_champion
-    from demo.deployment_layer.server import ApiServer, free_port, wait_until_up
+    from demo.deployment_layer.server import ApiServer, wait_until_up
     from demo.model_layer.registry import load_model
 
     sizes = QUICK if quick else FULL

@@ -8,6 +8,8 @@ The key is the row's area, benchmark and size columns. The shown value may round
 figure (3.165 ms may be shown as 3.17 ms or 3.2 ms), in the same unit. Any other speed or size
 figure in a README (ms, req/s, rows/s, MB, ×, "about 25 s" ...) must either be such a span or
 sit on a line that quotes the run it comes from, "(measured YYYY-MM-DD on <machine>)".
+A line whose sizes are settings rather than measurements (a 64 MB rotation, a 16 MB message
+cap) or bounds a test asserts says so with an invisible ``<!-- limits -->`` comment.
 
     python -m benchmarks.readme_figures           # check: list every figure that disagrees
     python -m benchmarks.readme_figures --update  # rewrite the spans from results.md
@@ -33,7 +35,7 @@ MEASURED = re.compile(
     r"|(?:about|took|takes|within|in)\s~?\d+(?:\.\d+)?\s?(?:s|min)\b"
     r"|\b\d+(?:\.\d+)?\s?x\b|\bratio\s+\d+(?:\.\d+)?"
 )
-QUOTED_RUN = re.compile(r"\(measured \d{4}-\d{2}-\d{2} on [^)]+\)")
+QUOTED_RUN = re.compile(r"\(measured \d{4}-\d{2}-\d{2} on [^)]+\)|<!-- limits -->")
 NUMBER = re.compile(r"^\s*(?P<number>-?[\d,]*\d(?:\.(?P<decimals>\d+))?)\s*(?P<unit>.*?)\s*$")
 
 

@@ -39,6 +39,7 @@ def test_a_contradicted_unknown_or_unsourced_figure_fails(tmp_path: Path) -> Non
         "<!-- figure: serving | this API: one row p50 | c=1, 1,000 req -->4.8 ms<!-- /figure -->\n"
         "<!-- figure: serving | no such benchmark | 1 row -->1 ms<!-- /figure -->\n"
         "It answers in 3.2 ms and takes about 25 s; batch at 0.70 x in-process.\n"
+        "The log rotates at 64 MB. <!-- limits -->\n"  # a setting, declared as such: passes
     ))
     assert whys[0] == "results.md says 3.165 ms (serving | this API: one row p50 | c=1, 1,000 req)"
     assert whys[1] == "no such row in results.md"

@@ -2,118 +2,133 @@
 
     python -m demo serve --port 8000      # docs at http://127.0.0.1:8000/docs
 
-``POST /predict`` reads the body itself and validates it with the pydantic model generated
-from the feature spec: the same schema FastAPI would use, minus a second pass over the data,
-and with one error format for every bad input (field path and reason). The models live in
-an immutable ``ModelSet`` on ``app.state``; ``POST /admin/reload`` builds a new set and
-swaps it in one assignment, so requests in flight never see a half-loaded model.
+The models live in an immutable ``ModelSet`` on ``app.state``; handlers receive it, the
+validated customers and the prediction log as dependencies, and read
+``models.predict(customers)``. The rules this file keeps, and where:
+
+- a prediction is never served without its log record: ``/predict`` answers only once its
+  records are in the log file, and answers 503 when the log cannot take them;
+- bodies are capped while they stream (FastAPI's ``max_body_size``, which checks
+  ``Content-Length`` first) and must arrive within ``body_timeout`` seconds;
+- ``/admin/reload`` needs the admin token and a JSON content type, and reloads run one at a
+  time (``admin.Reloader``);
+- CPU work (validation, prediction, log lines) runs in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import hmac
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-import numpy as np
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
-from demo.deployment_layer.fast_path import INPUT_COLUMNS
-from demo.deployment_layer.prediction_log import PredictionLog
+from demo.deployment_layer.admin import Reloader, admin_token
+from demo.deployment_layer.prediction_log import LogUnavailable, PredictionLog
 from demo.deployment_layer.schemas import (
     DEFAULT_MAX_BATCH,
     ErrorResponse,
     PredictResponse,
-    batch_model,
-    customer_model,
-    describe_errors,
+    parse_customers,
     request_body_schema,
 )
-from demo.deployment_layer.serving import ModelSet, ServedModel, load_model_set
+from demo.deployment_layer.serving import ModelSet, Predictions, load_model_set
 from demo.feature_spec import ID_COLUMN
 from demo.settings import Settings
 
 DEFAULT_CHALLENGER_SHARE = 0.1
-_BYTES_PER_CUSTOMER = 2_048  # generous: a customer is ~500 bytes of JSON
-_ERRORS = {413: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
-           503: {"model": ErrorResponse}}
+DEFAULT_BODY_TIMEOUT = 30.0  # seconds a client may take to send a request body
+BYTES_PER_CUSTOMER = 2_048  # generous: a customer is ~500 bytes of JSON
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (408, 413, 422, 503)}
 
 
-class ApiError(Exception):
-    """A request the API refuses, with its status code and what to tell the caller."""
-
-    def __init__(self, status: int, detail: list[dict[str, Any]] | str) -> None:
-        super().__init__(str(detail))
-        self.status = status
-        self.detail = detail
-
-
-def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
+def get_models(request: Request) -> ModelSet:
+    """The set served right now, read once: the whole request sees one set."""
+    models: ModelSet = request.app.state.models
+    if models.champion is None:
+        raise HTTPException(503, models.not_ready_reason)
+    return models
 
 
-def parse_customers(body: bytes, max_batch: int) -> list[BaseModel]:
-    """Validated customers from a request body: one customer or ``{"customers": [...]}``."""
-    if len(body) > max_batch * _BYTES_PER_CUSTOMER:
-        raise ApiError(413, f"request body of {len(body):,} bytes is too large "
-                            f"(a batch holds at most {max_batch:,} customers)")
+def get_log(request: Request) -> PredictionLog:
+    log: PredictionLog = request.app.state.log
+    if log.failure is not None:
+        raise HTTPException(503, f"not serving predictions that cannot be logged: {log.failure}")
+    return log
+
+
+async def read_customers(request: Request) -> list[BaseModel]:
+    """The request's customers, validated (one customer or ``{"customers": [...]}``).
+
+    A client that sends its body slower than ``body_timeout`` seconds gets 408: a slow
+    client must not hold a connection (and memory) for as long as it likes.
+    """
+    seconds = request.app.state.body_timeout
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise ApiError(422, [{"field": "body", "reason": f"malformed JSON: {exc}",
-                              "type": "json_invalid"}]) from None
-    try:
-        if isinstance(data, dict) and "customers" in data:
-            customers = data["customers"]
-            if isinstance(customers, list) and len(customers) > max_batch:
-                raise ApiError(413, f"batch of {len(customers):,} customers is too large: "
-                                    f"at most {max_batch:,} per request")
-            return list(batch_model(max_batch).model_validate(data).customers)
-        return [customer_model().model_validate(data)]
-    except ValidationError as exc:
-        raise ApiError(422, describe_errors(exc)) from None
+        async with asyncio.timeout(seconds):
+            body = await request.body()
+    except TimeoutError:
+        raise HTTPException(408, f"the request body did not arrive within {seconds:g} s"
+                            ) from None
+    return await run_in_threadpool(parse_customers, body, request.app.state.max_batch)
 
 
-def _log_records(request_id: str, customers: list[BaseModel], probabilities: np.ndarray,
-                 decisions: np.ndarray, answered_by: list[ServedModel]) -> Iterator[dict]:
-    """The prediction log's records; a generator, so the writer thread does this work."""
+def request_id(x_request_id: Annotated[str, Header()] = "") -> str:
+    """The caller's ``X-Request-ID`` when it is sensible, else a fresh one."""
+    given = x_request_id
+    return given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
+
+
+def require_admin(request: Request, authorization: Annotated[str, Header()] = "",
+                  content_type: Annotated[str, Header()] = "") -> None:
+    """A bearer token equal to the admin token, on a JSON request (no cross-site forms)."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(401, "admin token required: send 'Authorization: Bearer <token>' "
+                                 "(the token is printed by `make api`)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    expected = request.app.state.token or admin_token(request.app.state.settings)
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        raise HTTPException(403, "wrong admin token")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, f"content type must be application/json, got "
+                                 f"'{content_type or 'none'}'")
+
+
+ModelsDep = Annotated[ModelSet, Depends(get_models)]
+LogDep = Annotated[PredictionLog, Depends(get_log)]
+CustomersDep = Annotated[list[BaseModel], Depends(read_customers)]
+RequestIdDep = Annotated[str, Depends(request_id)]
+
+
+def answer(request_id: str, customers: list[BaseModel], predictions: Predictions
+           ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The response body and the log records of one request."""
     stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+    answers, records = [], []
     for customer, probability, decision, model in zip(
-        customers, probabilities.tolist(), decisions.tolist(), answered_by, strict=True
-    ):
-        yield {"ts": stamp, "request_id": request_id, "model_version": model.version,
-               "alias": model.alias, "churn_probability": probability, "churn": decision,
-               **customer.__dict__}
-
-
-def predict_customers(models: ModelSet, customers: list[BaseModel]
-                      ) -> tuple[np.ndarray, np.ndarray, list[ServedModel]]:
-    """Route each customer to champion or challenger; probabilities, decisions, who answered."""
-    to_challenger = models.route([getattr(c, ID_COLUMN) for c in customers])
-    probabilities = np.empty(len(customers))
-    decisions = np.empty(len(customers), dtype=bool)
-    answered_by: list[ServedModel] = [models.champion] * len(customers)  # type: ignore[list-item]
-    for model, chosen in ((models.champion, ~to_challenger), (models.challenger, to_challenger)):
-        index = np.flatnonzero(chosen)
-        if model is None or index.size == 0:
-            continue
-        subset = customers if index.size == len(customers) else [customers[i] for i in index]
-        columns = {name: [getattr(c, name) for c in subset] for name in INPUT_COLUMNS}
-        probabilities[index], decisions[index] = model.predict(columns)
-        for i in index:
-            answered_by[i] = model
-    return probabilities, decisions, answered_by
+            customers, predictions.probabilities, predictions.decisions,
+            predictions.answered_by, strict=True):
+        answers.append({"customer_id": getattr(customer, ID_COLUMN),
+                        "churn_probability": probability, "churn": decision,
+                        "decision_threshold": model.threshold, "model": model.reference})
+        records.append({"ts": stamp, "request_id": request_id, "model_version": model.version,
+                        "alias": model.alias, "churn_probability": probability,
+                        "churn": decision, **customer.__dict__})
+    return {"request_id": request_id, "predictions": answers}, records
 
 
 def create_app(settings: Settings, challenger_share: float = DEFAULT_CHALLENGER_SHARE,
-               max_batch: int = DEFAULT_MAX_BATCH) -> FastAPI:
+               max_batch: int = DEFAULT_MAX_BATCH, token: str | None = None,
+               body_timeout: float = DEFAULT_BODY_TIMEOUT) -> FastAPI:
     """The API for the workspace's registry; models load when the app starts."""
 
     async def load() -> ModelSet:
@@ -135,84 +150,83 @@ def create_app(settings: Settings, challenger_share: float = DEFAULT_CHALLENGER_
         version="1.0",
         lifespan=lifespan,
     )
-
-    @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> Response:
-        return _json({"detail": exc.detail}, exc.status)
-
-    def serving() -> ModelSet:
-        models: ModelSet = app.state.models
-        if models.champion is None:
-            raise ApiError(503, models.not_ready_reason)
-        return models
+    app.state.max_batch = max_batch
+    app.state.body_timeout = body_timeout
+    app.state.settings = settings
+    app.state.token = token  # None: the workspace's admin token, created when first needed
+    reloader = Reloader(load)
 
     @app.get("/health", summary="Liveness: the process answers")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/ready", summary="Readiness: a champion is loaded", responses=_ERRORS)
-    async def ready() -> Response:
-        models: ModelSet = app.state.models
-        if models.champion is None:
-            return _json({"ready": False, "reason": models.not_ready_reason}, 503)
-        return _json({"ready": True, "champion": models.champion.version,
-                      "challenger": models.challenger.version if models.challenger else None})
+    @app.get("/ready", summary="Readiness: a champion is loaded and the log is writable",
+             responses={503: {"model": ErrorResponse}})
+    async def ready(request: Request) -> JSONResponse:
+        models: ModelSet = request.app.state.models
+        log: PredictionLog = request.app.state.log
+        reason = models.not_ready_reason if models.champion is None else log.failure
+        if reason:
+            return JSONResponse({"ready": False, "reason": reason}, 503)
+        return JSONResponse({"ready": True, "champion": models.champion.version,  # type: ignore[union-attr]
+                             "challenger": models.challenger.version
+                             if models.challenger else None})
 
     @app.get("/model", summary="The served models: versions, run ids, metrics, lineage",
              responses=_ERRORS)
-    async def model() -> Response:
-        return _json(_describe(serving(), max_batch))
+    async def model(request: Request, models: ModelsDep) -> dict[str, Any]:
+        return {**describe(models, max_batch),
+                "prediction_log": log_status(request.app.state.log)}
 
-    @app.post("/predict", summary="Churn probability and decision for one or more customers",
+    @app.post("/predict", response_model=PredictResponse,
+              summary="Churn probability and decision for one or more customers",
               openapi_extra={"requestBody": request_body_schema(max_batch)},
-              responses={200: {"model": PredictResponse}, **_ERRORS})
-    async def predict(request: Request) -> Response:
-        models = serving()  # one snapshot for the whole request
-        customers = parse_customers(await request.body(), max_batch)
-        request_id = _request_id(request)
-        probabilities, decisions, answered_by = predict_customers(models, customers)
-        app.state.log.append(
-            _log_records(request_id, customers, probabilities, decisions, answered_by))
-        predictions = [
-            {"customer_id": getattr(c, ID_COLUMN), "churn_probability": p, "churn": d,
-             "decision_threshold": m.threshold,
-             "model": {"name": m.name, "version": m.version, "alias": m.alias}}
-            for c, p, d, m in zip(customers, probabilities.tolist(), decisions.tolist(),
-                                  answered_by, strict=True)
-        ]
-        return _json({"request_id": request_id, "predictions": predictions},
-                     headers={"X-Request-ID": request_id})
+              responses=_ERRORS, max_body_size=max_batch * BYTES_PER_CUSTOMER)
+    async def predict(customers: CustomersDep, models: ModelsDep, log: LogDep,
+                      request_id: RequestIdDep, response: Response) -> dict[str, Any]:
+        def predict_and_log() -> tuple[dict[str, Any], Any]:
+            body, records = answer(request_id, customers, models.predict(customers))
+            return body, log.submit(records)
+
+        try:
+            body, written = await run_in_threadpool(predict_and_log)
+            await asyncio.wrap_future(written)  # answered only once its records are in the log
+        except LogUnavailable as exc:
+            raise HTTPException(503, f"not serving a prediction that cannot be logged: {exc}"
+                                ) from None
+        response.headers["X-Request-ID"] = request_id
+        return body
 
     @app.post("/admin/reload", summary="Reload champion and challenger from the registry",
-              responses={409: {"model": ErrorResponse}})
-    async def reload() -> Response:
-        fresh = await load()
-        current: ModelSet = app.state.models
-        if fresh.champion is None and current.champion is not None:
-            return _json({"reloaded": False, "reason": fresh.not_ready_reason,
-                          "serving": _describe(current, max_batch)}, 409)
-        app.state.models = fresh  # the atomic swap
-        if fresh.champion is None:
-            return _json({"reloaded": True, "ready": False, "reason": fresh.not_ready_reason})
-        return _json({"reloaded": True, "ready": True, **_describe(fresh, max_batch)})
+              dependencies=[Depends(require_admin)],
+              responses={code: {"model": ErrorResponse} for code in (401, 403, 409, 415)})
+    async def reload(request: Request) -> JSONResponse:
+        outcome = await reloader.reload(
+            current=lambda: request.app.state.models,
+            swap=lambda fresh: setattr(request.app.state, "models", fresh))
+        models = outcome.models
+        if not outcome.reloaded:
+            return JSONResponse({"reloaded": False, "reason": outcome.reason,
+                                 "serving": describe(models, max_batch)}, 409)
+        if models.champion is None:
+            return JSONResponse({"reloaded": True, "ready": False,
+                                 "reason": models.not_ready_reason,
+                                 "generation": models.generation})
+        return JSONResponse({"reloaded": True, "ready": True, **describe(models, max_batch)})
 
     return app
 
 
-def _request_id(request: Request) -> str:
-    given = request.headers.get("x-request-id", "")
-    return given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
-
-
-def _describe(models: ModelSet, max_batch: int) -> dict[str, Any]:
+def describe(models: ModelSet, max_batch: int) -> dict[str, Any]:
     return {
         "champion": models.champion.describe() if models.champion else None,
         "challenger": models.challenger.describe() if models.challenger else None,
         "challenger_share": models.challenger_share if models.challenger else 0.0,
+        "generation": models.generation,
         "max_batch": max_batch,
     }
 
 
-def flush_prediction_log(app: FastAPI) -> None:
-    """Wait until every prediction answered so far is in the log (for tests and the demo)."""
-    app.state.log.flush()
+def log_status(log: PredictionLog) -> dict[str, Any]:
+    return {"path": str(log.path), "records_written": log.records_written,
+            "writable": log.failure is None, "failure": log.failure}

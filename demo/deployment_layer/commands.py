@@ -6,6 +6,8 @@ Heavy imports (FastAPI, MLflow, pandas) happen inside ``run`` so ``--help`` stay
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 from pathlib import Path
 
 from demo.cli import Command
@@ -13,6 +15,7 @@ from demo.errors import DemoError
 from demo.settings import Settings
 
 KEEP_ALIVE_SECONDS = 65
+MAX_CONNECTIONS = 100  # beyond this many open connections, uvicorn answers 503 at once
 
 
 def _share(text: str) -> float:
@@ -24,29 +27,70 @@ def _share(text: str) -> float:
 
 def _configure_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    parser.add_argument("--port", type=int, default=8000,
+                        help="port to listen on (0: any free port, reported on stdout)")
+    parser.add_argument("--port-file", type=Path,
+                        help="write the port listened on to this file once bound")
     parser.add_argument("--challenger-share", type=_share, default=0.1,
                         help="share of customers (by id) routed to the challenger, if any")
     parser.add_argument("--max-batch", type=int, default=1000,
                         help="most customers accepted in one request")
+    parser.add_argument("--body-timeout", type=float, default=30.0,
+                        help="seconds a client may take to send a request body (then 408)")
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound by this process; with port 0 the system picks a free port.
+
+    Binding here, not in uvicorn, lets the caller learn the port without picking one and
+    releasing it first (a race another process can win).
+    """
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
+    # without it every small answer waits ~40 ms for the client's delayed ACK (measured).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise DemoError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    return sock
 
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
     from threadpoolctl import threadpool_limits
 
+    from demo.deployment_layer.admin import ADMIN_TOKEN_ENV, admin_token, admin_token_path
     from demo.deployment_layer.api import create_app
 
     # One request is a few microseconds of tree walking: OpenMP worker threads only add
     # wake-up latency and fight the event loop for the two cores.
     threadpool_limits(limits=1)
-    app = create_app(settings, challenger_share=args.challenger_share, max_batch=args.max_batch)
+    app = create_app(settings, challenger_share=args.challenger_share, max_batch=args.max_batch,
+                     body_timeout=args.body_timeout)
+    sock = listening_socket(args.host, args.port)
+    port = sock.getsockname()[1]
+    token = f"from ${ADMIN_TOKEN_ENV}" if os.environ.get(ADMIN_TOKEN_ENV) else \
+        f"{admin_token(settings)} (kept in {admin_token_path(settings)})"
     print(f"serving {settings.model_name} from {settings.workspace} on "
-          f"http://{args.host}:{args.port} (docs at /docs)", flush=True)
+          f"http://{args.host}:{port} (docs at /docs)\n"
+          f"admin token for POST /admin/reload: {token}", flush=True)
+    if args.port_file:
+        written = args.port_file.with_name(args.port_file.name + ".tmp")
+        written.write_text(f"{port}\n")
+        written.replace(args.port_file)  # atomic: a reader never sees half a number
     # Keep idle connections longer than clients do (httpx: 5 s), so the server never closes
     # a connection at the moment a client reuses it (a race that fails the request).
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
-                timeout_keep_alive=KEEP_ALIVE_SECONDS)
+    # A cap on connections turns a flood of slow clients into quick 503s, not a hang.
+    config = uvicorn.Config(app, log_level="warning", access_log=False,
+                            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                            limit_concurrency=MAX_CONNECTIONS)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down cleanly
+        pass
     return 0
 
 

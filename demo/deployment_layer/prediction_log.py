@@ -1,12 +1,22 @@
 """The durable prediction log: one JSON line per prediction, in the workspace.
 
-Request handlers never touch the file. They put one entry per request on a queue; a single
-writer thread turns entries into lines, so lines from concurrent requests never interleave.
+The promise: every prediction the API answers with 200 has exactly one record in the log,
+written to the file before the answer leaves the server. A handler hands its request's
+records to ``submit`` and waits for the returned future; one writer thread writes whatever
+has queued up in one go (concurrent requests share a write) and then resolves the futures.
 
-Durability policy: every drained batch of entries is written and flushed to the operating
-system at once (a crash of the API loses nothing already flushed), and ``fsync`` runs at
-most once per ``fsync_interval`` seconds and on close, so a power cut can lose at most that
-last interval. ``flush()`` blocks until every entry queued so far is written.
+Failing loudly: the queue is bounded (a full queue refuses new records at once rather than
+holding them in memory), and a failed write (disk full, file too large, permissions) is
+undone by truncating the file back to its last complete line, fails every waiting request,
+and leaves the log *broken*: ``failure`` says why, the API turns not ready and refuses
+predictions until it is restarted with a writable log.
+
+Durability: each write reaches the operating system before anyone is answered (a crash of
+the API loses nothing answered); a second thread runs ``fsync`` once per ``fsync_interval``
+seconds when there is something to sync, and on close, so a power cut can lose the last
+interval. It is a thread of its own because an ``fsync`` on a busy disk can take most of a
+second, and no request should wait for it. The file rotates by size
+(``predictions.jsonl`` -> ``predictions.jsonl.1`` -> ... ``.<backups>``).
 """
 
 from __future__ import annotations
@@ -15,38 +25,86 @@ import json
 import os
 import queue
 import threading
-import time
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic_core import to_json
+
+from demo.errors import DataError
+
+QUEUE_LIMIT = 1_024  # requests waiting for the writer; beyond it, refuse
+ROTATE_BYTES = 64 * 1024 * 1024
+BACKUPS = 5
+
+
+class LogUnavailable(Exception):
+    """The log cannot take records now (broken or full): the prediction must not be served."""
+
+
+class TornLineWarning(UserWarning):
+    """The last line of a log file is incomplete: a write was cut short (crash, full disk)."""
+
+
+@dataclass
+class _Entry:
+    lines: bytes
+    count: int
+    written: Future[None] = field(default_factory=Future)
+
 
 _STOP = object()
 
 
 class PredictionLog:
-    """Append-only JSONL file fed by one writer thread."""
+    """Append-only JSONL file fed by one writer thread; ``submit`` returns when queued."""
 
-    def __init__(self, path: Path, fsync_interval: float = 1.0) -> None:
+    def __init__(self, path: Path, fsync_interval: float = 1.0, queue_limit: int = QUEUE_LIMIT,
+                 rotate_bytes: int = ROTATE_BYTES, backups: int = BACKUPS) -> None:
         self.path = path
         self.fsync_interval = fsync_interval
-        self._queue: queue.Queue[Any] = queue.Queue()
+        self.rotate_bytes = rotate_bytes
+        self.backups = backups
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_limit)
         self._thread: threading.Thread | None = None
+        self._syncer: threading.Thread | None = None
+        self._closing = threading.Event()
+        self._unsynced = False  # written since the last fsync
         self.records_written = 0
+        self.failure: str | None = None  # why the log stopped taking records, if it did
 
     def start(self) -> PredictionLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._thread = threading.Thread(target=self._write_forever, name="prediction-log",
                                         daemon=True)
         self._thread.start()
+        self._syncer = threading.Thread(target=self._sync_forever, name="prediction-log-sync",
+                                        daemon=True)
+        self._syncer.start()
         return self
 
-    def append(self, records: Iterable[dict[str, Any]]) -> None:
-        """Queue records for writing (cheap: no I/O and no JSON in the caller's thread)."""
-        self._queue.put(records)
+    def submit(self, records: Sequence[dict[str, Any]]) -> Future[None]:
+        """Queue one request's records; the future resolves once they are in the file.
 
-    def flush(self) -> None:
-        """Wait until everything appended so far is on disk (written and flushed)."""
-        self._queue.join()
+        The lines are encoded here, in the caller's thread, with pydantic's JSON encoder
+        (several times faster than ``json.dumps`` on a batch of 1,000 records).
+
+        Raises ``LogUnavailable`` at once when the log is broken or its queue is full; the
+        future fails with ``LogUnavailable`` when the write itself fails.
+        """
+        if self.failure is not None:
+            raise LogUnavailable(self.failure)
+        lines = b"".join(to_json(record) + b"\n" for record in records)
+        entry = _Entry(lines, len(records))
+        try:
+            self._queue.put_nowait(entry)
+        except queue.Full:
+            raise LogUnavailable(f"the prediction log is {self._queue.maxsize:,} requests "
+                                 "behind; try again shortly") from None
+        return entry.written
 
     def close(self) -> None:
         """Write what is queued, fsync, stop the writer."""
@@ -54,44 +112,125 @@ class PredictionLog:
             self._queue.put(_STOP)
             self._thread.join()
             self._thread = None
+        if self._syncer is not None:
+            self._closing.set()
+            self._syncer.join()
+            self._syncer = None
+            self._sync()
 
     def _write_forever(self) -> None:
-        with self.path.open("a", encoding="utf-8") as log:
-            last_sync = time.monotonic()
-            unsynced = stopping = False
+        try:
+            log = _open(self.path)
+        except OSError as exc:
+            self.failure, log = f"cannot open the prediction log {self.path}: {exc}", -1
+        stopping = False
+        try:
             while not stopping:
-                try:  # when lines await fsync, wake up in time to sync them even if idle
-                    entries = [self._queue.get(timeout=self.fsync_interval if unsynced else None)]
-                except queue.Empty:
-                    os.fsync(log.fileno())
-                    last_sync, unsynced = time.monotonic(), False
-                    continue
-                while True:  # drain what else is waiting: one write per burst
-                    try:
-                        entries.append(self._queue.get_nowait())
-                    except queue.Empty:
-                        break
-                lines: list[str] = []
-                for entry in entries:
-                    if entry is _STOP:
-                        stopping = True
-                    else:
-                        lines.extend(json.dumps(r, separators=(",", ":")) for r in entry)
-                if lines:
-                    log.write("\n".join(lines) + "\n")
-                    log.flush()
-                    self.records_written += len(lines)
-                    unsynced = True
-                if stopping or time.monotonic() - last_sync >= self.fsync_interval:
-                    os.fsync(log.fileno())
-                    last_sync, unsynced = time.monotonic(), False
-                for _ in entries:
-                    self._queue.task_done()
+                batch = [self._queue.get(), *_drain(self._queue)]
+                stopping = any(entry is _STOP for entry in batch)
+                entries = [entry for entry in batch if entry is not _STOP]
+                if entries:
+                    log = self._write(log, entries)
+        finally:
+            if log >= 0:
+                os.close(log)
+
+    def _sync_forever(self) -> None:
+        while not self._closing.wait(self.fsync_interval):
+            self._sync()
+
+    def _sync(self) -> None:
+        """fsync; a full disk can surface only here (delayed allocation), so it breaks the log."""
+        if not self._unsynced or self.failure is not None:
+            return
+        self._unsynced = False  # before the fsync: a write during it sets it again
+        try:
+            synced = os.open(self.path, os.O_RDONLY)  # fsync on any descriptor syncs the file
+            try:
+                os.fsync(synced)
+            finally:
+                os.close(synced)
+        except OSError as exc:
+            self.failure = f"cannot sync the prediction log {self.path}: {exc}"
+
+    def _write(self, log: int, entries: list[_Entry]) -> int:
+        """Write a burst of entries and resolve their futures; the (maybe rotated) file."""
+        if self.failure is None:
+            try:
+                if os.fstat(log).st_size >= self.rotate_bytes:
+                    log = self._rotate(log)
+                _write_all(log, b"".join(entry.lines for entry in entries))
+            except OSError as exc:
+                self.failure = f"cannot write the prediction log {self.path}: {exc}"
+        for entry in entries:
+            if self.failure is None:
+                entry.written.set_result(None)
+            else:
+                entry.written.set_exception(LogUnavailable(self.failure))
+        if self.failure is None:
+            self.records_written += sum(entry.count for entry in entries)
+            self._unsynced = True
+        return log
+
+    def _rotate(self, log: int) -> int:
+        os.fsync(log)
+        os.close(log)
+        for number in range(self.backups - 1, 0, -1):
+            older = self.path.with_name(f"{self.path.name}.{number}")
+            if older.exists():
+                older.replace(self.path.with_name(f"{self.path.name}.{number + 1}"))
+        self.path.replace(self.path.with_name(f"{self.path.name}.1"))
+        return _open(self.path)
+
+
+def _open(path: Path) -> int:
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+
+def _drain(waiting: queue.Queue[Any]) -> Iterator[Any]:
+    """Everything queued right now, without waiting: one write per burst."""
+    while True:
+        try:
+            yield waiting.get_nowait()
+        except queue.Empty:
+            return
+
+
+def _write_all(log: int, data: bytes) -> None:
+    """Append ``data`` whole or not at all: a partial write is truncated away, then raised."""
+    size_before = os.fstat(log).st_size
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(log, view):]
+    except OSError:
+        os.ftruncate(log, size_before)
+        raise
+
+
+def iter_prediction_log(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of one log file, streamed line by line (an absent log has none).
+
+    A torn last line (no newline at the end: the writer was cut short) is reported with a
+    ``TornLineWarning`` and skipped; a broken line anywhere else is a ``DataError``.
+    """
+    if not path.exists():
+        return
+    with path.open("rb") as log:
+        for number, line in enumerate(log, start=1):
+            if not line.endswith(b"\n"):
+                warnings.warn(TornLineWarning(
+                    f"{path}:{number}: the last line is incomplete ({len(line):,} bytes, no "
+                    "newline): a write was cut short; the line is skipped"), stacklevel=2)
+                return
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError as exc:
+                raise DataError(f"{path}:{number}: not a JSON record ({exc})") from None
 
 
 def read_prediction_log(path: Path) -> list[dict[str, Any]]:
-    """Every record of a prediction log (an absent log has none)."""
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as log:
-        return [json.loads(line) for line in log if line.strip()]
+    """Every record of a prediction log file (see ``iter_prediction_log``)."""
+    return list(iter_prediction_log(path))

@@ -102,12 +102,13 @@ def latest_labelled_batch(settings: Settings) -> Path:
     return batches[-1]
 
 
-def reload_api(url: str) -> dict[str, Any]:
-    """Ask a running API to reload its aliases; its answer (versions now served)."""
+def reload_api(url: str, token: str) -> dict[str, Any]:
+    """Ask a running API to reload its aliases (with its admin token); its answer."""
     import httpx
 
     try:
-        response = httpx.post(f"{url.rstrip('/')}/admin/reload", timeout=120)
+        response = httpx.post(f"{url.rstrip('/')}/admin/reload", json={}, timeout=120,
+                              headers={"Authorization": f"Bearer {token}"})
     except httpx.HTTPError as exc:
         raise DemoError(f"cannot reach the API at {url} to reload it: {exc}") from exc
     return {"status": response.status_code, **response.json()}
@@ -116,13 +117,14 @@ def reload_api(url: str) -> dict[str, Any]:
 def retrain_from_file(settings: Settings, batch_path: Path | None,
                       reload_url: str | None = None) -> RetrainOutcome:
     """The ``retrain`` command: clean the labelled batch, retrain, optionally reload the API."""
+    from demo.deployment_layer.admin import admin_token
     from demo.deployment_layer.monitoring_runner import reference_table
     from demo.deployment_layer.scoring import prepare_batch
 
     batch = prepare_batch(batch_path or latest_labelled_batch(settings), require_label=True)
     outcome = retrain(settings, reference_table(settings), batch.features)
     if reload_url:
-        outcome.reloaded = reload_api(reload_url)
+        outcome.reloaded = reload_api(reload_url, admin_token(settings))
     return outcome
 
 

@@ -1,7 +1,7 @@
 """The deployment layer end to end (pipeline steps 7-9), after the model layer has run.
 
-1. serve: start the API as a real uvicorn process on a free loopback port (it boots while
-   the next steps run) and ask it about a few customers;
+1. serve: start the API as a real uvicorn process on a loopback port it binds itself (it
+   boots while the next steps run) and ask it about a few customers;
 2. score: a drifted, labelled "production" batch from the generator, scored in batch
    through the data layer's cleaning rules;
 3. monitor: the drift report of that batch against the training data;
@@ -65,6 +65,7 @@ def ask_api(url: str, customers: list[dict[str, Any]]) -> dict[str, Any]:
 def run_deployment_layer(settings: Settings, scenario: str = DEFAULT_SCENARIO,
                          rows: int = BATCH_ROWS) -> dict[str, Any]:
     """Serve, score, monitor, retrain, reload; the run summary's ``deployment`` section."""
+    from demo.deployment_layer.admin import admin_token
     from demo.deployment_layer.monitoring_runner import monitor_frame, reference_table
     from demo.deployment_layer.retrain import reload_api, retrain
     from demo.deployment_layer.scoring import INPUT_COLUMNS, prepare_batch, score_prepared
@@ -99,7 +100,7 @@ def run_deployment_layer(settings: Settings, scenario: str = DEFAULT_SCENARIO,
         sample = batch.features.head(SAMPLE_REQUESTS)[[ID_COLUMN, *INPUT_COLUMNS]]
         summary.update(ask_api(api.url, sample.to_dict(orient="records")))
         outcome = retrain(settings, reference, batch.features)
-        reload_api(api.url)
+        reload_api(api.url, admin_token(settings))
         served = httpx.get(f"{api.url}/model", timeout=30).json()["champion"]["version"]
     summary.update({
         "challenger_version": outcome.challenger_version,

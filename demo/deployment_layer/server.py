@@ -1,44 +1,39 @@
 """Run the API as a real uvicorn process on loopback, for the demo, the tests and benchmarks.
 
-``ApiServer`` picks a free port, starts ``python -m demo serve`` in a child process, waits
-until ``/health`` answers, and stops it gracefully (SIGINT, so the prediction log is closed
-and synced) when the ``with`` block ends.
+``ApiServer`` starts ``python -m demo serve --port 0``: the child binds a free port itself
+and writes it to a port file, which the parent reads (no port is picked and released, so no
+other process can take it in between). The parent waits until ``/health`` answers, and
+stops the child gracefully (SIGINT, so the prediction log is drained and synced) when the
+``with`` block ends.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 import httpx
 
+from demo.deployment_layer.admin import admin_token
 from demo.errors import DemoError
 from demo.settings import OFFLINE_ENV, Settings
 
 LOOPBACK = "127.0.0.1"
 
 
-def free_port() -> int:
-    """A TCP port on loopback that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
     """Poll ``url`` until it answers; fail with the child's output if it dies or hangs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise DemoError(f"the server exited with code {process.returncode}: "
-                            f"{log.read_text(errors='replace')[-1500:]}")
+        _check_alive(process, log)
         try:
             httpx.get(url, timeout=1.0)
             return
@@ -48,18 +43,57 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float, log: Path
     raise DemoError(f"the server did not answer {url} within {timeout:.0f} s")
 
 
+def _check_alive(process: subprocess.Popen, log: Path) -> None:
+    if process.poll() is not None:
+        raise DemoError(f"the server exited with code {process.returncode}: "
+                        f"{log.read_text(errors='replace')[-1500:]}")
+
+
+def wait_for_port(port_file: Path, process: subprocess.Popen, timeout: float, log: Path) -> int:
+    """The port the child reports once it has bound its socket."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _check_alive(process, log)
+        if port_file.exists():
+            return int(port_file.read_text())
+        time.sleep(0.05)
+    process.kill()
+    raise DemoError(f"the server reported no port within {timeout:.0f} s (see {log})")
+
+
 class ApiServer:
-    """``with ApiServer(settings) as server: httpx.get(server.url + "/ready")``."""
+    """``with ApiServer(settings) as server: httpx.get(server.url + "/ready")``.
+
+    ``launcher`` is a command the server runs under, e.g. ``["prlimit", "--fsize=65536",
+    "--"]`` to cap the size of the files it writes (tests simulate a full disk that way);
+    ``options`` are more ``serve`` options, e.g. ``["--body-timeout", "5"]``.
+    """
 
     def __init__(self, settings: Settings, challenger_share: float | None = None,
-                 port: int | None = None, startup_timeout: float = 180.0) -> None:
+                 startup_timeout: float = 180.0, launcher: Sequence[str] = (),
+                 options: Sequence[str] = ()) -> None:
         self.settings = settings
-        self.port = port or free_port()
-        self.url = f"http://{LOOPBACK}:{self.port}"
         self.challenger_share = challenger_share
         self.startup_timeout = startup_timeout
-        self.output = settings.serving_dir / f"server-{self.port}.log"
+        self.launcher = list(launcher)
+        self.options = list(options)
+        name = f"server-{uuid.uuid4().hex[:8]}"
+        self.output = settings.serving_dir / f"{name}.log"
+        self.port_file = settings.serving_dir / f"{name}.port"
         self.process: subprocess.Popen | None = None
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise DemoError("the server has not reported its port yet: call wait() first")
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """What ``POST /admin/reload`` needs: the workspace's admin token, as JSON."""
+        return {"Authorization": f"Bearer {admin_token(self.settings)}",
+                "Content-Type": "application/json"}
 
     def start(self) -> Self:
         """Launch and wait until the API answers."""
@@ -67,11 +101,13 @@ class ApiServer:
 
     def launch(self) -> Self:
         """Start the process without waiting (do other work while it loads, then ``wait``)."""
-        command = [sys.executable, "-m", "demo", "serve", "--workspace",
-                   str(self.settings.workspace), "--host", LOOPBACK, "--port", str(self.port)]
+        command = [*self.launcher, sys.executable, "-m", "demo", "serve", "--workspace",
+                   str(self.settings.workspace), "--host", LOOPBACK, "--port", "0",
+                   "--port-file", str(self.port_file), *self.options]
         if self.challenger_share is not None:
             command += ["--challenger-share", str(self.challenger_share)]
         self.settings.serving_dir.mkdir(parents=True, exist_ok=True)
+        admin_token(self.settings)  # created before the child starts: both read one file
         with self.output.open("wb") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                             env={**os.environ, **OFFLINE_ENV})
@@ -81,6 +117,8 @@ class ApiServer:
         if self.process is None:
             self.launch()
         assert self.process is not None
+        self.port = wait_for_port(self.port_file, self.process, self.startup_timeout,
+                                  self.output)
         wait_until_up(f"{self.url}/health", self.process, self.startup_timeout, self.output)
         return self
 

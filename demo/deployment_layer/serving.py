@@ -2,18 +2,22 @@
 
 A ``ModelSet`` is immutable. Reloading builds a complete new set off to the side and swaps
 one reference, so a request sees either the old pair or the new pair, never half of each.
+``ModelSet.predict(customers)`` is all the API calls: it routes each customer and asks the
+chosen model's predictor (the verified fast path of ``fast_path.py``, or the pipeline).
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from demo.deployment_layer.fast_path import Columns, Predictor, build_predictor
+from demo.deployment_layer.fast_path import INPUT_COLUMNS, Columns, Predictor, build_predictor
 from demo.errors import ModelError
+from demo.feature_spec import ID_COLUMN
 from demo.settings import Settings
 
 CHAMPION = "champion"
@@ -39,6 +43,11 @@ class ServedModel:
         probabilities = self.predictor.predict_proba(columns)
         return probabilities, probabilities >= self.threshold
 
+    @property
+    def reference(self) -> dict[str, str]:
+        """Which model answered, as the API's response names it."""
+        return {"name": self.name, "version": self.version, "alias": self.alias}
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -53,13 +62,47 @@ class ServedModel:
 
 
 @dataclass(frozen=True)
+class Predictions:
+    """One request's answers, in the order of its customers."""
+
+    probabilities: list[float]
+    decisions: list[bool]
+    answered_by: list[ServedModel]
+
+
+@dataclass(frozen=True)
 class ModelSet:
-    """What the API serves right now; ``champion`` is None when nothing is registered."""
+    """What the API serves right now; ``champion`` is None when nothing is registered.
+
+    ``generation`` counts the sets this API has served: each reload that swaps in a new set
+    raises it by one.
+    """
 
     champion: ServedModel | None = None
     challenger: ServedModel | None = None
     challenger_share: float = 0.0
     not_ready_reason: str = ""
+    generation: int = 0
+
+    def predict(self, customers: Sequence[Any]) -> Predictions:
+        """Route each customer (objects with the spec's fields) and predict with its model."""
+        if self.champion is None:
+            raise ModelError(self.not_ready_reason)
+        to_challenger = self.route([getattr(c, ID_COLUMN) for c in customers])
+        probabilities = np.empty(len(customers))
+        decisions = np.empty(len(customers), dtype=bool)
+        answered_by = [self.champion] * len(customers)
+        for model, chosen in ((self.champion, ~to_challenger),
+                              (self.challenger, to_challenger)):
+            index = np.flatnonzero(chosen)
+            if model is None or index.size == 0:
+                continue
+            subset = customers if index.size == len(customers) else [customers[i] for i in index]
+            columns = {name: [getattr(c, name) for c in subset] for name in INPUT_COLUMNS}
+            probabilities[index], decisions[index] = model.predict(columns)
+            for i in index:
+                answered_by[i] = model
+        return Predictions(probabilities.tolist(), decisions.tolist(), answered_by)
 
     def route(self, customer_ids: list[str]) -> np.ndarray:
         """True where the customer goes to the challenger (deterministic per customer id)."""

@@ -35,10 +35,11 @@ def test_worse_challenger_keeps_the_champion(workspace_copy: Settings) -> None:
 def test_reload_without_champion_keeps_serving(workspace_copy: Settings) -> None:
     import mlflow
 
-    with TestClient(create_app(workspace_copy)) as client:
+    with TestClient(create_app(workspace_copy, token="secret")) as client:
         mlflow.tracking.MlflowClient().delete_registered_model_alias(
             workspace_copy.model_name, "champion")
-        answer = client.post("/admin/reload")
+        answer = client.post("/admin/reload", json={},
+                             headers={"Authorization": "Bearer secret"})
         assert answer.status_code == 409
         assert "no model registered as 'champion'" in answer.json()["reason"]
         assert client.post("/predict", json=example_request_customer()).status_code == 200

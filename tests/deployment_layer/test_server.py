@@ -1,14 +1,15 @@
 """The API as a real uvicorn process on loopback: A/B split, concurrency, reload, the log.
 
-The tests share one server and run in order; the last one stops it and checks that the
-prediction log holds exactly one record per prediction answered in this module.
+The tests share one server and run in order; the last one stops it and checks the log's
+promise by identity: the (request id, customer id) pairs the clients received are exactly
+the pairs in the prediction log, each once.
 """
 
 from __future__ import annotations
 
 import shutil
+import socket
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +26,12 @@ pytestmark = pytest.mark.slow
 
 CUSTOMER = example_request_customer()
 SHARE = 0.3
-answered: Counter[str] = Counter()  # predictions answered by the module's server
+BODY_TIMEOUT = 5.0
+# (request id, customer id) of every prediction the module's server answered with 200.
+# A set filled under a lock: ``count += n`` from many threads loses updates, because Python
+# reads the old count before it evaluates ``n`` (here a JSON parse, where threads switch).
+answered: set[tuple[str, str]] = set()
+answered_lock = threading.Lock()
 
 
 def register_champion_copy(settings: Settings, alias: str) -> str:
@@ -40,8 +46,9 @@ def register_champion_copy(settings: Settings, alias: str) -> str:
     champion = version_by_alias(settings, "champion")
     tags = {k: v for k, v in champion.tags.items() if not k.startswith("promotion")}
     version = register(settings, champion.source, champion.run_id, tags)
-    mlflow.tracking.MlflowClient().set_registered_model_alias(settings.model_name, alias,
-                                                              version)
+    registry = mlflow.tracking.MlflowClient(tracking_uri=settings.tracking_uri,
+                                            registry_uri=settings.tracking_uri)
+    registry.set_registered_model_alias(settings.model_name, alias, version)
     return version
 
 
@@ -53,14 +60,18 @@ def server(trained_workspace: Settings, tmp_path_factory: pytest.TempPathFactory
                     ignore=shutil.ignore_patterns("predictions.jsonl"))
     settings = trained_workspace.with_workspace(copy)
     register_champion_copy(settings, "challenger")
-    with ApiServer(settings, challenger_share=SHARE) as running:
+    with ApiServer(settings, challenger_share=SHARE,
+                   options=["--body-timeout", str(BODY_TIMEOUT)]) as running:
         yield running
 
 
 def predict(http: httpx.Client, url: str, payload: dict) -> httpx.Response:
     response = http.post(f"{url}/predict", json=payload)
     if response.status_code == 200:
-        answered["predictions"] += len(response.json()["predictions"])
+        body = response.json()
+        pairs = {(body["request_id"], p["customer_id"]) for p in body["predictions"]}
+        with answered_lock:
+            answered.update(pairs)
     return response
 
 
@@ -96,42 +107,130 @@ def test_concurrent_requests_all_answered(server: ApiServer) -> None:
     assert statuses == [200] * 200
 
 
+AFTER_RELOAD = 5  # requests each client sends once the reload has answered
+
+
 def test_reload_under_traffic_fails_no_request(server: ApiServer) -> None:
-    stop = threading.Event()
-    seen: list[tuple[int, str]] = []
+    """Decided by events, not the clock: a request sent after the reload answered must
+    meet the new champion (or the challenger), and no request fails at any time."""
+    started = threading.Barrier(5)  # four clients and this test
+    reloaded = threading.Event()
+    seen: list[tuple[bool, int, str]] = []  # (sent after the reload answered, status, version)
+    failures: list[BaseException] = []
 
     def traffic(worker: int) -> None:
-        with httpx.Client(timeout=30) as http:
-            n = 0
-            while not stop.is_set():
-                response = predict(http, server.url,
-                                   {**CUSTOMER, "customer_id": f"R-{worker}-{n}"})
-                version = response.json()["predictions"][0]["model"]["version"] \
-                    if response.status_code == 200 else ""
-                seen.append((response.status_code, version))
-                n += 1
+        try:
+            with httpx.Client(timeout=60) as http:
+                predict(http, server.url, {**CUSTOMER, "customer_id": f"R-{worker}-first"})
+                started.wait(60)
+                sent_after, n = 0, 0
+                while sent_after < AFTER_RELOAD:
+                    after = reloaded.is_set()
+                    response = predict(http, server.url,
+                                       {**CUSTOMER, "customer_id": f"R-{worker}-{n}"})
+                    version = response.json()["predictions"][0]["model"]["version"] \
+                        if response.status_code == 200 else ""
+                    seen.append((after, response.status_code, version))
+                    sent_after, n = sent_after + after, n + 1
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failures.append(exc)
 
     threads = [threading.Thread(target=traffic, args=(w,)) for w in range(4)]
     for thread in threads:
         thread.start()
     try:
+        started.wait(60)
         new_version = register_champion_copy(server.settings, "champion")
-        reload = httpx.post(f"{server.url}/admin/reload", timeout=120)
-        after = len(seen)
-        stop.wait(1.0)
+        reload = httpx.post(f"{server.url}/admin/reload", json={}, timeout=120,
+                            headers=server.admin_headers)
     finally:
-        stop.set()
+        reloaded.set()
         for thread in threads:
             thread.join()
+    assert failures == []
     assert reload.status_code == 200 and reload.json()["champion"]["version"] == new_version
-    assert {status for status, _ in seen} == {200}
-    versions = [v for _, v in seen]
-    assert {"1", "2", new_version} <= set(versions)  # old champion, challenger, new champion
-    assert "1" not in versions[after + 8:]  # a few requests may have been in flight
+    assert {status for _, status, _ in seen} == {200}
+    after_reload = {version for after, _, version in seen if after}
+    assert new_version in after_reload and after_reload <= {new_version, "2"}
+
+
+def test_reload_needs_the_admin_token_and_json(server: ApiServer) -> None:
+    url = f"{server.url}/admin/reload"
+    assert httpx.post(url, json={}).status_code == 401
+    assert httpx.post(url, json={}, headers={"Authorization": "Bearer guess"}).status_code == 403
+    cross_site_form = {**server.admin_headers, "Content-Type": "text/plain"}
+    refused = httpx.post(url, content=b"{}", headers=cross_site_form)
+    assert refused.status_code == 415 and "application/json" in refused.json()["detail"]
+
+
+def test_reload_storm_runs_one_generation_at_a_time(server: ApiServer) -> None:
+    before = httpx.get(f"{server.url}/model").json()["generation"]
+    new_version = register_champion_copy(server.settings, "champion")
+    together = threading.Barrier(20)
+
+    def call(_: int) -> httpx.Response:
+        together.wait(60)
+        return httpx.post(f"{server.url}/admin/reload", json={}, timeout=120,
+                          headers=server.admin_headers)
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(call, range(20)))
+    assert [answer.status_code for answer in answers] == [200] * 20
+    assert {answer.json()["champion"]["version"] for answer in answers} == {new_version}
+    after = httpx.get(f"{server.url}/model").json()["generation"]
+    # Twenty callers, at most two loads: the one running when they arrived, one after it.
+    assert 1 <= after - before <= 2
+    assert {answer.json()["generation"] for answer in answers} <= {before + 1, before + 2}
+
+
+def peak_rss_bytes(pid: int) -> int:
+    """The process's peak resident memory (VmHWM), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmHWM for process {pid}")
+
+
+def test_50_mb_body_is_refused_while_it_streams(server: ApiServer) -> None:
+    assert server.process is not None
+    before = peak_rss_bytes(server.process.pid)
+    megabyte = b" " * 2**20
+    json_type = {"Content-Type": "application/json"}
+    declared = httpx.post(f"{server.url}/predict", content=megabyte * 50, headers=json_type,
+                          timeout=60)
+    streamed = httpx.post(f"{server.url}/predict", content=(megabyte for _ in range(50)),
+                          headers=json_type, timeout=60)  # chunked: no Content-Length
+    assert declared.status_code == 413 and streamed.status_code == 413
+    assert peak_rss_bytes(server.process.pid) - before < 100 * 2**20
+
+
+def test_a_body_that_never_arrives_is_408_not_a_held_connection(server: ApiServer) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as slow:
+        slow.sendall(b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json"
+                     b"\r\nContent-Length: 1000\r\n\r\n{\"customer_id\": ")  # then nothing
+        answer = slow.recv(4096)  # blocks until the server gives up on the body
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert f"within {BODY_TIMEOUT:g} s".encode() in answer
+
+
+def test_connections_beyond_the_limit_get_503_not_a_hang(server: ApiServer) -> None:
+    from demo.deployment_layer.commands import MAX_CONNECTIONS
+
+    host, port = server.url.removeprefix("http://").split(":")
+    idle = [socket.create_connection((host, int(port))) for _ in range(MAX_CONNECTIONS)]
+    try:  # slow clients that connect and send nothing hold every connection
+        assert httpx.get(f"{server.url}/health", timeout=30).status_code == 503
+    finally:
+        for connection in idle:
+            connection.close()
+    with httpx.Client(timeout=30) as http:
+        assert predict(http, server.url, CUSTOMER).status_code == 200
 
 
 def test_prediction_log_is_complete_after_shutdown(server: ApiServer) -> None:
     assert server.stop() == 0
     records = read_prediction_log(Path(server.settings.prediction_log))
-    assert len(records) == answered["predictions"]
-    assert len({(r["request_id"], r["customer_id"]) for r in records}) == len(records)
+    logged = [(r["request_id"], r["customer_id"]) for r in records]
+    assert len(set(logged)) == len(logged), "a prediction was logged twice"
+    assert set(logged) == answered
