@@ -24,7 +24,8 @@ import json, sys, time
 from demo.data_layer.features import build_gold
 from demo.model_layer.lineage import lineage_tags
 from demo.model_layer.split import split_gold
-from demo.model_layer.tracking import log_model, log_run, log_training, open_store
+from demo.model_layer.store import open_store
+from demo.model_layer.tracking import log_model, log_run, log_training
 from demo.model_layer.train import TrainingConfig, fit_candidates
 from demo.settings import Settings
 from demo.synthetic.customers import draw_customers

@@ -140,11 +140,13 @@ def move_champion(source: Any, target: Any) -> str:
     store) with its threshold, and becomes the target's champion through the same
     promotion rule, judged on the source run's recorded test rows.
     """
+    from demo.model_layer.loading import recorded_test_split
     from demo.model_layer.registry import ModelToRegister, load_model, register_and_promote
-    from demo.model_layer.tracking import log_model, log_run, open_store, test_rows
+    from demo.model_layer.store import open_store
+    from demo.model_layer.tracking import log_model, log_run
 
     champion = load_model(source, "champion")
-    holdout = test_rows(open_store(source, create=False), champion.run_id)
+    holdout = recorded_test_split(open_store(source, create=False), champion.run_id)
     target_store = open_store(target)
     run_id = log_run(target_store, "moved champion", finish=False,
                      tags={"moved_from_run": champion.run_id, **champion.lineage})

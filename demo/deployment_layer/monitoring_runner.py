@@ -75,7 +75,8 @@ def write_report(settings: Settings, report: DriftReport, html: str) -> list[Pat
 
 def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> str:
     """One MLflow run per monitored batch: PSI metrics, verdict tags, the report files."""
-    from demo.model_layer.tracking import log_run, open_store
+    from demo.model_layer.store import open_store
+    from demo.model_layer.tracking import log_run
 
     metrics = {f"psi.{r.feature}": r.psi for r in report.features.itertuples()}
     metrics["psi.prediction"] = report.prediction_psi

@@ -1,43 +1,34 @@
 """The model registry: versions, the ``champion`` and ``challenger`` aliases, and promotion.
 
-Serving asks for ``models:/churn-classifier@champion``, never for a version number, so
-promoting a model is moving an alias. (MLflow's older "stages" are deprecated; aliases are
-the current way.) A new model never replaces the champion by default: it becomes the
-challenger, and is promoted only if it beats the champion on the same held-out rows by the
-policy's margin (``promotion.margin`` in ``demo/params.toml``). ``register_and_promote`` is
-the one way a model enters the registry: training, retraining, the walkthrough and the
-course's "move the champion" all call it.
+Serving asks for ``models:/churn-classifier@champion``, never a version number: promoting is
+moving an alias (MLflow's "stages" are deprecated). A new model becomes the challenger and
+is promoted only if it beats the champion on the same held-out rows by the policy's margin
+(``promotion.margin`` in ``demo/params.toml``). ``register_and_promote`` is the one way into
+the registry: training, retraining, the walkthrough and the course all call it.
 """
 
 from __future__ import annotations
 
-import tempfile
-import threading
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from demo.errors import ModelError
 from demo.feature_spec import SPEC_VERSION
-from demo.model_layer.split import features, label_vector
-from demo.model_layer.tracking import (
-    SKOPS_TRUSTED_TYPES,
-    TrackingStore,
-    open_store,
-    record_promotion,
+from demo.model_layer.loading import (  # load_model, LoadedModel: the serving code's names
+    CHALLENGER,
+    CHAMPION,
+    LoadedModel,  # noqa: F401
+    load_model,  # noqa: F401
+    load_version,
+    version_by_alias,
 )
+from demo.model_layer.split import features, label_vector
+from demo.model_layer.store import TrackingStore, open_store
+from demo.model_layer.tracking import record_promotion
 from demo.settings import Settings
 
-CHAMPION = "champion"
-CHALLENGER = "challenger"
 COMPARISON_METRIC = "roc_auc"
-LINEAGE_TAGS = ("data_hash", "rows_total", "rows_train", "rows_validation", "rows_test",
-                "feature_spec_version", "git_commit", "generator_seed", "holdout_hash")
-# One model load at a time in this process: an API reload and a request-time load never
-# interleave their downloads and deserialisation.
-_LOAD_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -74,24 +65,6 @@ class PromotionOutcome:
 
 
 @dataclass(frozen=True)
-class LoadedModel:
-    """A registered model ready to predict, with what the registry knows about it."""
-
-    model: Any  # the fitted scikit-learn Pipeline
-    version: str
-    run_id: str
-    alias: str
-    threshold: float
-    metrics: dict[str, float]
-    lineage: dict[str, str]
-    model_name: str = ""
-
-    @property
-    def uri(self) -> str:
-        return f"models:/{self.model_name}@{self.alias}"
-
-
-@dataclass(frozen=True)
 class ModelToRegister:
     """A logged model and what its registered version must say about it."""
 
@@ -121,75 +94,6 @@ def decide_promotion(
     if gain >= margin:
         return PromotionDecision(True, f"promoted: {comparison}")
     return PromotionDecision(False, f"kept the champion: {comparison}")
-
-
-def _version_by_alias(store: TrackingStore, alias: str) -> Any | None:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return store.client.get_model_version_by_alias(store.settings.model_name, alias)
-    except MlflowException:
-        return None
-
-
-def version_by_alias(settings: Settings, alias: str) -> Any | None:
-    """The ``ModelVersion`` holding ``alias``, or None."""
-    return _version_by_alias(open_store(settings, create=False), alias)
-
-
-def require_alias(settings: Settings, alias: str) -> Any:
-    """The ``ModelVersion`` holding ``alias``, or a ``ModelError`` naming the store."""
-    found = version_by_alias(settings, alias)
-    if found is None:
-        raise ModelError(f"no model registered as '{alias}' in {settings.mlflow_db}: "
-                         "run `python -m demo train` first")
-    return found
-
-
-def _load_version(store: TrackingStore, version: str) -> Any:
-    """Download one registered version and rebuild its pipeline with skops.
-
-    The allow-list of types is this code's ``SKOPS_TRUSTED_TYPES``, not the list written in
-    the model's own MLmodel file (which a crafted model could extend). Only skops files are
-    accepted: a pickle would run whatever code it carries.
-    """
-    import mlflow.artifacts
-    import skops.io
-    from mlflow.exceptions import MlflowException
-    from mlflow.models import Model
-
-    name = store.settings.model_name
-    try:
-        with _LOAD_LOCK, tempfile.TemporaryDirectory() as scratch:
-            local = Path(mlflow.artifacts.download_artifacts(
-                artifact_uri=store.client.get_model_version_download_uri(name, version),
-                dst_path=scratch, tracking_uri=store.settings.tracking_uri,
-                registry_uri=store.settings.tracking_uri))
-            flavor = Model.load(local).flavors.get("sklearn", {})
-            if flavor.get("serialization_format") != "skops":
-                raise ModelError(f"{name} version {version} is not saved with skops "
-                                 f"({flavor.get('serialization_format')!r}): refusing to load")
-            return skops.io.load(local / flavor["pickled_model"], trusted=SKOPS_TRUSTED_TYPES)
-    except (MlflowException, OSError) as exc:
-        raise ModelError(f"cannot load {name} version {version} from "
-                         f"{store.settings.artifacts_dir}: {str(exc).splitlines()[0]}") from exc
-
-
-def load_model(settings: Settings, alias: str = CHAMPION) -> LoadedModel:
-    """Load ``models:/<model_name>@<alias>`` from the workspace's registry."""
-    store = open_store(settings, create=False)
-    found = _version_by_alias(store, alias)
-    if found is None:
-        raise ModelError(f"no model registered as '{alias}' in {settings.mlflow_db}: "
-                         "run `python -m demo train` first")
-    model = _load_version(store, str(found.version))
-    run = store.client.get_run(found.run_id)
-    lineage = {k: v for k, v in run.data.tags.items() if k in LINEAGE_TAGS}
-    lineage.update({k: v for k, v in found.tags.items() if k != "decision_threshold"})
-    return LoadedModel(
-        model=model, version=str(found.version), run_id=found.run_id, alias=alias,
-        threshold=float(found.tags.get("decision_threshold", "0.5")),
-        metrics=dict(run.data.metrics), lineage=lineage, model_name=settings.model_name)
 
 
 def register(store: TrackingStore, model: ModelToRegister) -> str:
@@ -231,10 +135,10 @@ def apply_promotion(settings: Settings, challenger_version: str, holdout: pd.Dat
     store = open_store(settings, create=False)
     client, name = store.client, settings.model_name
     challenger = client.get_model_version(name, challenger_version)
-    champion = _version_by_alias(store, CHAMPION)
-    challenger_score = _score(_load_version(store, str(challenger_version)), holdout)
+    champion = version_by_alias(settings, CHAMPION, store)
+    challenger_score = _score(load_version(store, str(challenger_version)), holdout)
     champion_score = None if champion is None else _score(
-        _load_version(store, str(champion.version)), holdout)
+        load_version(store, str(champion.version)), holdout)
     if champion is not None and str(champion.version) == str(challenger_version):
         decision = PromotionDecision(False, f"version {challenger_version} is the champion")
     else:

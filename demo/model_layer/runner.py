@@ -18,6 +18,7 @@ import pandas as pd
 
 from demo.errors import ContractError, DataError
 from demo.model_layer.lineage import dataset_hash, lineage_tags
+from demo.model_layer.loading import recorded_test_split, require_alias
 from demo.model_layer.registry import (
     CHALLENGER,
     CHAMPION,
@@ -25,10 +26,10 @@ from demo.model_layer.registry import (
     PromotionOutcome,
     apply_promotion,
     register_and_promote,
-    require_alias,
 )
 from demo.model_layer.split import split_gold, split_with_holdout
-from demo.model_layer.tracking import TrackedTraining, log_training, open_store, test_rows
+from demo.model_layer.store import open_store
+from demo.model_layer.tracking import TrackedTraining, log_training
 from demo.model_layer.train import TrainingConfig, check_config, fit_candidates
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
@@ -197,5 +198,5 @@ def run_model_layer(
 def promote_challenger(settings: Settings, margin: float | None = None) -> PromotionOutcome:
     """Re-apply the policy to the current challenger, on the test rows it was trained with."""
     found = require_alias(settings, CHALLENGER)
-    holdout = test_rows(open_store(settings, create=False), found.run_id)
+    holdout = recorded_test_split(open_store(settings, create=False), found.run_id)
     return apply_promotion(settings, str(found.version), holdout, margin)

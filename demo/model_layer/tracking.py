@@ -1,18 +1,13 @@
-"""MLflow tracking: the one module that writes runs, and always to an explicit store.
+"""MLflow tracking: the one module that writes runs, always through an explicit store.
 
-Every call goes through a ``TrackingStore``: an ``MlflowClient`` bound to the workspace's
-SQLite file, plus the experiment. Nothing sets MLflow's process-wide tracking URI, so two
-workspaces in one process (a notebook comparing two sites, a test beside a server) never
-write into each other's store. ``log_training`` records what ``train.fit_candidates``
-returned: one parent run per training, a child run per candidate, a nested run per trial.
+Every call takes a ``store.TrackingStore`` (a client bound to the workspace's SQLite file).
+``log_training`` records what ``train.fit_candidates`` returned: one parent run per
+training, a child run per candidate, a nested run per tuning trial.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-import sqlite3
 import tempfile
 import time
 import warnings
@@ -23,30 +18,18 @@ from typing import Any
 
 import pandas as pd
 
-from demo.errors import TrackingStoreError
 from demo.model_layer.candidates import Params
 from demo.model_layer.evaluate import evaluation_figures
 from demo.model_layer.split import features, label_vector
+from demo.model_layer.store import TrackingStore
 from demo.model_layer.train import CandidateFit, TrainingConfig, TrainingResult
-from demo.settings import Settings, configure_offline
 
-# Tables every MLflow SQLite store has; a database without them is someone else's file.
-_MLFLOW_TABLES = ("experiments", "runs", "registered_models")
-
-# The two types HistGradientBoosting needs beyond skops' default allow-list (see log_model).
+# The two types HistGradientBoosting needs beyond skops' default allow-list: named in this
+# code, where a reviewer sees them; loading passes them too, never reading them from the file.
 SKOPS_TRUSTED_TYPES = [
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 ]
-
-
-@dataclass(frozen=True)
-class TrackingStore:
-    """The workspace's tracking store: a client bound to it, and the pipeline's experiment."""
-
-    client: Any  # mlflow.MlflowClient(tracking_uri=..., registry_uri=...)
-    experiment_id: str
-    settings: Settings
 
 
 @dataclass
@@ -63,66 +46,6 @@ class TrackedTraining:
     @property
     def data_hash(self) -> str:
         return self.lineage["data_hash"]
-
-
-def check_store(db_path: Path, create: bool = True) -> None:
-    """Raise ``TrackingStoreError`` naming ``db_path`` when it is missing or not an MLflow store."""
-    if not db_path.exists():
-        if create:
-            return
-        raise TrackingStoreError(
-            f"no MLflow tracking store at {db_path}: run `python -m demo train` first")
-    if db_path.is_dir():
-        raise TrackingStoreError(f"the MLflow tracking store {db_path} is a folder, not a file")
-    if db_path.stat().st_size == 0:
-        return  # a fresh SQLite file: MLflow initialises it
-    try:
-        with sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True) as connection:
-            rows = connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            tables = {name for (name,) in rows}
-    except sqlite3.DatabaseError as exc:
-        raise TrackingStoreError(
-            f"the MLflow tracking store {db_path} is corrupt or not a database ({exc}); "
-            "move it away or delete it to start a fresh store") from exc
-    missing = [t for t in _MLFLOW_TABLES if t not in tables]
-    if tables and missing:
-        raise TrackingStoreError(f"the MLflow tracking store {db_path} is not an MLflow "
-                                 f"database (tables missing: {', '.join(missing)})")
-
-
-def open_store(settings: Settings, create: bool = True) -> TrackingStore:
-    """A client on the workspace's store, with the experiment (created when ``create``).
-
-    The experiment's ``artifact_location`` is inside the workspace, so artifacts never land
-    in the current folder. With ``create=False`` (reading, loading) a missing store or
-    experiment is an error instead of a new empty one.
-    """
-    configure_offline()
-    check_store(settings.mlflow_db, create=create)
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    from mlflow import MlflowClient  # importing mlflow sets its loggers to INFO: quiet them after
-    from mlflow.exceptions import MlflowException
-
-    if "MLFLOW_LOGGING_LEVEL" not in os.environ:  # MLflow's INFO chatter hides our output
-        logging.getLogger("mlflow").setLevel(logging.WARNING)
-
-    settings.workspace.mkdir(parents=True, exist_ok=True)
-    client = MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.tracking_uri)
-    try:
-        experiment = client.get_experiment_by_name(settings.experiment_name)
-        if experiment is not None:
-            return TrackingStore(client, experiment.experiment_id, settings)
-        if not create:
-            raise TrackingStoreError(
-                f"the MLflow tracking store {settings.mlflow_db} has no experiment "
-                f"'{settings.experiment_name}': run `python -m demo train` first")
-        settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
-        experiment_id = client.create_experiment(
-            settings.experiment_name, artifact_location=settings.artifacts_dir.as_uri())
-    except MlflowException as exc:
-        raise TrackingStoreError(f"the MLflow tracking store {settings.mlflow_db} cannot be "
-                                 f"used: {str(exc).splitlines()[0]}") from exc
-    return TrackingStore(client, experiment_id, settings)
 
 
 def log_run(store: TrackingStore, run_name: str, *, parent_run_id: str | None = None,
@@ -175,7 +98,7 @@ def log_model(store: TrackingStore, run_id: str, model: Any, example: pd.DataFra
     Serialization is a security decision. ``pickle`` files can run any code when loaded, so
     loading a pickled model from an untrusted source is running their program. skops stores
     the model as data and rebuilds only types on an allow-list: the standard scikit-learn
-    and numpy types plus ``SKOPS_TRUSTED_TYPES``, which ``registry.load_model`` passes from
+    and numpy types plus ``SKOPS_TRUSTED_TYPES``, which ``loading.load_model`` passes from
     this code, never from the file being loaded. The cost: skops checks each save by loading
     it again, and its import builds the list of every scikit-learn estimator (~0.6 s).
     """
@@ -270,31 +193,3 @@ def record_promotion(store: TrackingStore, run_id: str, verdict: str,
     store.client.set_tag(run_id, "promotion.decision", verdict)
     store.client.set_tag(run_id, "promotion.reason", outcome["decision"]["reason"])
     store.client.log_text(run_id, json.dumps(outcome, indent=2), "promotion/decision.json")
-
-
-def test_rows(store: TrackingStore, run_id: str) -> pd.DataFrame:
-    """The test split a candidate run was judged on (logged on its parent training run)."""
-    parent_id = store.client.get_run(run_id).data.tags.get("mlflow.parentRunId", run_id)
-    with tempfile.TemporaryDirectory() as scratch:
-        local = store.client.download_artifacts(parent_id, "split/test.parquet", scratch)
-        return pd.read_parquet(local)
-
-
-def all_runs(store: TrackingStore, filter_string: str = "") -> list[Any]:
-    """Every run of the experiment matching ``filter_string``, newest first, all pages."""
-    runs, token = [], None
-    while True:
-        page = store.client.search_runs([store.experiment_id], filter_string,
-                                        order_by=["attributes.start_time DESC"],
-                                        page_token=token)
-        runs.extend(page)
-        token = page.token
-        if not token:
-            return runs
-
-
-def artifact_dir(store: TrackingStore, run_id: str) -> Path:
-    """The local folder of a run's artifacts (the workspace's artifact root is local)."""
-    from urllib.parse import unquote, urlparse
-
-    return Path(unquote(urlparse(store.client.get_run(run_id).info.artifact_uri).path))

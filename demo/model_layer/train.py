@@ -186,7 +186,7 @@ def reproduce_run(settings: Settings, run_id: str, gold_df: pd.DataFrame) -> dic
     Refuses when ``gold_df`` is not the data the run was trained on (its hash differs).
     """
     from demo.model_layer.lineage import dataset_hash
-    from demo.model_layer.tracking import open_store
+    from demo.model_layer.store import open_store
 
     name, params, config, recorded_hash = recorded_recipe(open_store(settings, create=False),
                                                           run_id)

@@ -26,8 +26,9 @@ def run_train(
     trials: int = QUICK_TRIALS,
 ) -> dict:
     """Train the chosen candidates on gold and track everything in MLflow."""
+    from demo.model_layer.loading import artifact_dir
     from demo.model_layer.runner import train_and_track
-    from demo.model_layer.tracking import artifact_dir, open_store
+    from demo.model_layer.store import open_store
     from demo.model_layer.train import TrainingConfig
 
     require(settings, "train")
@@ -61,7 +62,8 @@ def run_train(
 
 def runs_table(settings: Settings) -> pd.DataFrame:
     """Every candidate run tracked in the workspace, newest first: the runs compared."""
-    from demo.model_layer.tracking import all_runs, open_store
+    from demo.model_layer.loading import all_runs
+    from demo.model_layer.store import open_store
 
     runs = all_runs(open_store(settings, create=False), "tags.decision_threshold != ''")
     return pd.DataFrame(
@@ -87,8 +89,9 @@ def run_registry(
     The challenger is judged against the champion on the training run's test split, the
     rows no model was tuned on.
     """
+    from demo.model_layer.loading import artifact_dir
     from demo.model_layer.registry import ModelToRegister, register_and_promote
-    from demo.model_layer.tracking import artifact_dir, open_store
+    from demo.model_layer.store import open_store
 
     require(settings, "registry")
     training = training_summary(settings)
@@ -111,7 +114,7 @@ def run_registry(
 
 def registry_versions(settings: Settings) -> pd.DataFrame:
     """Every registered version of the model: aliases, candidate, threshold, decision."""
-    from demo.model_layer.tracking import open_store
+    from demo.model_layer.store import open_store
 
     client = open_store(settings, create=False).client
     versions = client.search_model_versions(f"name = '{settings.model_name}'")

@@ -65,9 +65,10 @@ def decision_thresholds(settings: Settings) -> pd.DataFrame:
     """Understand your problem: what each decision threshold costs the business."""
     from demo.course.experiments import threshold_table
     from demo.model_layer.evaluate import BusinessCosts
+    from demo.model_layer.loading import artifact_dir
     from demo.model_layer.registry import load_model
     from demo.model_layer.split import features, label_vector
-    from demo.model_layer.tracking import artifact_dir, open_store
+    from demo.model_layer.store import open_store
 
     champion = load_model(settings)
     training = step_result(settings, "train")["summary"]
@@ -81,7 +82,8 @@ def decision_thresholds(settings: Settings) -> pd.DataFrame:
 
 def tracked_runs(settings: Settings) -> dict[str, int]:
     """If it's not tracked, it doesn't exist: what the walkthrough has in MLflow."""
-    from demo.model_layer.tracking import all_runs, open_store
+    from demo.model_layer.loading import all_runs
+    from demo.model_layer.store import open_store
 
     store = open_store(settings, create=False)
     runs = all_runs(store)

@@ -85,7 +85,8 @@ def test_drift_scenario_is_flagged(reference: pd.DataFrame, scenario: str, featu
 
 def test_monitor_writes_json_html_and_mlflow_run(workspace_copy: Settings) -> None:
     from demo.deployment_layer.monitoring_runner import monitor_frame, reference_table
-    from demo.model_layer.tracking import all_runs, open_store
+    from demo.model_layer.loading import all_runs
+    from demo.model_layer.store import open_store
 
     batch = generated_gold(1_500, seed=5, scenario="fibre_rollout", id_start=10**6)
     report = monitor_frame(workspace_copy, reference_table(workspace_copy), batch,

@@ -33,7 +33,7 @@ def test_worse_challenger_keeps_the_champion(workspace_copy: Settings) -> None:
 
 
 def test_reload_without_champion_keeps_serving(workspace_copy: Settings) -> None:
-    from demo.model_layer.tracking import open_store
+    from demo.model_layer.store import open_store
 
     with TestClient(create_app(workspace_copy)) as client:
         open_store(workspace_copy).client.delete_registered_model_alias(

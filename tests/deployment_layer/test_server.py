@@ -34,7 +34,7 @@ def register_champion_copy(settings: Settings, alias: str) -> str:
     A new version without training: enough to watch the API switch versions.
     """
     from demo.model_layer.registry import ModelToRegister, register, version_by_alias
-    from demo.model_layer.tracking import open_store
+    from demo.model_layer.store import open_store
 
     champion = version_by_alias(settings, "champion")
     store = open_store(settings)

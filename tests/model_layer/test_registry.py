@@ -20,7 +20,7 @@ from demo.model_layer.registry import (
     version_by_alias,
 )
 from demo.model_layer.runner import best_to_register, train_and_track
-from demo.model_layer.tracking import open_store
+from demo.model_layer.store import open_store
 from demo.model_layer.train import TrainingConfig
 from demo.settings import Settings
 from tests.model_layer.conftest import SessionModels, gold_frame

@@ -15,7 +15,7 @@ from tests.model_layer.conftest import SESSION_SEED, SessionModels
 
 
 def _client(models: SessionModels):
-    from demo.model_layer.tracking import open_store
+    from demo.model_layer.store import open_store
 
     return open_store(models.settings, create=False).client
 
