@@ -93,3 +93,22 @@ def test_fitting_imports_no_mlflow() -> None:
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_a_broken_policy_file_is_one_line_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from demo import settings as settings_module
+    from demo.cli import main
+
+    broken = tmp_path / "params.toml"
+    broken.write_text(PARAMS_FILE.read_text().replace("margin = 0.005", "margin = 'wide'"))
+    monkeypatch.setattr(settings_module, "PARAMS_FILE", broken)
+    default_policy.cache_clear()
+    try:
+        assert main(["promote", "--workspace", str(tmp_path / "workspace")]) == 2
+    finally:
+        default_policy.cache_clear()
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{broken}: policy setting 'promotion.margin' must be a number" in " ".join(err.split())
