@@ -86,7 +86,7 @@ def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> st
         tags={"step": "monitor", "batch": report.batch, "verdict": report.verdict,
               "model_version": report.model.get("version", ""),
               "retrain_recommended": str(report.retrain_recommended)},
-        metrics=metrics, files=paths, files_folder="drift")
+        params=settings.policy.as_params(), metrics=metrics, files=paths, files_folder="drift")
 
 
 def monitor_file(settings: Settings, batch_path: Path) -> DriftReport:

@@ -103,6 +103,8 @@ def test_monitor_writes_json_html_and_mlflow_run(workspace_copy: Settings) -> No
     runs = all_runs(open_store(workspace_copy), "tags.step = 'monitor'")
     assert len(runs) == 1 and runs[0].data.tags["verdict"] == "severe"
     assert runs[0].data.metrics["psi.internet_service"] >= 0.2
+    assert runs[0].data.params["policy.monitoring.psi_severe"] == str(
+        workspace_copy.policy.monitoring_psi_severe)  # the thresholds it was judged by
 
 
 def test_monitor_command_prints_the_verdict(workspace_copy: Settings, tmp_path, capsys
