@@ -121,3 +121,29 @@ def test_concurrent_loads_all_succeed_and_agree(session_models: SessionModels) -
     reference = loaded[0].model.predict_proba(test)[:, 1]
     for other in loaded[1:]:
         np.testing.assert_array_equal(other.model.predict_proba(test)[:, 1], reference)
+
+
+def test_a_model_not_saved_with_skops_is_refused(settings: Settings, tmp_path) -> None:
+    """A pickle runs whatever code it carries: the loader refuses it instead of loading it."""
+    import mlflow.sklearn
+    from mlflow.entities import LoggedModelStatus
+
+    from demo.model_layer.candidates import build_pipeline
+    from demo.model_layer.registry import ModelToRegister, register
+    from demo.model_layer.split import features, label_vector
+    from demo.model_layer.tracking import log_run
+
+    gold = gold_frame(300, seed=5)
+    model = build_pipeline("logistic_regression").fit(features(gold), label_vector(gold))
+    store = open_store(settings)
+    run_id = log_run(store, "pickled")
+    logged = store.client.create_logged_model(store.experiment_id, name="model",
+                                              source_run_id=run_id)
+    mlflow.sklearn.save_model(model, str(tmp_path / "model"), serialization_format="cloudpickle")
+    store.client.log_model_artifacts(logged.model_id, str(tmp_path / "model"))
+    store.client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
+    version = register(store, ModelToRegister("logistic_regression",
+                                              f"models:/{logged.model_id}", run_id, 0.5, "x"))
+    store.client.set_registered_model_alias(settings.model_name, CHAMPION, version)
+    with pytest.raises(ModelError, match="is not saved with skops .'cloudpickle'.: refusing"):
+        load_model(settings)
