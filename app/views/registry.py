@@ -25,7 +25,8 @@ if step_page.missing_prerequisite(step) is None:
         candidate = st.selectbox("Candidate to register", names,
                                  index=names.index(training["best"]), key="register_candidate")
         margin = st.slider("Promotion margin (ROC AUC a challenger must gain)", 0.0, 0.05,
-                           settings.policy.promotion_margin, step=0.001, format="%.3f", key="register_margin")
+                           settings.policy.promotion_margin, step=0.001, format="%.3f",
+                           key="register_margin")
         if st.form_submit_button("Register and apply the promotion policy", type="primary"):
             step_page.run_step("Registering...", lambda: model_steps.run_registry(
                 settings, candidate=candidate, margin=margin))

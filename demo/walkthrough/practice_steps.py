@@ -34,7 +34,8 @@ def simple_versus_complex(settings: Settings) -> pd.DataFrame:
     from demo.model_layer.split import split_gold
 
     split = split_gold(load_table(settings, "features"), settings.seed)
-    return compare_plans(_plans(), split, BusinessCosts(), settings.seed).drop(columns="params")
+    costs = BusinessCosts.from_policy(settings.policy)
+    return compare_plans(_plans(), split, costs, settings.seed).drop(columns="params")
 
 
 def clean_versus_dirty(settings: Settings) -> pd.DataFrame:
@@ -58,7 +59,8 @@ def clean_versus_dirty(settings: Settings) -> pd.DataFrame:
     plans = [Plan("logistic regression", "logistic_regression"),
              Plan(f"gradient boosting, tuned ({TUNING_TRIALS} trials)",
                   "hist_gradient_boosting", TUNING_TRIALS)]
-    return clean_vs_dirty(training_sets, split.test, plans, BusinessCosts(), settings.seed)
+    costs = BusinessCosts.from_policy(settings.policy)
+    return clean_vs_dirty(training_sets, split.test, plans, costs, settings.seed)
 
 
 def decision_thresholds(settings: Settings) -> pd.DataFrame:
@@ -75,7 +77,8 @@ def decision_thresholds(settings: Settings) -> pd.DataFrame:
     test = pd.read_parquet(artifact_dir(open_store(settings, create=False),
                                         training["parent_run_id"]) / "split" / "test.parquet")
     probabilities = champion.model.predict_proba(features(test))[:, 1]
-    table = threshold_table(label_vector(test), probabilities, BusinessCosts())
+    table = threshold_table(label_vector(test), probabilities,
+                            BusinessCosts.from_policy(settings.policy))
     table.attrs["chosen_threshold"] = champion.threshold
     return table
 

@@ -57,7 +57,8 @@ def test_overrides_are_checked_and_logged_as_params(settings: Settings) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda text: text.replace("margin = 0.005", "margin = "), r"params\.toml: not valid TOML .*line"),
+        (lambda text: text.replace("margin = 0.005", "margin = "),
+         r"params\.toml: not valid TOML .*line"),
         (lambda text: text.replace("margin = 0.005", "margn = 0.005"),
          "unknown policy setting 'promotion.margn'"),
         (lambda text: text.replace("trials = 6", 'trials = "six"'),
