@@ -143,15 +143,14 @@ def move_champion(source: Any, target: Any) -> str:
     from demo.model_layer.loading import recorded_test_split
     from demo.model_layer.registry import ModelToRegister, load_model, register_and_promote
     from demo.model_layer.store import open_store
-    from demo.model_layer.tracking import log_model, log_run
+    from demo.model_layer.tracking import log_model, open_run
 
     champion = load_model(source, "champion")
     holdout = recorded_test_split(open_store(source, create=False), champion.run_id)
     target_store = open_store(target)
-    run_id = log_run(target_store, "moved champion", finish=False,
-                     tags={"moved_from_run": champion.run_id, **champion.lineage})
-    model_uri = log_model(target_store, run_id, champion.model, features(holdout).head(5))
-    target_store.client.set_terminated(run_id)
+    with open_run(target_store, "moved champion",
+                  tags={"moved_from_run": champion.run_id, **champion.lineage}) as run_id:
+        model_uri = log_model(target_store, run_id, champion.model, features(holdout).head(5))
     moved = ModelToRegister(str(champion.lineage.get("candidate", "moved")), model_uri, run_id,
                             champion.threshold, champion.lineage.get("data_hash", ""))
     return register_and_promote(target, moved, holdout).challenger_version

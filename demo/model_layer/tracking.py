@@ -11,6 +11,8 @@ import json
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -48,21 +50,31 @@ class TrackedTraining:
         return self.lineage["data_hash"]
 
 
-def log_run(store: TrackingStore, run_name: str, *, parent_run_id: str | None = None,
-            tags: dict[str, str] | None = None, params: dict[str, Any] | None = None,
-            metrics: dict[str, float] | None = None, files: list[Path] | None = None,
-            files_folder: str | None = None, finish: bool = True) -> str:
-    """One run with its tags, params, metrics and files (logged under ``files_folder``)."""
+@contextmanager
+def open_run(store: TrackingStore, run_name: str, *, parent_run_id: str | None = None,
+             tags: dict[str, str] | None = None, params: dict[str, Any] | None = None,
+             metrics: dict[str, float] | None = None) -> Iterator[str]:
+    """A run for the block to add to: it ends FINISHED, or FAILED if the block raises."""
     all_tags = dict(tags or {})
     if parent_run_id is not None:
         all_tags["mlflow.parentRunId"] = parent_run_id
     run_id = store.client.create_run(store.experiment_id, run_name=run_name,
                                      tags=all_tags).info.run_id
-    log_values(store, run_id, params, metrics)
-    for path in files or []:
-        store.client.log_artifact(run_id, str(path), artifact_path=files_folder)
-    if finish:
-        store.client.set_terminated(run_id)
+    try:
+        log_values(store, run_id, params, metrics)
+        yield run_id
+    except BaseException:
+        store.client.set_terminated(run_id, status="FAILED")
+        raise
+    store.client.set_terminated(run_id)
+
+
+def log_run(store: TrackingStore, run_name: str, *, files: list[Path] | None = None,
+            files_folder: str | None = None, **values: Any) -> str:
+    """A finished run with its tags, params, metrics and files (under ``files_folder``)."""
+    with open_run(store, run_name, **values) as run_id:
+        for path in files or []:
+            store.client.log_artifact(run_id, str(path), artifact_path=files_folder)
     return run_id
 
 
@@ -70,6 +82,9 @@ def log_values(store: TrackingStore, run_id: str, params: dict[str, Any] | None 
                metrics: dict[str, float] | None = None) -> None:
     """Params and metrics of a run, in one write to the store."""
     from mlflow.entities import Metric, Param
+
+    if not params and not metrics:
+        return
 
     now = int(time.time() * 1000)
     store.client.log_batch(run_id, metrics=[Metric(k, float(v), now, 0)
@@ -136,27 +151,27 @@ def _log_candidate(store: TrackingStore, parent_run_id: str, fit: CandidateFit,
                    config: TrainingConfig, lineage: dict[str, str],
                    training: TrainingResult) -> tuple[str, str]:
     """The candidate's child run (params, metrics, plots, model) and its trials; (run, model)."""
-    run_id = log_run(store, fit.name, parent_run_id=parent_run_id, finish=False, tags={
-        **lineage, "candidate": fit.name, "decision_threshold": str(fit.threshold)},
-        params={"candidate": fit.name, "seed": config.seed, "trials": len(fit.trials),
-                **_hyperparameters(fit.params), **config.costs.as_params()},
-        metrics={**_prefixed("validation", fit.validation), **_prefixed("test", fit.test),
-                 "decision_threshold": fit.threshold})
-    if len(fit.trials) > 1:
-        for number, (params, score) in enumerate(fit.trials, start=1):
-            log_run(store, f"{fit.name} trial {number}", parent_run_id=run_id,
-                    tags={"candidate": fit.name, "trial": str(number)},
-                    params=_hyperparameters(params), metrics={"validation_roc_auc": score})
-    split = training.split
-    if fit.importance is not None:
-        store.client.log_table(run_id, fit.importance, "evaluation/permutation_importance.json")
-    test_proba = fit.model.predict_proba(features(split.test))[:, 1]
-    figures = evaluation_figures(label_vector(split.test), test_proba, fit.threshold,
-                                 fit.importance, fit.name)
-    for file_name, figure in figures.items():
-        store.client.log_figure(run_id, figure, f"plots/{file_name}")
-    model_uri = log_model(store, run_id, fit.model, features(split.validation).head(5))
-    store.client.set_terminated(run_id)
+    with open_run(store, fit.name, parent_run_id=parent_run_id, tags={
+            **lineage, "candidate": fit.name, "decision_threshold": str(fit.threshold)},
+            params={"candidate": fit.name, "seed": config.seed, "trials": len(fit.trials),
+                    **_hyperparameters(fit.params), **config.costs.as_params()},
+            metrics={**_prefixed("validation", fit.validation), **_prefixed("test", fit.test),
+                     "decision_threshold": fit.threshold}) as run_id:
+        if len(fit.trials) > 1:
+            for number, (params, score) in enumerate(fit.trials, start=1):
+                log_run(store, f"{fit.name} trial {number}", parent_run_id=run_id,
+                        tags={"candidate": fit.name, "trial": str(number)},
+                        params=_hyperparameters(params), metrics={"validation_roc_auc": score})
+        split = training.split
+        if fit.importance is not None:
+            store.client.log_table(run_id, fit.importance,
+                                   "evaluation/permutation_importance.json")
+        test_proba = fit.model.predict_proba(features(split.test))[:, 1]
+        figures = evaluation_figures(label_vector(split.test), test_proba, fit.threshold,
+                                     fit.importance, fit.name)
+        for file_name, figure in figures.items():
+            store.client.log_figure(run_id, figure, f"plots/{file_name}")
+        model_uri = log_model(store, run_id, fit.model, features(split.validation).head(5))
     return run_id, model_uri
 
 
@@ -165,24 +180,25 @@ def log_training(store: TrackingStore, training: TrainingResult, lineage: dict[s
                  holdout_given: bool = False) -> TrackedTraining:
     """Record a training: the parent run (split, policy, contract), then each candidate."""
     config, split = training.config, training.split
-    parent_run_id = log_run(
-        store, "training", finish=False,
-        tags={**lineage, "split": "given holdout" if holdout_given else "stratified"},
-        params={"seed": config.seed, "candidates": ",".join(config.candidates),
-                "trials": config.trials, "split.validation": config.fractions.validation,
-                "split.test": "given" if holdout_given else config.fractions.test,
-                **config.costs.as_params(), **store.settings.policy.as_params()})
-    log_frame(store, parent_run_id, split.manifest(), "split/manifest.parquet")
-    log_frame(store, parent_run_id, split.test, "split/test.parquet")
-    if validation_report is not None:
-        store.client.log_dict(parent_run_id, validation_report, "data_contract/validation.json")
-    run_ids, model_uris = {}, {}
-    for fit in training.candidates.values():
-        run_ids[fit.name], model_uris[fit.name] = _log_candidate(
-            store, parent_run_id, fit, config, lineage, training)
-    log_values(store, parent_run_id, metrics={f"{c.name}_test_roc_auc": c.test["roc_auc"]
-                                              for c in training.candidates.values()})
-    store.client.set_terminated(parent_run_id)
+    with open_run(
+            store, "training",
+            tags={**lineage, "split": "given holdout" if holdout_given else "stratified"},
+            params={"seed": config.seed, "candidates": ",".join(config.candidates),
+                    "trials": config.trials, "split.validation": config.fractions.validation,
+                    "split.test": "given" if holdout_given else config.fractions.test,
+                    **config.costs.as_params(), **store.settings.policy.as_params()},
+    ) as parent_run_id:
+        log_frame(store, parent_run_id, split.manifest(), "split/manifest.parquet")
+        log_frame(store, parent_run_id, split.test, "split/test.parquet")
+        if validation_report is not None:
+            store.client.log_dict(parent_run_id, validation_report,
+                                  "data_contract/validation.json")
+        run_ids, model_uris = {}, {}
+        for fit in training.candidates.values():
+            run_ids[fit.name], model_uris[fit.name] = _log_candidate(
+                store, parent_run_id, fit, config, lineage, training)
+        log_values(store, parent_run_id, metrics={f"{c.name}_test_roc_auc": c.test["roc_auc"]
+                                                  for c in training.candidates.values()})
     return TrackedTraining(training, parent_run_id, store.experiment_id, lineage,
                            run_ids, model_uris)
 

@@ -115,3 +115,19 @@ def test_logged_model_has_signature_example_and_pinned_requirements(
     requirements = (local / "requirements.txt").read_text().split()
     assert any(r.startswith("scikit-learn==") for r in requirements)
     assert all("==" in r for r in requirements)
+
+
+def test_a_run_whose_logging_fails_is_marked_failed(settings) -> None:
+    """Like mlflow.start_run: a run never stays RUNNING after the code writing it raised."""
+    from demo.model_layer.store import open_store
+    from demo.model_layer.tracking import open_run
+
+    store = open_store(settings)
+    with (pytest.raises(RuntimeError, match="disk full"),
+          open_run(store, "doomed", params={"seed": 1}) as run_id):
+        raise RuntimeError("disk full")
+    run = store.client.get_run(run_id)
+    assert run.info.status == "FAILED" and run.data.params == {"seed": "1"}
+    with open_run(store, "fine") as finished:
+        pass
+    assert store.client.get_run(finished).info.status == "FINISHED"
