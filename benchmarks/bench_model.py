@@ -22,17 +22,31 @@ SIZES = (7_043, 1_000_000)
 TRAIN_CODE = """
 import json, sys, time
 from demo.data_layer.features import build_gold
-from demo.model_layer.train import TrainingConfig, train_candidates
+from demo.model_layer.lineage import lineage_tags
+from demo.model_layer.split import split_gold
+from demo.model_layer.store import open_store
+from demo.model_layer.tracking import log_model, log_run, log_training
+from demo.model_layer.train import TrainingConfig, fit_candidates
 from demo.settings import Settings
 from demo.synthetic.customers import draw_customers
 
 rows, trials, workspace = {rows}, {trials}, {workspace!r}
 gold = build_gold(draw_customers(rows, seed=42))
+config = TrainingConfig(trials=trials)
 start, cpu = time.perf_counter(), time.process_time()
-result = train_candidates(Settings.from_env(workspace), gold, TrainingConfig(trials=trials))
-figures = {{"train_total_s": time.perf_counter() - start, "train_cpu_s": time.process_time() - cpu}}
-for c in result.candidates.values():
-    figures[c.name] = [c.fit_seconds, c.log_seconds, c.log_model_seconds]
+split = split_gold(gold, config.seed, config.fractions)
+training = fit_candidates(split, config)
+fitted = time.perf_counter()
+store = open_store(Settings.from_env(workspace))
+log_training(store, training, lineage_tags(gold, split.sizes(), None))
+figures = {{"train_total_s": time.perf_counter() - start, "train_cpu_s": time.process_time() - cpu,
+            "fit_total_s": fitted - start, "track_total_s": time.perf_counter() - fitted}}
+example = split.validation.head(5)[list(training.best.model.feature_names_in_)]
+scratch_run = log_run(store, "log_model timing")
+for fit in training.candidates.values():
+    began = time.perf_counter()
+    log_model(store, scratch_run, fit.model, example)
+    figures[fit.name] = [fit.fit_seconds, time.perf_counter() - began]
 print(json.dumps(figures))
 """
 
@@ -52,21 +66,20 @@ def _train_rows(rows: int) -> list[BenchRow]:
         )
     size = f"{rows:,} rows"
     tuning = f"{trials} trial(s) per tunable model"
-    out = [BenchRow("model", "train all candidates + log (in process)", size,
-                    figures["train_total_s"], "s", note=f"{tuning}; CPU "
-                    f"{figures['train_cpu_s']:.1f} s; peak "
+    out = [BenchRow("model", "split + fit all candidates + track (in process)", size,
+                    figures["train_total_s"], "s", note=f"{tuning}; fit "
+                    f"{figures['fit_total_s']:.2f} s, MLflow tracking "
+                    f"{figures['track_total_s']:.2f} s; CPU {figures['train_cpu_s']:.1f} s; peak "
                     f"{figures['peak_mb']:,.0f} MB for the whole child process")]
     for name in ("baseline", "logistic_regression", "hist_gradient_boosting"):
-        fit_s, log_s, log_model_s = figures[name]
-        out.append(BenchRow("model", f"{name}: train (incl. tuning) + evaluate + log", size,
-                            fit_s + log_s, "s",
-                            note=f"fit/tune {fit_s:.2f} s, evaluate+plots+log {log_s:.2f} s"))
-        out.append(BenchRow("model", f"{name}: mlflow.sklearn.log_model", size, log_model_s, "s",
+        fit_s, log_model_s = figures[name]
+        out.append(BenchRow("model", f"{name}: fit (incl. tuning) + evaluate", size, fit_s, "s",
+                            note="fit_candidates, no MLflow"))
+        out.append(BenchRow("model", f"{name}: tracking.log_model", size, log_model_s, "s",
                             target=f"<= {LOG_MODEL_TARGET_S} s",
                             met=log_model_s <= LOG_MODEL_TARGET_S,
-                            note="explicit pip_requirements, skops format"
-                            + ("; first log_model of the process imports skops"
-                               if name == "baseline" else "")))
+                            note="explicit pip_requirements, skops format, logged again "
+                            "after the tracked training"))
     return out
 
 

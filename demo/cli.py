@@ -95,8 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = load_commands()
     parser = build_parser(commands)
     args = parser.parse_args(argv)
-    settings = Settings.from_env(args.workspace)
     try:
+        settings = Settings.from_env(args.workspace)  # reads demo/params.toml: may be refused
         return int(args._run(args, settings) or 0)
     except DemoError as exc:
         fail(str(exc))

@@ -9,5 +9,6 @@ LESSONS_DIR = PROJECT_ROOT / "lessons"
 EXERCISES_DIR = PROJECT_ROOT / "exercises"
 SOLUTIONS_DIR = PROJECT_ROOT / "solutions"
 DEFAULT_WORKSPACE = PROJECT_ROOT / "workspace"
+PARAMS_FILE = PROJECT_ROOT / "demo" / "params.toml"  # the policy numbers (see the file)
 # The outside reference file lives beside the repository, never inside it.
 REFERENCE_RAW_CSV = PROJECT_ROOT.parent / "shared" / "reference-data" / "telco-customer-churn.csv"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from demo.cli import Command
+from demo.model_layer.commands import add_policy_option, print_model_summary
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
 
@@ -14,6 +15,7 @@ from demo.settings import Settings
 def configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw", type=Path, default=SAMPLE_RAW_CSV,
                         help="the raw CSV file the pipeline starts from")
+    add_policy_option(parser)
 
 
 def run_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -21,13 +23,12 @@ def run_run(args: argparse.Namespace, settings: Settings) -> int:
     from demo.data_layer.commands import data_layer_progress, show_summary
     from demo.pipeline import run_pipeline
 
+    settings = settings.with_policy(args.policy)
     with data_layer_progress() as on_step:
         summary = run_pipeline(settings, args.raw, on_step=_ignore_other_steps(on_step))
     show_summary(summary)
     for section, values in summary.items():
         if section == "model":
-            from demo.model_layer.commands import print_model_summary
-
             print_model_summary(values)
         elif isinstance(values, dict) and section not in _DATA_SECTIONS:
             print_table(section.capitalize(), [(k, _short(v)) for k, v in values.items()],

@@ -1,16 +1,20 @@
 """One settings object for the whole pipeline, read from arguments and the environment.
 
-Nothing here touches the disk at import time; ``Settings.ensure_dirs`` creates folders
-when a step is about to write.
+``Settings.policy`` holds the policy numbers of ``demo/params.toml`` (margins, shares,
+costs, thresholds), read once when first needed. Nothing here touches the disk at import
+time; ``Settings.ensure_dirs`` creates folders when a step is about to write.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from pathlib import Path
 
-from demo.paths import DEFAULT_WORKSPACE
+from demo.errors import DemoError
+from demo.paths import DEFAULT_WORKSPACE, PARAMS_FILE
 
 WORKSPACE_ENV = "DEMO_WORKSPACE"
 
@@ -30,6 +34,114 @@ def configure_offline() -> None:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """The policy numbers; ``demo/params.toml`` says what each means and who owns it.
+
+    A field is named ``<section>_<name>`` after its place in the file.
+    """
+
+    split_validation_share: float
+    split_test_share: float
+    training_trials: int
+    costs_offer_cost: float
+    costs_lost_customer_cost: float
+    costs_offer_success_rate: float
+    promotion_margin: float
+    retraining_holdout_share: float
+    monitoring_psi_moderate: float
+    monitoring_psi_severe: float
+    serving_challenger_share: float
+
+    def as_params(self) -> dict[str, str]:
+        """``policy.section.name`` -> value, as MLflow logs parameters."""
+        return {f"policy.{_dotted(f.name)}": str(getattr(self, f.name)) for f in fields(self)}
+
+    def with_overrides(self, assignments: list[str]) -> Policy:
+        """A copy with ``section.name=value`` assignments applied (the CLI's ``--set``)."""
+        changed: dict[str, object] = {}
+        for text in assignments:
+            dotted, equals, raw = text.partition("=")
+            if not equals:
+                raise DemoError(f"--set {text!r}: expected SECTION.NAME=VALUE, "
+                                "e.g. promotion.margin=0.01")
+            try:
+                value: object = tomllib.loads(f"value = {raw}")["value"]
+            except tomllib.TOMLDecodeError:
+                raise DemoError(f"--set {text!r}: {raw!r} is not a number") from None
+            changed[_field_name(dotted.strip(), f"--set {text!r}")] = value
+        return _checked_policy({**self.__dict__, **changed}, "--set")
+
+
+def _dotted(name: str) -> str:
+    section, _, key = name.partition("_")
+    return f"{section}.{key}"
+
+
+def _field_name(dotted: str, where: str) -> str:
+    name = dotted.replace(".", "_", 1)
+    if "." not in dotted or name not in {f.name for f in fields(Policy)}:
+        known = ", ".join(_dotted(f.name) for f in fields(Policy))
+        raise DemoError(f"{where}: unknown policy setting '{dotted}'; known: {known}")
+    return name
+
+
+def _checked_policy(values: dict[str, object], where: str) -> Policy:
+    """A ``Policy`` from ``values``, refusing wrong types and out-of-range numbers."""
+    for f in fields(Policy):
+        value = values.get(f.name)
+        wanted = int if f.type == "int" else float
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            wanted is int and not isinstance(value, int)
+        ):
+            raise DemoError(f"{where}: policy setting '{_dotted(f.name)}' must be "
+                            f"{'an integer' if wanted is int else 'a number'}, got {value!r}")
+        values[f.name] = wanted(value)
+    policy = Policy(**values)  # type: ignore[arg-type]
+    shares = {name: getattr(policy, name) for name in (
+        "split_validation_share", "split_test_share", "retraining_holdout_share")}
+    for name, share in shares.items():
+        if not 0.0 < share < 1.0:
+            raise DemoError(f"{where}: '{_dotted(name)}' must be between 0 and 1, got {share}")
+    if policy.split_validation_share + policy.split_test_share >= 1.0:
+        raise DemoError(f"{where}: split shares add up to 1 or more: nothing is left to train on")
+    for name in ("costs_offer_success_rate", "serving_challenger_share"):
+        if not 0.0 <= getattr(policy, name) <= 1.0:
+            raise DemoError(f"{where}: '{_dotted(name)}' must be between 0 and 1, "
+                            f"got {getattr(policy, name)}")
+    if policy.training_trials < 1:
+        raise DemoError(f"{where}: 'training.trials' must be at least 1")
+    if not 0.0 < policy.monitoring_psi_moderate < policy.monitoring_psi_severe:
+        raise DemoError(f"{where}: need 0 < monitoring.psi_moderate < monitoring.psi_severe")
+    return policy
+
+
+def read_policy(path: Path) -> Policy:
+    """The policy in a ``params.toml`` file; errors name the file, the line or the setting."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DemoError(f"cannot read the policy file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DemoError(f"{path}: not valid TOML ({exc})") from None
+    values: dict[str, object] = {}
+    for section, table in document.items():
+        if not isinstance(table, dict):
+            raise DemoError(f"{path}: '{section}' must be a [section] of settings")
+        for key, value in table.items():
+            values[_field_name(f"{section}.{key}", str(path))] = value
+    missing = [_dotted(f.name) for f in fields(Policy) if f.name not in values]
+    if missing:
+        raise DemoError(f"{path}: missing policy setting(s) {', '.join(missing)}")
+    return _checked_policy(values, str(path))
+
+
+@cache
+def default_policy() -> Policy:
+    """The repository's ``demo/params.toml``, read once per process."""
+    return read_policy(PARAMS_FILE)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where artifacts go and the knobs every layer shares."""
 
@@ -37,6 +149,7 @@ class Settings:
     seed: int = 42
     model_name: str = "churn-classifier"
     experiment_name: str = "churn-pipeline"
+    policy: Policy = field(default_factory=default_policy)
 
     @classmethod
     def from_env(cls, workspace: str | Path | None = None, **overrides: object) -> Settings:
@@ -46,6 +159,11 @@ class Settings:
 
     def with_workspace(self, workspace: str | Path) -> Settings:
         return replace(self, workspace=Path(workspace).expanduser().resolve())
+
+    def with_policy(self, assignments: list[str]) -> Settings:
+        """These settings with ``section.name=value`` policy overrides (see ``--set``)."""
+        return replace(self, policy=self.policy.with_overrides(assignments)) if assignments \
+            else self
 
     # -- the workspace layout (see DESIGN.md) -------------------------------------------
     @property

@@ -5,7 +5,6 @@ from __future__ import annotations
 import step_page
 import streamlit as st
 
-from demo.model_layer.registry import DEFAULT_MARGIN
 from demo.walkthrough import model_steps
 
 step = step_page.header("registry")
@@ -26,7 +25,8 @@ if step_page.missing_prerequisite(step) is None:
         candidate = st.selectbox("Candidate to register", names,
                                  index=names.index(training["best"]), key="register_candidate")
         margin = st.slider("Promotion margin (ROC AUC a challenger must gain)", 0.0, 0.05,
-                           DEFAULT_MARGIN, step=0.001, format="%.3f", key="register_margin")
+                           settings.policy.promotion_margin, step=0.001, format="%.3f",
+                           key="register_margin")
         if st.form_submit_button("Register and apply the promotion policy", type="primary"):
             step_page.run_step("Registering...", lambda: model_steps.run_registry(
                 settings, candidate=candidate, margin=margin))

@@ -71,8 +71,8 @@ def customer_form() -> dict[str, Any] | None:
 
 
 if step_page.missing_prerequisite(step) is None:
-    share = st.slider("Share of customers routed to the challenger (A/B test)", 0.0, 0.5, 0.1,
-                      step=0.05, key="serve_share")
+    share = st.slider("Share of customers routed to the challenger (A/B test)", 0.0, 0.5,
+                      settings.policy.serving_challenger_share, step=0.05, key="serve_share")
     client = step_page.run_step("Starting the API (loading the models)...", lambda: api(
         str(settings.workspace), share, deployment_steps.registry_stamp(settings)))
     ready = client.get("/ready").json() if client is not None else {"reason": "no API"}

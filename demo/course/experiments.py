@@ -140,25 +140,17 @@ def move_champion(source: Any, target: Any) -> str:
     store) with its threshold, and becomes the target's champion through the same
     promotion rule, judged on the source run's recorded test rows.
     """
-    import mlflow
-
-    from demo.model_layer.registry import apply_promotion, load_model, register, version_tags
-    from demo.model_layer.tracking import use_workspace_tracking
-    from demo.model_layer.train import SKOPS_TRUSTED_TYPES, pip_requirements
+    from demo.model_layer.loading import recorded_test_split
+    from demo.model_layer.registry import ModelToRegister, load_model, register_and_promote
+    from demo.model_layer.store import open_store
+    from demo.model_layer.tracking import log_model, open_run
 
     champion = load_model(source, "champion")
-    use_workspace_tracking(source)
-    parent = mlflow.MlflowClient().get_run(champion.run_id).data.tags["mlflow.parentRunId"]
-    holdout = pd.read_parquet(mlflow.artifacts.download_artifacts(
-        run_id=parent, artifact_path="split/test.parquet"))
-    use_workspace_tracking(target)
-    with mlflow.start_run(run_name="moved champion") as run:
-        mlflow.set_tags({"moved_from_run": champion.run_id, **champion.lineage})
-        logged = mlflow.sklearn.log_model(
-            champion.model, name="model", pip_requirements=pip_requirements(),
-            serialization_format="skops", skops_trusted_types=SKOPS_TRUSTED_TYPES)
-    tags = version_tags(str(champion.lineage.get("candidate", "moved")), champion.threshold,
-                        champion.lineage.get("data_hash", ""))
-    version = register(target, logged.model_uri, run.info.run_id, tags)
-    apply_promotion(target, version, holdout)
-    return version
+    holdout = recorded_test_split(open_store(source, create=False), champion.run_id)
+    target_store = open_store(target)
+    with open_run(target_store, "moved champion",
+                  tags={"moved_from_run": champion.run_id, **champion.lineage}) as run_id:
+        model_uri = log_model(target_store, run_id, champion.model, features(holdout).head(5))
+    moved = ModelToRegister(str(champion.lineage.get("candidate", "moved")), model_uri, run_id,
+                            champion.threshold, champion.lineage.get("data_hash", ""))
+    return register_and_promote(target, moved, holdout).challenger_version

@@ -75,22 +75,18 @@ def write_report(settings: Settings, report: DriftReport, html: str) -> list[Pat
 
 def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> str:
     """One MLflow run per monitored batch: PSI metrics, verdict tags, the report files."""
-    import mlflow
+    from demo.model_layer.store import open_store
+    from demo.model_layer.tracking import log_run
 
-    from demo.model_layer.tracking import use_workspace_tracking
-
-    use_workspace_tracking(settings)
-    with mlflow.start_run(run_name=f"drift-monitor {report.batch}") as run:
-        mlflow.set_tags({"step": "monitor", "batch": report.batch, "verdict": report.verdict,
-                         "model_version": report.model.get("version", ""),
-                         "retrain_recommended": str(report.retrain_recommended)})
-        metrics = {f"psi.{r.feature}": r.psi for r in report.features.itertuples()}
-        metrics["psi.prediction"] = report.prediction_psi
-        metrics.update({f"batch.{k}": v for k, v in report.performance.items()})
-        mlflow.log_metrics(metrics)
-        for path in paths:
-            mlflow.log_artifact(str(path), artifact_path="drift")
-    return run.info.run_id
+    metrics = {f"psi.{r.feature}": r.psi for r in report.features.itertuples()}
+    metrics["psi.prediction"] = report.prediction_psi
+    metrics.update({f"batch.{k}": v for k, v in report.performance.items()})
+    return log_run(
+        open_store(settings), f"drift-monitor {report.batch}",
+        tags={"step": "monitor", "batch": report.batch, "verdict": report.verdict,
+              "model_version": report.model.get("version", ""),
+              "retrain_recommended": str(report.retrain_recommended)},
+        params=settings.policy.as_params(), metrics=metrics, files=paths, files_folder="drift")
 
 
 def monitor_file(settings: Settings, batch_path: Path) -> DriftReport:

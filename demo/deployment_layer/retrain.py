@@ -19,7 +19,6 @@ from demo.errors import DemoError, ModelError
 from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, MODEL_INPUTS
 from demo.settings import Settings
 
-HOLDOUT_SHARE = 0.4
 DEFAULT_CANDIDATE = "hist_gradient_boosting"
 _COLUMNS = [ID_COLUMN, *(f.name for f in MODEL_INPUTS), LABEL_COLUMN]
 
@@ -43,8 +42,9 @@ class RetrainOutcome:
 
 
 def split_new_data(new_labelled: pd.DataFrame, seed: int,
-                   share: float = HOLDOUT_SHARE) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(rows to train on, fresh holdout): stratified on churn, seeded."""
+                   share: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows to train on, fresh holdout): stratified on churn, seeded; ``share`` is the
+    policy's ``retraining.holdout_share``."""
     from sklearn.model_selection import train_test_split
 
     from demo.model_layer.split import label_vector
@@ -68,20 +68,19 @@ def champion_recipe(settings: Settings) -> str:
 def retrain(settings: Settings, reference: pd.DataFrame, new_labelled: pd.DataFrame,
             candidate: str | None = None, trials: int = 1) -> RetrainOutcome:
     """Train, register and judge a challenger; the promotion policy moves the aliases."""
-    from demo.model_layer.registry import apply_promotion, register, version_tags
-    from demo.model_layer.train import TrainingConfig, train_candidates
+    from demo.model_layer.registry import register_and_promote
+    from demo.model_layer.runner import best_to_register, train_and_track
+    from demo.model_layer.train import TrainingConfig
 
     candidate = candidate or champion_recipe(settings)
-    new_train, holdout = split_new_data(new_labelled[_COLUMNS], settings.seed)
+    new_train, holdout = split_new_data(new_labelled[_COLUMNS], settings.seed,
+                                        settings.policy.retraining_holdout_share)
     training_frame = pd.concat([reference[_COLUMNS], new_train], ignore_index=True)
-    config = TrainingConfig(candidates=(candidate,), trials=trials, seed=settings.seed)
-    training = train_candidates(settings, training_frame, config, holdout=holdout)
-    best = training.best
-    version = register(settings, best.model_uri, best.run_id,
-                       version_tags(best.name, best.threshold, training.data_hash))
-    outcome = apply_promotion(settings, version, holdout)
+    config = TrainingConfig.from_settings(settings, candidates=(candidate,), trials=trials)
+    tracked = train_and_track(settings, training_frame, config, holdout=holdout)
+    outcome = register_and_promote(settings, best_to_register(tracked), holdout)
     return RetrainOutcome(
-        challenger_version=version,
+        challenger_version=outcome.challenger_version,
         champion_version=outcome.champion_version,
         promoted=outcome.decision.promote,
         reason=outcome.decision.reason,

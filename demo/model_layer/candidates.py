@@ -77,9 +77,6 @@ class Candidate:
     defaults: Params
     search_space: Callable[[], Mapping[str, Any]] = field(default=dict)
 
-    def tunable(self) -> bool:
-        return bool(self.search_space())
-
 
 CANDIDATES: dict[str, Candidate] = {
     c.name: c

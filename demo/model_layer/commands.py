@@ -1,4 +1,9 @@
-"""``python -m demo train`` and ``python -m demo promote``."""
+"""``python -m demo train`` and ``python -m demo promote``.
+
+Policy numbers (margin, costs, trials, split shares) are not repeated here as option
+defaults: they come from ``demo/params.toml``, and ``--set SECTION.NAME=VALUE`` overrides
+one for a run.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,14 @@ from demo.errors import ModelError
 from demo.settings import Settings
 
 CANDIDATE_NAMES = ("baseline", "logistic_regression", "hist_gradient_boosting")
-DEFAULT_MARGIN = 0.005  # the registry's default, repeated here so --help stays instant
+
+
+def add_policy_option(parser: argparse.ArgumentParser) -> None:
+    """``--set SECTION.NAME=VALUE``: override one number of ``demo/params.toml``."""
+    parser.add_argument("--set", action="append", default=[], dest="policy",
+                        metavar="SECTION.NAME=VALUE",
+                        help="override a policy number of demo/params.toml for this run, "
+                        "e.g. promotion.margin=0.01 or training.trials=2; repeatable")
 
 
 def parse_param(text: str) -> tuple[str, str, Any]:
@@ -29,29 +41,18 @@ def parse_param(text: str) -> tuple[str, str, Any]:
 
 
 def add_training_options(parser: argparse.ArgumentParser) -> None:
-    """The options shared by ``train`` and ``run``."""
     parser.add_argument("--candidates", nargs="+", metavar="MODEL",
                         help=f"models to train (default: all of {', '.join(CANDIDATE_NAMES)})")
-    parser.add_argument("--trials", type=int, default=6,
-                        help="randomised-search trials per tunable model")
     parser.add_argument("--param", action="append", default=[], metavar="MODEL.NAME=VALUE",
                         help="fix a hyperparameter (that model is then not tuned); repeatable")
     parser.add_argument("--force", action="store_true",
                         help="train even if the data contract failed (for teaching only)")
-    parser.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
-                        help="ROC AUC a challenger must gain over the champion to be promoted")
-    parser.add_argument("--offer-cost", type=float, default=50.0,
-                        help="dollars one retention offer costs")
-    parser.add_argument("--lost-customer-cost", type=float, default=500.0,
-                        help="dollars a churned customer costs")
-    parser.add_argument("--offer-success-rate", type=float, default=0.5,
-                        help="share of offered churners who stay")
+    add_policy_option(parser)
 
 
 def training_config(args: argparse.Namespace, settings: Settings) -> Any:
-    """A ``TrainingConfig`` from the parsed options."""
+    """A ``TrainingConfig`` from the parsed options and the settings' policy."""
     from demo.model_layer.candidates import get_candidate
-    from demo.model_layer.evaluate import BusinessCosts
     from demo.model_layer.train import TrainingConfig
 
     candidates = tuple(args.candidates or CANDIDATE_NAMES)
@@ -62,11 +63,7 @@ def training_config(args: argparse.Namespace, settings: Settings) -> Any:
         candidate, name, value = parse_param(text)
         get_candidate(candidate)
         params.setdefault(candidate, {})[name] = value
-    if not 0.0 <= args.offer_success_rate <= 1.0:
-        raise ModelError(f"--offer-success-rate must be between 0 and 1, got {args.offer_success_rate}")
-    costs = BusinessCosts(args.offer_cost, args.lost_customer_cost, args.offer_success_rate)
-    return TrainingConfig(candidates=candidates, params=params, trials=args.trials,
-                          costs=costs, seed=settings.seed)
+    return TrainingConfig.from_settings(settings, candidates=candidates, params=params)
 
 
 def print_model_summary(summary: dict[str, Any]) -> None:
@@ -98,13 +95,9 @@ def print_model_summary(summary: dict[str, Any]) -> None:
 def run_train(args: argparse.Namespace, settings: Settings) -> int:
     from demo.model_layer.runner import run_model_layer
 
-    summary = run_model_layer(
-        settings,
-        gold_path=Path(args.gold) if args.gold else None,
-        config=training_config(args, settings),
-        force=args.force,
-        margin=args.margin,
-    )
+    settings = settings.with_policy(args.policy)
+    summary = run_model_layer(settings, gold_path=Path(args.gold) if args.gold else None,
+                              config=training_config(args, settings), force=args.force)
     print_model_summary(summary)
     return 0
 
@@ -115,20 +108,13 @@ def configure_train(parser: argparse.ArgumentParser) -> None:
     add_training_options(parser)
 
 
-def configure_promote(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
-                        help="ROC AUC the challenger must gain over the champion")
-
-
 def run_promote(args: argparse.Namespace, settings: Settings) -> int:
     from demo.console import console
     from demo.model_layer.runner import promote_challenger
 
-    outcome = promote_challenger(settings, args.margin)
-    console.print(
-        f"{outcome.decision.reason}; champion is version {outcome.serving_version}",
-        markup=False,
-    )
+    outcome = promote_challenger(settings.with_policy(args.policy))
+    console.print(f"{outcome.decision.reason}; champion is version {outcome.serving_version}",
+                  markup=False)
     return 0
 
 
@@ -142,8 +128,8 @@ COMMANDS = [
     ),
     Command(
         "promote", "apply the promotion policy to the current challenger",
-        configure_promote, run_promote,
+        add_policy_option, run_promote,
         description="Compare the 'challenger' with the 'champion' on the challenger's test "
-        "rows; promote it if it wins by the margin.",
+        "rows; promote it if it wins by the margin (promotion.margin in demo/params.toml).",
     ),
 ]

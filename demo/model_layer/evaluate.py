@@ -7,11 +7,13 @@ chosen here from stated costs, not left at 0.5, and the costs are logged with th
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from demo.settings import Policy, default_policy
 
 THRESHOLD_GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
 
@@ -23,12 +25,19 @@ class BusinessCosts:
     Flagging a customer sends a retention offer (``offer_cost``). A churner who gets the
     offer stays with probability ``offer_success_rate``; a churner who leaves costs
     ``lost_customer_cost`` (the value of the customer lost). A customer who stays unflagged
-    costs nothing.
+    costs nothing. The defaults are the policy's (``demo/params.toml``).
     """
 
-    offer_cost: float = 50.0
-    lost_customer_cost: float = 500.0
-    offer_success_rate: float = 0.5
+    offer_cost: float = field(default_factory=lambda: default_policy().costs_offer_cost)
+    lost_customer_cost: float = field(
+        default_factory=lambda: default_policy().costs_lost_customer_cost)
+    offer_success_rate: float = field(
+        default_factory=lambda: default_policy().costs_offer_success_rate)
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> BusinessCosts:
+        return cls(policy.costs_offer_cost, policy.costs_lost_customer_cost,
+                   policy.costs_offer_success_rate)
 
     def as_params(self) -> dict[str, float]:
         return {f"cost.{key}": value for key, value in asdict(self).items()}

@@ -1,14 +1,14 @@
-"""The model layer's edges: read the gold table, train, register, promote, summarise.
+"""The model layer's edges: read the gold table, train, track, register, promote, summarise.
 
 ``run_model_layer`` is step 5-6 of the pipeline. It refuses a gold table whose data
-contract failed (unless forced), trains every candidate, registers the best one, and lets
-the promotion policy decide whether it serves.
+contract failed (unless forced), fits every candidate (``train``), records them in MLflow
+(``tracking``), registers the best one and lets the promotion policy decide whether it
+serves (``registry``).
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -17,17 +17,20 @@ from typing import Any
 import pandas as pd
 
 from demo.errors import ContractError, DataError
+from demo.model_layer.lineage import dataset_hash, lineage_tags
+from demo.model_layer.loading import recorded_test_split, require_alias
 from demo.model_layer.registry import (
     CHALLENGER,
     CHAMPION,
-    DEFAULT_MARGIN,
+    ModelToRegister,
     PromotionOutcome,
     apply_promotion,
-    register,
-    require_alias,
-    version_tags,
+    register_and_promote,
 )
-from demo.model_layer.train import TrainingConfig, TrainingResult, train_candidates
+from demo.model_layer.split import split_gold, split_with_holdout
+from demo.model_layer.store import open_store
+from demo.model_layer.tracking import TrackedTraining, log_training
+from demo.model_layer.train import TrainingConfig, check_config, fit_candidates
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
 
@@ -91,32 +94,49 @@ def check_contract(report: dict[str, Any] | None, gold_path: Path, force: bool) 
     )
 
 
-def register_and_promote(
-    settings: Settings, training: TrainingResult, margin: float = DEFAULT_MARGIN
-) -> tuple[str, PromotionOutcome]:
-    """Register the best candidate and apply the promotion policy on the test split."""
-    best = training.best
-    version = register(
-        settings, best.model_uri, best.run_id,
-        version_tags(best.name, best.threshold, training.data_hash),
-    )
-    outcome = apply_promotion(settings, version, training.split.test, margin)
-    return version, outcome
+def train_and_track(
+    settings: Settings, gold: pd.DataFrame, config: TrainingConfig,
+    validation_report: dict[str, Any] | None = None, holdout: pd.DataFrame | None = None,
+) -> TrackedTraining:
+    """Split ``gold``, fit every candidate, then record it all in the workspace's MLflow.
+
+    With ``holdout`` the test split is that frame (see ``split_with_holdout``): retraining
+    judges a challenger on rows the caller kept aside.
+    """
+    check_config(config)
+    if holdout is None:
+        split = split_gold(gold, config.seed, config.fractions)
+    else:
+        split = split_with_holdout(gold, holdout, config.seed, config.fractions)
+    lineage = lineage_tags(gold, split.sizes(), config.generator_seed)
+    if holdout is not None:
+        lineage["holdout_hash"] = dataset_hash(holdout)
+    training = fit_candidates(split, config)
+    return log_training(open_store(settings), training, lineage, validation_report,
+                        holdout_given=holdout is not None)
+
+
+def best_to_register(tracked: TrackedTraining, name: str | None = None) -> ModelToRegister:
+    """The best candidate (or ``name``) of a tracked training, ready for the registry."""
+    fit = tracked.training.best if name is None else tracked.training.candidates[name]
+    return ModelToRegister(fit.name, tracked.model_uris[fit.name], tracked.run_ids[fit.name],
+                           fit.threshold, tracked.data_hash)
 
 
 def model_summary(
-    training: TrainingResult, version: str, outcome: PromotionOutcome, settings: Settings
+    tracked: TrackedTraining, outcome: PromotionOutcome, settings: Settings
 ) -> dict[str, Any]:
     """The run summary's ``model`` section (JSON-ready)."""
+    training, version = tracked.training, outcome.challenger_version
     return {
         "experiment": settings.experiment_name,
         "tracking_uri": settings.tracking_uri,
-        "training_run_id": training.parent_run_id,
-        "data_hash": training.data_hash,
+        "training_run_id": tracked.parent_run_id,
+        "data_hash": tracked.data_hash,
         "rows": training.split.sizes(),
         "candidates": {
             c.name: {
-                "run_id": c.run_id,
+                "run_id": tracked.run_ids[c.name],
                 "params": c.params,
                 "decision_threshold": c.threshold,
                 "validation": c.validation,
@@ -130,6 +150,7 @@ def model_summary(
         "alias": CHAMPION if outcome.serving_version == version else CHALLENGER,
         "champion_version": outcome.serving_version,
         "promotion": outcome.to_dict(),
+        "policy": settings.policy.as_params(),
     }
 
 
@@ -145,9 +166,12 @@ def run_model_layer(
     gold_path: Path | None = None,
     config: TrainingConfig | None = None,
     force: bool = False,
-    margin: float = DEFAULT_MARGIN,
+    margin: float | None = None,
 ) -> dict[str, Any]:
-    """Train on the latest (or given) gold table, register, promote; the summary section."""
+    """Train on the latest (or given) gold table, register, promote; the summary section.
+
+    ``config`` and ``margin`` default to the settings' policy (``demo/params.toml``).
+    """
     path = gold_path or latest_gold(settings)
     report = contract_report(settings)
     if gold_path is None:
@@ -155,14 +179,15 @@ def run_model_layer(
     if report is not None and report.get("run_id") != path.stem:
         report = None  # that validation is not this table's
     gold = read_gold(path)
-    config = config or TrainingConfig(seed=settings.seed)
+    config = config or TrainingConfig.from_settings(settings)
     if config.generator_seed is None:
         config = replace(config, generator_seed=generator_seed(gold))
     started = time.perf_counter()
-    training = train_candidates(settings, gold, config, validation_report=report)
+    tracked = train_and_track(settings, gold, config, validation_report=report)
     trained = time.perf_counter()
-    version, outcome = register_and_promote(settings, training, margin)
-    summary = model_summary(training, version, outcome, settings)
+    outcome = register_and_promote(settings, best_to_register(tracked),
+                                   tracked.training.split.test, margin)
+    summary = model_summary(tracked, outcome, settings)
     summary["gold_path"] = str(path)
     summary["seconds"] = {"train_and_track": round(trained - started, 3),
                           "register_and_promote": round(time.perf_counter() - trained, 3)}
@@ -170,16 +195,8 @@ def run_model_layer(
     return summary
 
 
-def promote_challenger(settings: Settings, margin: float = DEFAULT_MARGIN) -> PromotionOutcome:
+def promote_challenger(settings: Settings, margin: float | None = None) -> PromotionOutcome:
     """Re-apply the policy to the current challenger, on the test rows it was trained with."""
-    import mlflow
-
     found = require_alias(settings, CHALLENGER)
-    client = mlflow.tracking.MlflowClient()
-    parent_id = client.get_run(found.run_id).data.tags.get("mlflow.parentRunId", found.run_id)
-    with tempfile.TemporaryDirectory() as scratch:
-        local = mlflow.artifacts.download_artifacts(
-            run_id=parent_id, artifact_path="split/test.parquet", dst_path=scratch
-        )
-        holdout = pd.read_parquet(local)
+    holdout = recorded_test_split(open_store(settings, create=False), found.run_id)
     return apply_promotion(settings, str(found.version), holdout, margin)

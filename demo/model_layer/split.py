@@ -8,13 +8,14 @@ and to compare models.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from demo.errors import ModelError
 from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, MODEL_INPUTS, POSITIVE_LABEL
+from demo.settings import Policy, default_policy
 
 INPUT_COLUMNS: tuple[str, ...] = tuple(f.name for f in MODEL_INPUTS)
 SPLIT_NAMES: tuple[str, ...] = ("train", "validation", "test")
@@ -24,8 +25,14 @@ MIN_ROWS_PER_CLASS = 10
 
 @dataclass(frozen=True)
 class SplitFractions:
-    validation: float = 0.2
-    test: float = 0.2
+    """Shares of the table held out; the defaults are the policy's (``demo/params.toml``)."""
+
+    validation: float = field(default_factory=lambda: default_policy().split_validation_share)
+    test: float = field(default_factory=lambda: default_policy().split_test_share)
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> SplitFractions:
+        return cls(policy.split_validation_share, policy.split_test_share)
 
 
 @dataclass(frozen=True)

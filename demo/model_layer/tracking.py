@@ -1,116 +1,211 @@
-"""Point MLflow at the workspace: one SQLite store, local artifacts, one experiment.
+"""MLflow tracking: the one module that writes runs, always through an explicit store.
 
-MLflow's own default (``sqlite:///mlflow.db`` in whatever folder you happen to be in) would
-scatter stores around a laptop, so every entry point of the model layer calls
-``use_workspace_tracking`` first. The store is checked before MLflow touches it: a garbage
-``mlflow.db`` would otherwise surface as a long SQLAlchemy traceback.
+Every call takes a ``store.TrackingStore`` (a client bound to the workspace's SQLite file).
+``log_training`` records what ``train.fit_candidates`` returned: one parent run per
+training, a child run per candidate, a nested run per tuning trial.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import sqlite3
+import json
 import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from demo.errors import TrackingStoreError
-from demo.settings import Settings, configure_offline
+import pandas as pd
 
-# Tables every MLflow SQLite store has; a database without them is someone else's file.
-_MLFLOW_TABLES = ("experiments", "runs", "registered_models")
+from demo.model_layer.candidates import Params
+from demo.model_layer.evaluate import evaluation_figures
+from demo.model_layer.split import features, label_vector
+from demo.model_layer.store import TrackingStore
+from demo.model_layer.train import CandidateFit, TrainingConfig, TrainingResult
+
+# The two types HistGradientBoosting needs beyond skops' default allow-list: named in this
+# code, where a reviewer sees them; loading passes them too, never reading them from the file.
+SKOPS_TRUSTED_TYPES = [
+    "numpy.dtype",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+]
 
 
-def check_store(db_path: Path, create: bool = True) -> None:
-    """Raise ``TrackingStoreError`` naming ``db_path`` when it is missing or not an MLflow store.
+@dataclass
+class TrackedTraining:
+    """A training and where MLflow keeps it: the parent run, each candidate's run and model."""
 
-    A missing store is fine when ``create`` is true (training makes a new one); an empty
-    file is a fresh SQLite database that MLflow initialises.
-    """
-    if not db_path.exists():
-        if create:
-            return
-        raise TrackingStoreError(
-            f"no MLflow tracking store at {db_path}: run `python -m demo train` first"
-        )
-    if db_path.is_dir():
-        raise TrackingStoreError(f"the MLflow tracking store {db_path} is a folder, not a file")
-    if db_path.stat().st_size == 0:
+    training: TrainingResult
+    parent_run_id: str
+    experiment_id: str
+    lineage: dict[str, str]
+    run_ids: dict[str, str]
+    model_uris: dict[str, str]
+
+    @property
+    def data_hash(self) -> str:
+        return self.lineage["data_hash"]
+
+
+@contextmanager
+def open_run(store: TrackingStore, run_name: str, *, parent_run_id: str | None = None,
+             tags: dict[str, str] | None = None, params: dict[str, Any] | None = None,
+             metrics: dict[str, float] | None = None) -> Iterator[str]:
+    """A run for the block to add to: it ends FINISHED, or FAILED if the block raises."""
+    all_tags = dict(tags or {})
+    if parent_run_id is not None:
+        all_tags["mlflow.parentRunId"] = parent_run_id
+    run_id = store.client.create_run(store.experiment_id, run_name=run_name,
+                                     tags=all_tags).info.run_id
+    try:
+        log_values(store, run_id, params, metrics)
+        yield run_id
+    except BaseException:
+        store.client.set_terminated(run_id, status="FAILED")
+        raise
+    store.client.set_terminated(run_id)
+
+
+def log_run(store: TrackingStore, run_name: str, *, files: list[Path] | None = None,
+            files_folder: str | None = None, **values: Any) -> str:
+    """A finished run with its tags, params, metrics and files (under ``files_folder``)."""
+    with open_run(store, run_name, **values) as run_id:
+        for path in files or []:
+            store.client.log_artifact(run_id, str(path), artifact_path=files_folder)
+    return run_id
+
+
+def log_values(store: TrackingStore, run_id: str, params: dict[str, Any] | None = None,
+               metrics: dict[str, float] | None = None) -> None:
+    """Params and metrics of a run, in one write to the store."""
+    from mlflow.entities import Metric, Param
+
+    if not params and not metrics:
         return
-    try:
-        with sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True) as connection:
-            rows = connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            tables = {name for (name,) in rows}
-    except sqlite3.DatabaseError as exc:
-        raise TrackingStoreError(
-            f"the MLflow tracking store {db_path} is corrupt or not a database ({exc}); "
-            "move it away or delete it to start a fresh store"
-        ) from exc
-    missing = [t for t in _MLFLOW_TABLES if t not in tables]
-    if tables and missing:
-        raise TrackingStoreError(
-            f"the MLflow tracking store {db_path} is not an MLflow database "
-            f"(tables missing: {', '.join(missing)})"
-        )
+
+    now = int(time.time() * 1000)
+    store.client.log_batch(run_id, metrics=[Metric(k, float(v), now, 0)
+                                            for k, v in (metrics or {}).items()],
+                           params=[Param(k, str(v)) for k, v in (params or {}).items()])
 
 
-def use_workspace_tracking(settings: Settings, create: bool = True) -> str:
-    """Use the workspace's store for tracking and registry; return the experiment id.
-
-    The experiment is created with its ``artifact_location`` inside the workspace, so
-    artifacts never land in the current folder. With ``create=False`` (loading a model) a
-    missing store is an error instead of a new empty one.
-    """
-    configure_offline()
-    check_store(settings.mlflow_db, create=create)
-    import mlflow
-
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    if "MLFLOW_LOGGING_LEVEL" not in os.environ:  # MLflow's INFO chatter hides our output
-        logging.getLogger("mlflow").setLevel(logging.WARNING)
-    from mlflow.exceptions import MlflowException
-
-    settings.workspace.mkdir(parents=True, exist_ok=True)
-    mlflow.set_tracking_uri(settings.tracking_uri)
-    mlflow.set_registry_uri(settings.tracking_uri)
-    try:
-        experiment = mlflow.get_experiment_by_name(settings.experiment_name)
-        if experiment is None:
-            if not create:
-                raise TrackingStoreError(
-                    f"the MLflow tracking store {settings.mlflow_db} has no experiment "
-                    f"'{settings.experiment_name}': run `python -m demo train` first"
-                )
-            settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
-            experiment_id = mlflow.create_experiment(
-                settings.experiment_name, artifact_location=settings.artifacts_dir.as_uri()
-            )
-        else:
-            experiment_id = experiment.experiment_id
-        mlflow.set_experiment(experiment_id=experiment_id)
-    except MlflowException as exc:
-        raise TrackingStoreError(
-            f"the MLflow tracking store {settings.mlflow_db} cannot be used: "
-            f"{str(exc).splitlines()[0]}"
-        ) from exc
-    return experiment_id
-
-
-def log_frame(frame: Any, artifact_path: str) -> None:
-    """Log a DataFrame as a Parquet artifact of the active run (``dir/name.parquet``)."""
-    import mlflow
-
+def log_frame(store: TrackingStore, run_id: str, frame: pd.DataFrame, artifact_path: str) -> None:
+    """Log a DataFrame as a Parquet artifact (``dir/name.parquet``)."""
     folder, _, file_name = artifact_path.rpartition("/")
     with tempfile.TemporaryDirectory() as scratch:
         local = Path(scratch) / file_name
         frame.to_parquet(local, index=False)
-        mlflow.log_artifact(str(local), artifact_path=folder or None)
+        store.client.log_artifact(run_id, str(local), artifact_path=folder or None)
 
 
-def log_figures(figures: dict[str, Any], folder: str) -> None:
-    """Log matplotlib figures as PNG artifacts of the active run."""
-    import mlflow
+def pip_requirements() -> list[str]:
+    """The packages a logged model needs, pinned; MLflow's own inference costs seconds."""
+    return [f"{name}=={version(name)}" for name in ("scikit-learn", "skops", "numpy", "pandas",
+                                                    "scipy")]
 
-    for file_name, figure in figures.items():
-        mlflow.log_figure(figure, f"{folder}/{file_name}")
+
+def log_model(store: TrackingStore, run_id: str, model: Any, example: pd.DataFrame) -> str:
+    """Log a fitted pipeline as the run's MLflow model ``model``; its ``models:/m-…`` URI.
+
+    Serialization is a security decision. ``pickle`` files can run any code when loaded, so
+    loading a pickled model from an untrusted source is running their program. skops stores
+    the model as data and rebuilds only types on an allow-list: the standard scikit-learn
+    and numpy types plus ``SKOPS_TRUSTED_TYPES``, which ``loading.load_model`` passes from
+    this code, never from the file being loaded. The cost: skops checks each save by loading
+    it again, and its import builds the list of every scikit-learn estimator (~0.6 s).
+    """
+    from mlflow.entities import LoggedModelStatus
+    from mlflow.models import infer_signature
+
+    with warnings.catch_warnings():  # its hint about integer columns: gold has no gaps
+        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+        signature = infer_signature(example, model.predict_proba(example)[:, 1])
+    logged = store.client.create_logged_model(store.experiment_id, name="model",
+                                              source_run_id=run_id)
+    with tempfile.TemporaryDirectory() as scratch:
+        import mlflow.sklearn
+
+        local = Path(scratch) / "model"
+        mlflow.sklearn.save_model(
+            model, str(local), signature=signature, input_example=example,
+            pip_requirements=pip_requirements(), serialization_format="skops",
+            skops_trusted_types=SKOPS_TRUSTED_TYPES)
+        store.client.log_model_artifacts(logged.model_id, str(local))
+    store.client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
+    return f"models:/{logged.model_id}"
+
+
+def _hyperparameters(params: Params) -> dict[str, str]:
+    """Hyperparameters as MLflow params, JSON-encoded so they read back with their types."""
+    return {f"hp.{key}": json.dumps(value) for key, value in params.items()}
+
+
+def _prefixed(prefix: str, values: dict[str, float]) -> dict[str, float]:
+    return {f"{prefix}_{key}": value for key, value in values.items() if pd.notna(value)}
+
+
+def _log_candidate(store: TrackingStore, parent_run_id: str, fit: CandidateFit,
+                   config: TrainingConfig, lineage: dict[str, str],
+                   training: TrainingResult) -> tuple[str, str]:
+    """The candidate's child run (params, metrics, plots, model) and its trials; (run, model)."""
+    with open_run(store, fit.name, parent_run_id=parent_run_id, tags={
+            **lineage, "candidate": fit.name, "decision_threshold": str(fit.threshold)},
+            params={"candidate": fit.name, "seed": config.seed, "trials": len(fit.trials),
+                    **_hyperparameters(fit.params), **config.costs.as_params()},
+            metrics={**_prefixed("validation", fit.validation), **_prefixed("test", fit.test),
+                     "decision_threshold": fit.threshold}) as run_id:
+        if len(fit.trials) > 1:
+            for number, (params, score) in enumerate(fit.trials, start=1):
+                log_run(store, f"{fit.name} trial {number}", parent_run_id=run_id,
+                        tags={"candidate": fit.name, "trial": str(number)},
+                        params=_hyperparameters(params), metrics={"validation_roc_auc": score})
+        split = training.split
+        if fit.importance is not None:
+            store.client.log_table(run_id, fit.importance,
+                                   "evaluation/permutation_importance.json")
+        test_proba = fit.model.predict_proba(features(split.test))[:, 1]
+        figures = evaluation_figures(label_vector(split.test), test_proba, fit.threshold,
+                                     fit.importance, fit.name)
+        for file_name, figure in figures.items():
+            store.client.log_figure(run_id, figure, f"plots/{file_name}")
+        model_uri = log_model(store, run_id, fit.model, features(split.validation).head(5))
+    return run_id, model_uri
+
+
+def log_training(store: TrackingStore, training: TrainingResult, lineage: dict[str, str],
+                 validation_report: dict[str, Any] | None = None,
+                 holdout_given: bool = False) -> TrackedTraining:
+    """Record a training: the parent run (split, policy, contract), then each candidate."""
+    config, split = training.config, training.split
+    with open_run(
+            store, "training",
+            tags={**lineage, "split": "given holdout" if holdout_given else "stratified"},
+            params={"seed": config.seed, "candidates": ",".join(config.candidates),
+                    "trials": config.trials, "split.validation": config.fractions.validation,
+                    "split.test": "given" if holdout_given else config.fractions.test,
+                    **config.costs.as_params(), **store.settings.policy.as_params()},
+    ) as parent_run_id:
+        log_frame(store, parent_run_id, split.manifest(), "split/manifest.parquet")
+        log_frame(store, parent_run_id, split.test, "split/test.parquet")
+        if validation_report is not None:
+            store.client.log_dict(parent_run_id, validation_report,
+                                  "data_contract/validation.json")
+        run_ids, model_uris = {}, {}
+        for fit in training.candidates.values():
+            run_ids[fit.name], model_uris[fit.name] = _log_candidate(
+                store, parent_run_id, fit, config, lineage, training)
+        log_values(store, parent_run_id, metrics={f"{c.name}_test_roc_auc": c.test["roc_auc"]
+                                                  for c in training.candidates.values()})
+    return TrackedTraining(training, parent_run_id, store.experiment_id, lineage,
+                           run_ids, model_uris)
+
+
+def record_promotion(store: TrackingStore, run_id: str, verdict: str,
+                     outcome: dict[str, Any]) -> None:
+    """The policy's decision on the challenger's run, where a reviewer looks for it."""
+    store.client.set_tag(run_id, "promotion.decision", verdict)
+    store.client.set_tag(run_id, "promotion.reason", outcome["decision"]["reason"])
+    store.client.log_text(run_id, json.dumps(outcome, indent=2), "promotion/decision.json")

@@ -5,9 +5,7 @@ Thin calls into ``demo.model_layer``; MLflow holds the runs, the record keeps th
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
@@ -28,52 +26,54 @@ def run_train(
     trials: int = QUICK_TRIALS,
 ) -> dict:
     """Train the chosen candidates on gold and track everything in MLflow."""
-    from demo.model_layer.train import TrainingConfig, train_candidates
+    from demo.model_layer.loading import artifact_dir
+    from demo.model_layer.runner import train_and_track
+    from demo.model_layer.store import open_store
+    from demo.model_layer.train import TrainingConfig
 
     require(settings, "train")
-    defaults = TrainingConfig()
-    config = TrainingConfig(candidates=tuple(candidates or defaults.candidates),
-                            params=dict(params or {}), trials=trials, seed=settings.seed)
-    result = train_candidates(settings, load_table(settings, "features"), config)
+    config = TrainingConfig.from_settings(settings, params=dict(params or {}), trials=trials,
+                                          **({"candidates": tuple(candidates)} if candidates
+                                             else {}))
+    tracked = train_and_track(settings, load_table(settings, "features"), config)
+    store = open_store(settings, create=False)
     summary = {
-        "parent_run_id": result.parent_run_id,
-        "experiment_id": result.experiment_id,
-        "data_hash": result.data_hash,
-        "best": result.best.name,
-        "metrics": result.metrics_table(),
+        "parent_run_id": tracked.parent_run_id,
+        "experiment_id": tracked.experiment_id,
+        "data_hash": tracked.data_hash,
+        "best": tracked.training.best.name,
+        "metrics": [
+            {"candidate": c.name, "run_id": tracked.run_ids[c.name], "threshold": c.threshold,
+             **{f"validation_{k}": v for k, v in c.validation.items()},
+             **{f"test_{k}": v for k, v in c.test.items()}}
+            for c in tracked.training.candidates.values()
+        ],
         "candidates": {
-            c.name: {"run_id": c.run_id, "model_uri": c.model_uri, "params": c.params,
-                     "threshold": c.threshold, "plots": str(artifact_dir(c.run_id) / "plots")}
-            for c in result.candidates.values()
+            c.name: {"run_id": tracked.run_ids[c.name], "model_uri": tracked.model_uris[c.name],
+                     "params": c.params, "threshold": c.threshold,
+                     "plots": str(artifact_dir(store, tracked.run_ids[c.name]) / "plots")}
+            for c in tracked.training.candidates.values()
         },
-        "split_sizes": result.split.sizes(),
+        "split_sizes": tracked.training.split.sizes(),
     }
-    return save_step(settings, "train", [settings.mlflow_db, artifact_dir(result.parent_run_id)],
-                     summary)
-
-
-def artifact_dir(run_id: str) -> Path:
-    """The local folder of a run's artifacts (the workspace's artifact root is local)."""
-    import mlflow
-
-    uri = mlflow.get_run(run_id).info.artifact_uri
-    return Path(unquote(urlparse(uri).path))
+    return save_step(settings, "train",
+                     [settings.mlflow_db, artifact_dir(store, tracked.parent_run_id)], summary)
 
 
 def runs_table(settings: Settings) -> pd.DataFrame:
     """Every candidate run tracked in the workspace, newest first: the runs compared."""
-    import mlflow
+    from demo.model_layer.loading import all_runs
+    from demo.model_layer.store import open_store
 
-    from demo.model_layer.tracking import use_workspace_tracking
-
-    experiment_id = use_workspace_tracking(settings, create=False)
-    runs = mlflow.search_runs([experiment_id], filter_string="tags.decision_threshold != ''",
-                              order_by=["attributes.start_time DESC"])
-    wanted = ["tags.mlflow.runName", "start_time", "metrics.validation_roc_auc",
-              "metrics.test_roc_auc", "metrics.test_f1", "metrics.decision_threshold",
-              "params.trials", "run_id"]
-    table = runs[[c for c in wanted if c in runs.columns]]
-    return table.rename(columns=lambda c: c.split(".", 1)[-1].replace("mlflow.runName", "run"))
+    runs = all_runs(open_store(settings, create=False), "tags.decision_threshold != ''")
+    return pd.DataFrame(
+        [{"run": r.data.tags.get("mlflow.runName"),
+          "start_time": pd.to_datetime(r.info.start_time, unit="ms", utc=True),
+          **{name: r.data.metrics.get(name) for name in (
+              "validation_roc_auc", "test_roc_auc", "test_f1", "decision_threshold")},
+          "trials": r.data.params.get("trials"), "run_id": r.info.run_id} for r in runs],
+        columns=["run", "start_time", "validation_roc_auc", "test_roc_auc", "test_f1",
+                 "decision_threshold", "trials", "run_id"])
 
 
 def training_summary(settings: Settings) -> dict:
@@ -89,7 +89,9 @@ def run_registry(
     The challenger is judged against the champion on the training run's test split, the
     rows no model was tuned on.
     """
-    from demo.model_layer.registry import DEFAULT_MARGIN, apply_promotion, register, version_tags
+    from demo.model_layer.loading import artifact_dir
+    from demo.model_layer.registry import ModelToRegister, register_and_promote
+    from demo.model_layer.store import open_store
 
     require(settings, "registry")
     training = training_summary(settings)
@@ -98,23 +100,23 @@ def run_registry(
     if chosen is None:
         raise DemoError(f"'{name}' was not trained in the last training run: choose one of "
                         + ", ".join(training["candidates"]))
-    version = register(settings, chosen["model_uri"], chosen["run_id"],
-                       version_tags(name, chosen["threshold"], training["data_hash"]))
-    holdout = pd.read_parquet(artifact_dir(training["parent_run_id"]) / "split" / "test.parquet")
-    outcome = apply_promotion(settings, version, holdout,
-                              DEFAULT_MARGIN if margin is None else margin)
+    store = open_store(settings, create=False)
+    holdout = pd.read_parquet(artifact_dir(store, training["parent_run_id"]) / "split"
+                              / "test.parquet")
+    outcome = register_and_promote(
+        settings, ModelToRegister(name, chosen["model_uri"], chosen["run_id"],
+                                  chosen["threshold"], training["data_hash"]),
+        holdout, margin)
+    version = outcome.challenger_version
     summary = {"candidate": name, "version": version, **outcome.to_dict()}
     return save_step(settings, "registry", [settings.mlflow_db], summary)
 
 
 def registry_versions(settings: Settings) -> pd.DataFrame:
     """Every registered version of the model: aliases, candidate, threshold, decision."""
-    import mlflow
+    from demo.model_layer.store import open_store
 
-    from demo.model_layer.tracking import use_workspace_tracking
-
-    use_workspace_tracking(settings, create=False)
-    client = mlflow.tracking.MlflowClient()
+    client = open_store(settings, create=False).client
     versions = client.search_model_versions(f"name = '{settings.model_name}'")
     aliases: dict[str, list[str]] = {}  # search results leave aliases out: ask the model
     if versions:

@@ -11,7 +11,6 @@ import pandas as pd
 from demo.feature_spec import ID_COLUMN
 from demo.settings import Settings
 from demo.walkthrough.data_steps import load_table
-from demo.walkthrough.model_steps import artifact_dir
 from demo.walkthrough.record import step_result
 
 TUNING_TRIALS = 8
@@ -35,7 +34,8 @@ def simple_versus_complex(settings: Settings) -> pd.DataFrame:
     from demo.model_layer.split import split_gold
 
     split = split_gold(load_table(settings, "features"), settings.seed)
-    return compare_plans(_plans(), split, BusinessCosts(), settings.seed).drop(columns="params")
+    costs = BusinessCosts.from_policy(settings.policy)
+    return compare_plans(_plans(), split, costs, settings.seed).drop(columns="params")
 
 
 def clean_versus_dirty(settings: Settings) -> pd.DataFrame:
@@ -59,37 +59,38 @@ def clean_versus_dirty(settings: Settings) -> pd.DataFrame:
     plans = [Plan("logistic regression", "logistic_regression"),
              Plan(f"gradient boosting, tuned ({TUNING_TRIALS} trials)",
                   "hist_gradient_boosting", TUNING_TRIALS)]
-    return clean_vs_dirty(training_sets, split.test, plans, BusinessCosts(), settings.seed)
+    costs = BusinessCosts.from_policy(settings.policy)
+    return clean_vs_dirty(training_sets, split.test, plans, costs, settings.seed)
 
 
 def decision_thresholds(settings: Settings) -> pd.DataFrame:
     """Understand your problem: what each decision threshold costs the business."""
     from demo.course.experiments import threshold_table
     from demo.model_layer.evaluate import BusinessCosts
+    from demo.model_layer.loading import artifact_dir
     from demo.model_layer.registry import load_model
     from demo.model_layer.split import features, label_vector
+    from demo.model_layer.store import open_store
 
     champion = load_model(settings)
     training = step_result(settings, "train")["summary"]
-    test = pd.read_parquet(artifact_dir(training["parent_run_id"]) / "split" / "test.parquet")
+    test = pd.read_parquet(artifact_dir(open_store(settings, create=False),
+                                        training["parent_run_id"]) / "split" / "test.parquet")
     probabilities = champion.model.predict_proba(features(test))[:, 1]
-    table = threshold_table(label_vector(test), probabilities, BusinessCosts())
+    table = threshold_table(label_vector(test), probabilities,
+                            BusinessCosts.from_policy(settings.policy))
     table.attrs["chosen_threshold"] = champion.threshold
     return table
 
 
 def tracked_runs(settings: Settings) -> dict[str, int]:
     """If it's not tracked, it doesn't exist: what the walkthrough has in MLflow."""
-    import mlflow
+    from demo.model_layer.loading import all_runs
+    from demo.model_layer.store import open_store
 
-    from demo.model_layer.tracking import use_workspace_tracking
-
-    experiment_id = use_workspace_tracking(settings, create=False)
-    runs = mlflow.search_runs([experiment_id])
-    client = mlflow.tracking.MlflowClient()
-    versions = client.search_model_versions(f"name = '{settings.model_name}'")
-    params = [c for c in runs.columns if c.startswith("params.")]
-    metrics = [c for c in runs.columns if c.startswith("metrics.")]
+    store = open_store(settings, create=False)
+    runs = all_runs(store)
+    versions = store.client.search_model_versions(f"name = '{settings.model_name}'")
     return {"runs": len(runs), "registered versions": len(versions),
-            "parameters logged": int(runs[params].notna().sum().sum()),
-            "metrics logged": int(runs[metrics].notna().sum().sum())}
+            "parameters logged": sum(len(run.data.params) for run in runs),
+            "metrics logged": sum(len(run.data.metrics) for run in runs)}

@@ -62,7 +62,7 @@ def test_a_full_disk_stops_predictions_loudly_and_loses_no_answered_one(
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(client, range(8)))
 
-    assert answered and refusals, (len(answered), len(refusals))
+    assert answered and refusals, (len(answered), refusals[:1])
     assert all("cannot be logged" in reason for reason in refusals)
     ready = httpx.get(f"{cramped_server.url}/ready")
     assert ready.status_code == 503 and "File too large" in ready.json()["reason"]

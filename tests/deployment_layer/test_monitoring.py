@@ -84,9 +84,9 @@ def test_drift_scenario_is_flagged(reference: pd.DataFrame, scenario: str, featu
 
 
 def test_monitor_writes_json_html_and_mlflow_run(workspace_copy: Settings) -> None:
-    import mlflow
-
     from demo.deployment_layer.monitoring_runner import monitor_frame, reference_table
+    from demo.model_layer.loading import all_runs
+    from demo.model_layer.store import open_store
 
     batch = generated_gold(1_500, seed=5, scenario="fibre_rollout", id_start=10**6)
     report = monitor_frame(workspace_copy, reference_table(workspace_copy), batch,
@@ -100,10 +100,11 @@ def test_monitor_writes_json_html_and_mlflow_run(workspace_copy: Settings) -> No
     page = (workspace_copy.reports_dir / "drift_fibre.html").read_text()
     assert page.count("data:image/png;base64,") == 3
     assert "http://" not in page and "https://" not in page  # self-contained, no CDN
-    runs = mlflow.search_runs(filter_string="tags.step = 'monitor'",
-                              search_all_experiments=True)
-    assert len(runs) == 1 and runs.iloc[0]["tags.verdict"] == "severe"
-    assert runs.iloc[0]["metrics.psi.internet_service"] >= 0.2
+    runs = all_runs(open_store(workspace_copy), "tags.step = 'monitor'")
+    assert len(runs) == 1 and runs[0].data.tags["verdict"] == "severe"
+    assert runs[0].data.metrics["psi.internet_service"] >= 0.2
+    assert runs[0].data.params["policy.monitoring.psi_severe"] == str(
+        workspace_copy.policy.monitoring_psi_severe)  # the thresholds it was judged by
 
 
 def test_monitor_command_prints_the_verdict(workspace_copy: Settings, tmp_path, capsys

@@ -33,10 +33,10 @@ def test_worse_challenger_keeps_the_champion(workspace_copy: Settings) -> None:
 
 
 def test_reload_without_champion_keeps_serving(workspace_copy: Settings) -> None:
-    import mlflow
+    from demo.model_layer.store import open_store
 
     with TestClient(create_app(workspace_copy, token="secret")) as client:
-        mlflow.tracking.MlflowClient().delete_registered_model_alias(
+        open_store(workspace_copy).client.delete_registered_model_alias(
             workspace_copy.model_name, "champion")
         answer = client.post("/admin/reload", json={},
                              headers={"Authorization": "Bearer secret"})

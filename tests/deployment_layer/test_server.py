@@ -39,16 +39,18 @@ def register_champion_copy(settings: Settings, alias: str) -> str:
 
     A new version without training: enough to watch the API switch versions.
     """
-    import mlflow
-
-    from demo.model_layer.registry import register, version_by_alias
+    from demo.model_layer.registry import ModelToRegister, register, version_by_alias
+    from demo.model_layer.store import open_store
 
     champion = version_by_alias(settings, "champion")
-    tags = {k: v for k, v in champion.tags.items() if not k.startswith("promotion")}
-    version = register(settings, champion.source, champion.run_id, tags)
-    registry = mlflow.tracking.MlflowClient(tracking_uri=settings.tracking_uri,
-                                            registry_uri=settings.tracking_uri)
-    registry.set_registered_model_alias(settings.model_name, alias, version)
+    store = open_store(settings)
+    [logged] = store.client.search_logged_models(
+        [store.experiment_id], filter_string=f"source_run_id = '{champion.run_id}'")
+    copy = ModelToRegister(champion.tags["candidate"], f"models:/{logged.model_id}",
+                           champion.run_id, float(champion.tags["decision_threshold"]),
+                           champion.tags["data_hash"])
+    version = register(store, copy)
+    store.client.set_registered_model_alias(settings.model_name, alias, version)
     return version
 
 

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from demo.model_layer.registry import PromotionOutcome
-from demo.model_layer.runner import register_and_promote
-from demo.model_layer.train import TrainingConfig, TrainingResult, train_candidates
+from demo.model_layer.registry import PromotionOutcome, register_and_promote
+from demo.model_layer.runner import best_to_register, train_and_track
+from demo.model_layer.tracking import TrackedTraining
+from demo.model_layer.train import TrainingConfig, TrainingResult
 from demo.settings import Settings
 from demo.synthetic.customers import draw_customers
 
@@ -34,10 +35,14 @@ def gold_frame(rows: int, seed: int) -> pd.DataFrame:
 class SessionModels:
     settings: Settings
     gold: pd.DataFrame
-    training: TrainingResult
+    tracked: TrackedTraining
     version: str
     outcome: PromotionOutcome
     validation_report: dict
+
+    @property
+    def training(self) -> TrainingResult:
+        return self.tracked.training
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +52,6 @@ def session_models(tmp_path_factory: pytest.TempPathFactory) -> SessionModels:
     gold = gold_frame(SESSION_ROWS, SESSION_SEED)
     report = {"summary": {"success": True, "critical_failures": []}, "run_id": "session"}
     config = TrainingConfig(trials=2, seed=7, generator_seed=SESSION_SEED)
-    training = train_candidates(settings, gold, config, validation_report=report)
-    version, outcome = register_and_promote(settings, training)
-    return SessionModels(settings, gold, training, version, outcome, report)
+    tracked = train_and_track(settings, gold, config, validation_report=report)
+    outcome = register_and_promote(settings, best_to_register(tracked), tracked.training.split.test)
+    return SessionModels(settings, gold, tracked, outcome.challenger_version, outcome, report)

@@ -17,7 +17,7 @@ from demo.model_layer.runner import check_contract
 from demo.settings import Settings
 from tests.model_layer.conftest import gold_frame
 
-FAST = ["--candidates", "baseline", "logistic_regression", "--trials", "1"]
+FAST = ["--candidates", "baseline", "logistic_regression", "--set", "training.trials=1"]
 
 
 def run_cli(settings: Settings, *args: str) -> int:
@@ -70,7 +70,7 @@ def test_train_then_promote_from_the_command_line(
     assert summary["alias"] == "challenger" and summary["champion_version"] == "1"
     assert "kept the champion" in summary["promotion"]["decision"]["reason"]
     capsys.readouterr()
-    assert run_cli(settings, "promote", "--margin", "-0.01") == 0
+    assert run_cli(settings, "promote", "--set", "promotion.margin=-0.01") == 0
     assert "champion is version 2" in capsys.readouterr().out
     assert load_model(settings).version == "2"
 
@@ -82,8 +82,11 @@ def test_train_then_promote_from_the_command_line(
         (["--param", "logistic_regression.C=-1"],
          "invalid hyperparameter for model 'logistic_regression'"),
         (["--param", "logistic_regression.depth=3"], "unknown hyperparameter(s) depth"),
-        (["--trials", "0"], "trials must be at least 1"),
-        (["--offer-success-rate", "2"], "--offer-success-rate must be between 0 and 1"),
+        (["--set", "training.trials=0"], "'training.trials' must be at least 1"),
+        (["--set", "costs.offer_success_rate=2"],
+         "'costs.offer_success_rate' must be between 0 and 1, got 2.0"),
+        (["--set", "promotion.margn=0.1"], "unknown policy setting 'promotion.margn'"),
+        (["--set", "promotion.margin"], "expected SECTION.NAME=VALUE"),
     ],
 )
 def test_bad_training_options(settings: Settings, capsys: pytest.CaptureFixture[str],

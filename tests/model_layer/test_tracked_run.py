@@ -15,12 +15,9 @@ from tests.model_layer.conftest import SESSION_SEED, SessionModels
 
 
 def _client(models: SessionModels):
-    from mlflow.tracking import MlflowClient
+    from demo.model_layer.store import open_store
 
-    from demo.model_layer.tracking import use_workspace_tracking
-
-    use_workspace_tracking(models.settings, create=False)
-    return MlflowClient()
+    return open_store(models.settings, create=False).client
 
 
 def _artifact_dir(run) -> Path:
@@ -30,7 +27,7 @@ def _artifact_dir(run) -> Path:
 def test_store_and_artifacts_live_in_the_workspace(session_models: SessionModels) -> None:
     settings = session_models.settings
     assert settings.mlflow_db.is_file()
-    run = _client(session_models).get_run(session_models.training.parent_run_id)
+    run = _client(session_models).get_run(session_models.tracked.parent_run_id)
     assert _artifact_dir(run).is_relative_to(settings.artifacts_dir)
     experiment = _client(session_models).get_experiment(run.info.experiment_id)
     assert experiment.name == settings.experiment_name
@@ -38,7 +35,7 @@ def test_store_and_artifacts_live_in_the_workspace(session_models: SessionModels
 
 def test_parent_run_has_lineage_split_and_contract(session_models: SessionModels) -> None:
     client = _client(session_models)
-    run = client.get_run(session_models.training.parent_run_id)
+    run = client.get_run(session_models.tracked.parent_run_id)
     tags = run.data.tags
     assert tags["data_hash"] == dataset_hash(session_models.gold)
     assert tags["rows_total"] == str(len(session_models.gold))
@@ -49,6 +46,9 @@ def test_parent_run_has_lineage_split_and_contract(session_models: SessionModels
     assert len(tags["git_commit"]) == 40 or tags["git_commit"] == "unknown"
     assert run.data.params["trials"] == "2"
     assert run.data.params["cost.offer_cost"] == "50.0"
+    policy = session_models.settings.policy
+    assert run.data.params["policy.promotion.margin"] == str(policy.promotion_margin)
+    assert run.data.params["policy.monitoring.psi_severe"] == str(policy.monitoring_psi_severe)
     folder = _artifact_dir(run)
     manifest = pd.read_parquet(folder / "split" / "manifest.parquet")
     assert sorted(manifest["customer_id"]) == sorted(session_models.gold["customer_id"])
@@ -64,9 +64,9 @@ def test_each_candidate_run_has_params_metrics_plots_and_model(
 ) -> None:
     client = _client(session_models)
     for result in session_models.training.candidates.values():
-        run = client.get_run(result.run_id)
-        assert run.data.tags["mlflow.parentRunId"] == session_models.training.parent_run_id
-        assert run.data.tags["data_hash"] == session_models.training.data_hash
+        run = client.get_run(session_models.tracked.run_ids[result.name])
+        assert run.data.tags["mlflow.parentRunId"] == session_models.tracked.parent_run_id
+        assert run.data.tags["data_hash"] == session_models.tracked.data_hash
         assert run.data.params["candidate"] == result.name
         assert {f"hp.{k}" for k in result.params} <= set(run.data.params)
         for split in ("validation", "test"):
@@ -86,18 +86,16 @@ def test_each_candidate_run_has_params_metrics_plots_and_model(
 
 
 def test_tuning_trials_are_nested_runs(session_models: SessionModels) -> None:
-    import mlflow
-
     client = _client(session_models)
     for name in ("logistic_regression", "hist_gradient_boosting"):
-        candidate_run = session_models.training.candidates[name].run_id
-        trials = mlflow.search_runs(
-            [session_models.training.experiment_id],
+        candidate_run = session_models.tracked.run_ids[name]
+        trials = client.search_runs(
+            [session_models.tracked.experiment_id],
             filter_string=f"tags.mlflow.parentRunId = '{candidate_run}'",
         )
         assert len(trials) == 2, name
-        assert trials["metrics.validation_roc_auc"].notna().all()
-        best = trials["metrics.validation_roc_auc"].max()
+        scores = [trial.data.metrics["validation_roc_auc"] for trial in trials]
+        best = max(scores)
         chosen = client.get_run(candidate_run).data.metrics["validation_roc_auc"]
         assert chosen == pytest.approx(best)
 
@@ -105,10 +103,10 @@ def test_tuning_trials_are_nested_runs(session_models: SessionModels) -> None:
 def test_logged_model_has_signature_example_and_pinned_requirements(
     session_models: SessionModels,
 ) -> None:
-    import mlflow
-
     best = session_models.training.best
-    local = Path(mlflow.artifacts.download_artifacts(best.model_uri))
+    model_id = session_models.tracked.model_uris[best.name].removeprefix("models:/")
+    local = Path(unquote(urlparse(
+        _client(session_models).get_logged_model(model_id).artifact_location).path))
     mlmodel = yaml.safe_load((local / "MLmodel").read_text())
     inputs = mlmodel["signature"]["inputs"]
     assert "contract" in inputs and "customer_id" not in inputs
@@ -117,3 +115,19 @@ def test_logged_model_has_signature_example_and_pinned_requirements(
     requirements = (local / "requirements.txt").read_text().split()
     assert any(r.startswith("scikit-learn==") for r in requirements)
     assert all("==" in r for r in requirements)
+
+
+def test_a_run_whose_logging_fails_is_marked_failed(settings) -> None:
+    """Like mlflow.start_run: a run never stays RUNNING after the code writing it raised."""
+    from demo.model_layer.store import open_store
+    from demo.model_layer.tracking import open_run
+
+    store = open_store(settings)
+    with (pytest.raises(RuntimeError, match="disk full"),
+          open_run(store, "doomed", params={"seed": 1}) as run_id):
+        raise RuntimeError("disk full")
+    run = store.client.get_run(run_id)
+    assert run.info.status == "FAILED" and run.data.params == {"seed": "1"}
+    with open_run(store, "fine") as finished:
+        pass
+    assert store.client.get_run(finished).info.status == "FINISHED"
