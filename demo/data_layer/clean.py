@@ -1,12 +1,11 @@
 """Clean: bronze -> silver (typed, repaired, one row per customer) + quarantine (with reasons).
 
-The rules are written down in ``demo/data_layer/README.md``; in short: repair only where the
-rule is sound (a spelling variant, a blank total for a brand-new customer, a value implied by
-another column), write the explicit ``Unknown`` for a blank category nothing can derive,
-and send everything else to quarantine with a reason a person can act on.
-
-Every input row ends in exactly one place: silver, quarantine, or the duplicate count.
-``clean`` checks that in code and raises ``AccountingError`` if it ever fails.
+Each rule function below is one line of the rule table in ``demo/data_layer/README.md``, in
+the table's order, and each is generated from ``demo.feature_spec`` (allowed values,
+ranges, kinds). A rule repairs only where the repair is sound, writes the explicit
+``Unknown`` for a blank category nothing can derive, and otherwise rejects the row with a
+reason a person can act on. ``clean`` runs the rules top to bottom on a working copy (the
+bronze table is never modified) and checks that every row read ends in exactly one place.
 """
 
 from __future__ import annotations
@@ -15,30 +14,35 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from demo.data_layer.checks import (
-    Flags,
-    category_rules,
-    cross_field_rules,
-    label_rules,
-    numeric_rules,
-)
 from demo.data_layer.ingest import PARSE_ERROR, SOURCE_ROW, BronzeResult
-from demo.data_layer.rules import MISSING, Coded, arrow_text, code_category, encode
 from demo.errors import DataError
 from demo.feature_spec import (
     FEATURES,
+    FEATURES_BY_NAME,
     ID_COLUMN,
     LABEL_COLUMN,
     LINEAGE_COLUMNS,
     RAW_COLUMNS,
     UNKNOWN,
+    Feature,
+    header_key,
 )
 
 QUARANTINE_REASON = "quarantine_reason"
-CATEGORY_FEATURES = tuple(f for f in FEATURES if f.kind == "category")
+CATEGORIES = tuple(f for f in FEATURES if f.kind == "category")
+NO_PHONE, NO_INTERNET = "No phone service", "No internet service"
+ADDONS = tuple(f.name for f in CATEGORIES if NO_INTERNET in (f.allowed or ()))
+# Blank means an empty field or a null spelling. Categories compare folded spellings
+# (header_key: "N/A" -> "na", "?" -> ""); numbers compare trimmed, lower-cased text.
+BLANK_KEYS = frozenset({"", "na", "nan", "null", "none"})
+BLANK_TEXT = ("", "na", "n/a", "nan", "null", "none", "?", "-")
+SYNONYMS = {"y": "Yes", "true": "Yes", "n": "No", "false": "No", "f": "Female", "m": "Male",
+            "fibreoptic": "Fiber optic", "fiber": "Fiber optic", "fibre": "Fiber optic",
+            "monthly": "Month-to-month", "1year": "One year", "2year": "Two year",
+            "twoyears": "Two year", "unknown": UNKNOWN}  # folded spelling -> allowed value
+FLAG_WORDS = {"yes": 1.0, "y": 1.0, "true": 1.0, "no": 0.0, "n": 0.0, "false": 0.0}
+NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?inf(inity)?"
 
 
 class AccountingError(RuntimeError):
@@ -65,6 +69,80 @@ class CleanResult:
         return len(self.quarantine)
 
 
+class Findings:
+    """What the rules found: the rows each repair fixed, and a reason for each row rejected."""
+
+    def __init__(self) -> None:
+        self.rejected: dict[str, pd.Series] = {}  # rule -> reason text, one per rejected row
+        self.repaired: dict[str, pd.Series] = {}  # rule -> bool per row
+
+    def reject(self, rule: str, where: pd.Series, reason: str | pd.Series | None = None) -> None:
+        if where.any():
+            rows = where.index[where]
+            text = reason.reindex(rows) if isinstance(reason, pd.Series) else (reason or rule)
+            self.rejected[rule] = pd.Series(text, index=rows, dtype="str")
+
+    def reject_whole_line(self, rule: str, where: pd.Series,
+                          reason: str | pd.Series | None = None) -> None:
+        """A blank or broken line: this one reason replaces every other for the row."""
+        for earlier, reasons in self.rejected.items():
+            self.rejected[earlier] = reasons[~where.reindex(reasons.index)]
+        self.reject(rule, where, reason)
+
+    def repair(self, rule: str, where: pd.Series) -> None:
+        if where.any():
+            self.repaired[rule] = self.repaired.get(rule, False) | where
+
+    def reasons(self) -> pd.Series:
+        """Each rejected row's reasons in rule order, joined by '; ' (a row lists them all)."""
+        every = pd.concat([pd.Series(dtype="str"), *self.rejected.values()])
+        several = every.index.duplicated(keep=False)  # joining is slow: only where needed
+        joined = every[several].groupby(level=0).agg("; ".join)
+        return pd.concat([every[~several], joined]).sort_index()
+
+
+def clean(bronze: BronzeResult | pd.DataFrame, require_label: bool = True) -> CleanResult:
+    """Type, normalise, repair and de-duplicate bronze; quarantine what cannot be trusted."""
+    frame = (bronze.frame if isinstance(bronze, BronzeResult) else bronze).reset_index(drop=True)
+    check_columns(frame, require_label)
+    found = Findings()
+    ids = frame[ID_COLUMN].str.strip()
+    found.reject("customer_id is missing", ids.isna() | (ids == ""))
+    categories, not_allowed = read_categories(frame, found)
+    categories = categories.assign(**phone_rules(categories, not_allowed, found))
+    categories = categories.assign(**internet_rules(categories, not_allowed, found))
+    categories = categories.assign(**unknown_for_blank(categories, not_allowed, found))
+    numbers = number_rules(frame, found)
+    label = {LABEL_COLUMN: label_rule(frame[LABEL_COLUMN], found)} if require_label else {}
+    whole_line_rules(frame, ids, found)
+
+    typed = pd.concat([ids, categories, numbers], axis=1)[
+        [c for c in RAW_COLUMNS if c != LABEL_COLUMN]].assign(**label)
+    exact = exact_duplicates(frame, ids)
+    same_after_cleaning = id_duplicate_rules(typed, exact, frame[SOURCE_ROW], found)
+    dropped = exact | same_after_cleaning
+    reasons = found.reasons()
+    rejected = pd.Series(frame.index.isin(reasons.index), index=frame.index) & ~dropped
+    kept = ~rejected & ~dropped
+    lineage = frame[[c for c in LINEAGE_COLUMNS if c in frame.columns]]
+    quarantine = frame[[c for c in RAW_COLUMNS if c in frame.columns] + list(lineage.columns)]
+    result = CleanResult(
+        silver=pd.concat([typed, lineage], axis=1)[kept].reset_index(drop=True),
+        quarantine=quarantine[rejected].assign(
+            **{QUARANTINE_REASON: reasons.reindex(frame.index[rejected])}
+        ).reset_index(drop=True),
+        rows_read=len(frame),
+        duplicates_dropped=int(dropped.sum()),
+        repairs={rule: int((rows & kept).sum()) for rule, rows in found.repaired.items()
+                 if (rows & kept).any()}
+        | {rule: int(rows.sum()) for rule, rows in (("exact duplicate row dropped", exact), (
+            "duplicate after normalisation dropped", same_after_cleaning)) if rows.any()},
+        quarantine_reasons=reason_counts(found, rejected),
+    )
+    check_accounting(result)
+    return result
+
+
 def required_columns(require_label: bool = True) -> tuple[str, ...]:
     return tuple(c for c in RAW_COLUMNS if require_label or c != LABEL_COLUMN)
 
@@ -72,171 +150,226 @@ def required_columns(require_label: bool = True) -> tuple[str, ...]:
 def check_columns(frame: pd.DataFrame, require_label: bool = True) -> None:
     """Raise ``DataError`` naming the file and the required columns it lacks."""
     missing = [c for c in required_columns(require_label) if c not in frame.columns]
-    if not missing:
-        return
-    source = _source_name(frame)
-    hint = (" (the churn label; score unlabelled data with --no-label)"
-            if missing == [LABEL_COLUMN] else "")
-    raise DataError(f"{source}: missing required column(s): {', '.join(missing)}{hint}")
+    if missing:
+        source = (str(frame[LINEAGE_COLUMNS[0]].iloc[0]) if LINEAGE_COLUMNS[0] in frame
+                  and len(frame) else "the input table")
+        hint = (" (the churn label; score unlabelled data with --no-label)"
+                if missing == [LABEL_COLUMN] else "")
+        raise DataError(f"{source}: missing required column(s): {', '.join(missing)}{hint}")
 
 
-def clean(bronze: BronzeResult | pd.DataFrame, require_label: bool = True) -> CleanResult:
-    """Type, normalise, repair and de-duplicate bronze; quarantine what cannot be trusted."""
-    frame = bronze.frame if isinstance(bronze, BronzeResult) else bronze
-    check_columns(frame, require_label)
-    rows_read = len(frame)
-    coded = {f.name: code_category(frame[f.name], f.allowed) for f in CATEGORY_FEATURES}
-    id_codes, id_uniques = encode(pd.Series(pd.array(
-        pc.utf8_trim_whitespace(arrow_text(frame[ID_COLUMN])), dtype="str")))
-    id_blank = np.append(pd.isna(id_uniques) | (id_uniques == ""), True)[id_codes]
-    exact_duplicate = _exact_duplicates(frame, id_codes)
-
-    flags = Flags(rows_read)
-    flags.quarantine(id_blank, "customer_id is missing")
-    category_rules(coded, flags)
-    cross_field_rules(coded, flags)
-    _fill_unknown(coded, flags)
-    numbers = numeric_rules(frame, flags)
-    label = label_rules(frame, flags) if require_label else None
-    _whole_line_problems(frame, id_blank, flags)
-
-    ids = pd.Series(pd.array(pa.array(np.append(id_uniques, None)[id_codes], pa.string()),
-                             dtype="str"))
-    silver_columns = _typed_columns(ids, coded, numbers, label)
-    normalised_duplicate, conflict_text = _id_duplicates(
-        id_codes, id_blank, silver_columns, flags, exact_duplicate,
-        frame[SOURCE_ROW].to_numpy())
-    flags.quarantine_with(conflict_text, "customer_id appears with different values")
-
-    dropped = exact_duplicate | normalised_duplicate
-    bad = flags.any() & ~dropped
-    keep = ~bad & ~dropped
-    lineage = {c: frame[c].reset_index(drop=True) for c in LINEAGE_COLUMNS if c in frame.columns}
-    silver = pd.DataFrame({**silver_columns, **lineage})[keep].reset_index(drop=True)
-    quarantine = _quarantine_frame(frame, bad, flags.text[bad])
-    result = CleanResult(
-        silver=silver,
-        quarantine=quarantine,
-        rows_read=rows_read,
-        duplicates_dropped=int(dropped.sum()),
-        repairs={**flags.repair_counts(keep),
-                 **_duplicate_counts(exact_duplicate, normalised_duplicate)},
-        quarantine_reasons=flags.reason_counts(bad),
-    )
-    _check_accounting(result)
-    return result
+def read_category(raw: pd.Series, feature: Feature) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Each row's allowed value (NA when blank or not allowed), whether the value is not
+    allowed, and whether it was respelled. Each distinct spelling is looked at once."""
+    lookup = {header_key(value): value for value in feature.allowed or ()}
+    lookup |= {key: value for key, value in SYNONYMS.items()
+               if value in lookup.values() and key not in lookup}
+    spellings = raw.astype("category")
+    meaning = {s: lookup.get(header_key(s)) for s in spellings.cat.categories}
+    not_allowed = [s for s, value in meaning.items()
+                   if value is None and header_key(s) not in BLANK_KEYS]
+    respelled = [s for s, value in meaning.items() if value is not None and s != value]
+    value = pd.Categorical(spellings.map(meaning), categories=list(feature.allowed or ()))
+    return pd.Series(value, index=raw.index, name=raw.name), spellings.isin(not_allowed), spellings.isin(respelled)
 
 
-def _source_name(frame: pd.DataFrame) -> str:
-    source = LINEAGE_COLUMNS[0]
-    if source in frame.columns and len(frame):
-        return str(frame[source].iloc[0])
-    return "the input table"
+def read_categories(frame: pd.DataFrame, found: Findings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """README: spelling variants map onto the spec's spelling; other values are rejected."""
+    values, not_allowed = {}, {}
+    for feature in CATEGORIES:
+        name, raw = feature.name, frame[feature.name]
+        values[name], not_allowed[name], respelled = read_category(raw, feature)
+        known = ", ".join(feature.known_values)
+        found.reject(f"{name} is not an allowed value", not_allowed[name],
+                     raw[not_allowed[name]].map(lambda v, n=name, k=known:
+                                                f"{n} {v!r} is not one of {k}"))
+        found.repair(f"{name} spelling normalised", respelled)
+    return pd.DataFrame(values), pd.DataFrame(not_allowed)
 
 
-def _repeated(codes: np.ndarray) -> np.ndarray:
-    """Rows whose code occurs more than once."""
-    counts = np.bincount(codes + 1)
-    return counts[codes + 1] > 1
+def fill_blank(values: pd.DataFrame, not_allowed: pd.DataFrame, name: str, where: pd.Series,
+               value: str, rule: str, found: Findings) -> pd.Series:
+    """The column with ``value`` written into its blank cells among ``where``."""
+    blank = where & values[name].isna() & ~not_allowed[name]
+    found.repair(rule, blank)
+    return values[name].mask(blank, value)
 
 
-def _exact_duplicates(frame: pd.DataFrame, id_codes: np.ndarray) -> np.ndarray:
-    """Rows whose every field is identical, as text, to an earlier row's.
-
-    Identical rows share their id, so only rows with a repeated id are compared."""
-    candidates = np.flatnonzero(_repeated(id_codes))
-    duplicate = np.zeros(len(frame), dtype=bool)
-    if len(candidates):
-        columns = [c for c in RAW_COLUMNS if c in frame.columns]
-        subset = frame[columns].iloc[candidates]
-        duplicate[candidates] = subset.duplicated(keep="first").to_numpy()
-    return duplicate
-
-
-def _fill_unknown(coded: dict[str, Coded], flags: Flags) -> None:
-    """A blank category nothing could derive becomes the explicit value Unknown."""
-    for name, column in coded.items():
-        missing = column.codes == MISSING
-        if missing.any():
-            column.codes[missing] = column.code_of(UNKNOWN)
-            flags.repair(missing, f"{name} blank -> {UNKNOWN}")
+def phone_rules(values: pd.DataFrame, not_allowed: pd.DataFrame,
+                found: Findings) -> dict[str, pd.Series]:
+    """README: blank phone columns derived from each other; contradictions rejected."""
+    phone, lines = values["phone_service"], values["multiple_lines"]
+    no_phone = phone.eq("No") | lines.eq(NO_PHONE)
+    has_phone = phone.eq("Yes") | lines.isin(["Yes", "No"])
+    found.reject("phone_service contradicts multiple_lines", no_phone & has_phone,
+                 "phone_service and multiple_lines disagree about a phone line")
+    rule = "phone_service derived from multiple_lines"
+    phone = fill_blank(values, not_allowed, "phone_service", no_phone & ~has_phone, "No", rule,
+                       found)
+    phone = fill_blank(values.assign(phone_service=phone), not_allowed, "phone_service",
+                       has_phone & ~no_phone, "Yes", rule, found)
+    return {"phone_service": phone,
+            "multiple_lines": fill_blank(values, not_allowed, "multiple_lines",
+                                         no_phone & ~has_phone, NO_PHONE,
+                                         "multiple_lines derived from phone_service", found)}
 
 
-def _whole_line_problems(frame: pd.DataFrame, id_blank: np.ndarray, flags: Flags) -> None:
-    """A blank line or a line with the wrong number of fields: one reason says it all."""
-    candidates = np.flatnonzero(id_blank)  # a blank line has a blank id first of all
-    if len(candidates):
-        columns = [c for c in RAW_COLUMNS if c in frame.columns]
-        text = frame[columns].iloc[candidates].apply(lambda c: c.str.strip())
-        empty = (text.isna() | (text == "")).all(axis=1).to_numpy()
-        blank = np.zeros(len(frame), dtype=bool)
-        blank[candidates[empty]] = True
-        flags.replace(blank, "line is blank")
+def internet_rules(values: pd.DataFrame, not_allowed: pd.DataFrame,
+                   found: Findings) -> dict[str, pd.Series]:
+    """README: blank internet columns derived from each other; contradictions rejected."""
+    internet, addons = values["internet_service"], values[list(ADDONS)]
+    no_net = internet.eq("No") | addons.isin([NO_INTERNET]).any(axis=1)
+    has_net = internet.isin(["DSL", "Fiber optic"]) | addons.isin(["Yes", "No"]).any(axis=1)
+    found.reject("internet_service contradicts the add-ons", no_net & has_net,
+                 "internet_service and the add-on columns disagree about an internet line")
+    only_no = no_net & ~has_net
+    derived = {"internet_service": fill_blank(
+        values, not_allowed, "internet_service", only_no, "No",
+        "internet_service derived 'No' (add-ons say 'No internet service')", found)}
+    for name in ADDONS:
+        derived[name] = fill_blank(values, not_allowed, name, only_no, NO_INTERNET,
+                                   f"{name} derived 'No internet service' from "
+                                   "internet_service", found)
+    return derived
+
+
+def unknown_for_blank(values: pd.DataFrame, not_allowed: pd.DataFrame,
+                      found: Findings) -> dict[str, pd.Series]:
+    """README: any other blank category becomes the explicit value Unknown."""
+    everywhere = pd.Series(True, index=values.index)
+    return {f.name: fill_blank(values, not_allowed, f.name, everywhere, UNKNOWN,
+                               f"{f.name} blank -> {UNKNOWN}", found) for f in CATEGORIES}
+
+
+def read_number(raw: pd.Series, words: dict[str, float] | None = None,
+                ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The trimmed text, the number (NaN when blank or unreadable) and whether it was blank;
+    ``words`` adds spellings such as {"yes": 1.0} for a flag."""
+    text = raw.str.strip()
+    lowered = text.str.lower()
+    number = text.where(text.str.fullmatch(NUMBER, case=False)).astype("float64")
+    is_word = lowered.isin(list(words or {}))
+    number[is_word] = lowered[is_word].map(words or {})
+    return text, number, text.isna() | lowered.isin(BLANK_TEXT)
+
+
+def check_number(name: str, text: pd.Series, number: pd.Series, blank: pd.Series,
+                 found: Findings) -> None:
+    """README: text that is not a number, a negative amount, a value outside the spec's
+    range, and (for integer columns) a fraction are rejected."""
+    feature = FEATURES_BY_NAME[name]
+    low, high = feature.minimum, feature.maximum
+    shown = text.fillna("")
+    unreadable = number.isna() & ~blank
+    found.reject(f"{name} is not a number", unreadable,
+                 f"{name} '" + shown[unreadable] + "' is not a number")
+    present = number.notna()
+    negative = present & (number < 0) & (low == 0) & (feature.kind == "float")
+    found.reject(f"{name} is negative", negative, f"{name} " + shown[negative] + " is negative")
+    outside = present & ~negative & ~number.between(low, high)
+    found.reject(f"{name} outside {low:g}..{high:g}", outside,
+                 f"{name} " + shown[outside] + f" outside {low:g}..{high:g}")
+    if feature.kind == "integer":
+        fraction = present & ~outside & ~negative & (number != number.round())
+        found.reject(f"{name} is not a whole number", fraction,
+                     f"{name} " + shown[fraction] + " is not a whole number")
+
+
+def number_rules(frame: pd.DataFrame, found: Findings) -> pd.DataFrame:
+    """README: the numeric rules, in the rule table's order; returns the typed numbers."""
+    senior_text, senior, senior_blank = read_number(frame["senior_citizen"], FLAG_WORDS)
+    found.reject("senior_citizen is missing", senior_blank,
+                 "senior_citizen is missing (a 0/1 flag has no safe default)")
+    not_flag = ~senior_blank & ~senior.isin([0.0, 1.0])
+    found.reject("senior_citizen is not 0 or 1", not_flag,
+                 "senior_citizen " + senior_text[not_flag].fillna("") + " is not 0 or 1")
+    tenure_text, tenure, tenure_blank = read_number(frame["tenure"])
+    found.reject("tenure is missing", tenure_blank)
+    check_number("tenure", tenure_text, tenure, tenure_blank, found)
+    monthly_text, monthly, monthly_blank = read_number(frame["monthly_charges"])
+    found.reject("monthly_charges is missing", monthly_blank)
+    check_number("monthly_charges", monthly_text, monthly, monthly_blank, found)
+
+    total_text, total, total_blank = read_number(frame["total_charges"])
+    new_customer = total_blank & tenure.eq(0)
+    found.repair("total_charges blank for a tenure-0 customer -> 0.0", new_customer)
+    total = total.mask(new_customer, 0.0)
+    still_blank = total_blank & ~new_customer
+    found.reject("total_charges is missing", still_blank,
+                 "total_charges is missing for tenure " + tenure_text[still_blank].fillna(""))
+    check_number("total_charges", total_text, total, total_blank, found)
+
+    cents = {}
+    for name, amount in (("monthly_charges", monthly), ("total_charges", total)):
+        with np.errstate(over="ignore"):  # 1e308 * 100 overflows; it is rejected anyway
+            cents[name] = amount.round(2)
+        found.repair(f"{name} rounded to cents", np.isfinite(amount) & (cents[name] != amount))
+    return pd.DataFrame({"senior_citizen": whole(senior), "tenure": whole(tenure), **cents})
+
+
+def whole(number: pd.Series) -> pd.Series:
+    """Whole numbers as int64; rejected values (NaN, inf, 1e308) become 0, never read."""
+    return number.where(np.isfinite(number) & (number.abs() < 2.0**53), 0.0).astype("int64")
+
+
+def label_rule(raw: pd.Series, found: Findings) -> pd.Series:
+    """README: a blank label or one that is not (a variant of) Yes/No is rejected."""
+    label, not_allowed, _ = read_category(raw, FEATURES_BY_NAME[LABEL_COLUMN])
+    found.reject("churn label is missing", label.isna() & ~not_allowed)
+    found.reject("churn label is not Yes or No", not_allowed,
+                 raw[not_allowed].map(lambda v: f"churn {v!r} is not Yes or No"))
+    return label
+
+
+def whole_line_rules(frame: pd.DataFrame, ids: pd.Series, found: Findings) -> None:
+    """README: a blank line, or a line with the wrong number of fields, gets one reason."""
+    maybe_blank = ids.isna() | (ids == "")  # a blank line has a blank id first of all
+    fields = frame.loc[maybe_blank, [c for c in RAW_COLUMNS if c in frame.columns]]
+    empty = fields.apply(lambda column: column.str.strip().fillna("") == "").all(axis=1)
+    found.reject_whole_line("line is blank",
+                            empty.reindex(frame.index, fill_value=False).astype(bool))
     if PARSE_ERROR in frame.columns:
-        problem = frame[PARSE_ERROR].to_numpy(dtype=object, na_value=None)
-        has_problem = ~pd.isna(problem)
-        flags.replace(has_problem, "line has the wrong number of fields", problem[has_problem])
+        found.reject_whole_line("line has the wrong number of fields",
+                                frame[PARSE_ERROR].notna(), frame[PARSE_ERROR])
 
 
-def _typed_columns(ids: pd.Series, coded: dict[str, Coded], numbers: dict[str, np.ndarray],
-                   label: Coded | None) -> dict[str, object]:
-    columns: dict[str, object] = {ID_COLUMN: ids}
-    for name in RAW_COLUMNS:
-        if name in coded:
-            columns[name] = coded[name].as_series()
-        elif name in numbers:
-            columns[name] = numbers[name]
-    if label is not None:
-        columns[LABEL_COLUMN] = label.as_series()
-    else:
-        columns.pop(LABEL_COLUMN, None)
-    return columns
+def exact_duplicates(frame: pd.DataFrame, ids: pd.Series) -> pd.Series:
+    """README: rows identical, field for field as text, to an earlier row are dropped.
+    Identical rows share their id, so only rows with a repeated id are compared."""
+    repeated = ids.duplicated(keep=False)
+    columns = [c for c in RAW_COLUMNS if c in frame.columns]
+    duplicate = frame.loc[repeated, columns].duplicated(keep="first")
+    return duplicate.reindex(frame.index, fill_value=False).astype(bool)
 
 
-def _id_duplicates(id_codes: np.ndarray, id_blank: np.ndarray, columns: dict[str, object],
-                   flags: Flags, exact: np.ndarray, lines: np.ndarray,
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Same id twice: identical after cleaning -> a duplicate; different -> a conflict."""
-    n = len(id_codes)
-    duplicate = np.zeros(n, dtype=bool)
-    conflict_text = np.full(n, None, dtype=object)
-    remaining = np.where(exact | id_blank, -1, id_codes)
-    positions = np.flatnonzero(_repeated(remaining) & (remaining >= 0))
-    if not len(positions):
-        return duplicate, conflict_text
-    subset = pd.DataFrame({k: pd.Series(v).iloc[positions].to_numpy() for k, v in
-                           columns.items()})
-    subset["_reason"] = flags.text[positions]
-    same = subset.duplicated(keep="first").to_numpy()
-    duplicate[positions[same]] = True
-    rest = positions[~same]
-    clash_mask = _repeated(remaining[rest])
-    clash = rest[clash_mask]
-    if len(clash):
-        table = pd.DataFrame({"id": subset[ID_COLUMN].to_numpy()[~same][clash_mask],
-                              "line": lines[clash]})
-        line_lists = table.groupby("id")["line"].agg(lambda s: ", ".join(map(str, sorted(s))))
-        conflict_text[clash] = [f"customer_id {i} appears on lines {line_lists[i]} with "
-                                "different values" for i in table["id"]]
-    return duplicate, conflict_text
+def id_duplicate_rules(typed: pd.DataFrame, exact: pd.Series, lines: pd.Series,
+                       found: Findings) -> pd.Series:
+    """README: the same id twice, identical after cleaning, is dropped (returned here);
+    with different values, every copy is rejected naming the lines."""
+    ids = typed[ID_COLUMN]
+    candidates = ~exact & ids.notna() & (ids != "")
+    repeated = candidates & ids.where(candidates).duplicated(keep=False)
+    reasons = found.reasons().reindex(typed.index[repeated])  # the reasons must match too
+    compared = typed[repeated].assign(reasons=reasons)
+    same = compared.duplicated(keep="first").reindex(typed.index, fill_value=False).astype(bool)
+    rest = repeated & ~same
+    clash = rest & ids.where(rest).duplicated(keep=False)
+    line_lists = lines[clash].sort_values().astype("str").groupby(ids[clash]).agg(", ".join)
+    found.reject("customer_id appears with different values", clash,
+                 "customer_id " + ids[clash] + " appears on lines " + ids[clash].map(line_lists)
+                 + " with different values")
+    return same
 
 
-def _duplicate_counts(exact: np.ndarray, normalised: np.ndarray) -> dict[str, int]:
-    counts = {"exact duplicate row dropped": int(exact.sum()),
-              "duplicate after normalisation dropped": int(normalised.sum())}
-    return {rule: count for rule, count in counts.items() if count}
+def reason_counts(found: Findings, rejected: pd.Series) -> dict[str, int]:
+    """Rows per rule among the quarantined rows, most frequent first."""
+    rows = rejected.index[rejected]
+    counts = {rule: int(reasons.index.isin(rows).sum()) for rule, reasons in found.rejected.items()}
+    return dict(sorted(((r, c) for r, c in counts.items() if c), key=lambda rc: -rc[1]))
 
 
-def _quarantine_frame(frame: pd.DataFrame, bad: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
-    """The quarantined rows as they arrived (spec columns and lineage) and why."""
-    keep = [c for c in RAW_COLUMNS if c in frame.columns] + [
-        c for c in LINEAGE_COLUMNS if c in frame.columns]
-    quarantine = frame[keep].iloc[np.flatnonzero(bad)].reset_index(drop=True)
-    quarantine[QUARANTINE_REASON] = pd.Series(reasons, dtype="str")
-    return quarantine
-
-
-def _check_accounting(result: CleanResult) -> None:
+def check_accounting(result: CleanResult) -> None:
+    """Every row read is in silver, in quarantine or counted as a dropped duplicate."""
     accounted = result.rows_silver + result.rows_quarantined + result.duplicates_dropped
     if accounted != result.rows_read:
         raise AccountingError(
