@@ -5,7 +5,9 @@ it. Critical expectations (columns, types, nulls, allowed values, ranges, unique
 the pipeline; warnings (too many explicit ``Unknown`` answers, too few rows) are reported.
 
 Great Expectations is imported inside the functions that need it: the import alone takes
-seconds, and the rest of the course should not pay for it.
+seconds, and the rest of the course should not pay for it. GX hashes every value of a
+batch under 1 GB to label it (a "fingerprint"); it offers no setting to skip that, so the
+contract pays for it (see ``benchmarks/bench_data.py`` for the cost).
 """
 
 from __future__ import annotations
@@ -146,17 +148,6 @@ def build_suite(labelled: bool = True) -> Any:
     return suite
 
 
-def import_in_background() -> None:
-    """Start importing Great Expectations (seconds of pure Python) on a background thread,
-    so it overlaps with reading and cleaning; ``validate_silver`` then finds it loaded."""
-    import importlib
-    import threading
-
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    threading.Thread(target=importlib.import_module, args=("great_expectations",),
-                     name="import-great-expectations", daemon=True).start()
-
-
 def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> ValidationReport:
     """Run the contract on a table (ephemeral GX context, pandas datasource).
 
@@ -166,7 +157,6 @@ def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> Valid
     import great_expectations as gx
 
     frame = silver
-    _skip_batch_fingerprint()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     batch_definition = (context.data_sources.add_pandas("silver")
@@ -192,17 +182,6 @@ def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> Valid
     raw = next(iter(outcome.run_results.values())).to_json_dict()
     return ValidationReport(results=_results_table(raw), rows=len(frame), raw=raw,
                             data_docs=docs_dir / "index.html")
-
-
-validate = validate_silver  # the name the layers' shared interface uses
-
-
-def _skip_batch_fingerprint() -> None:
-    """GX hashes every value of a pandas batch under 1 GB only to label it (a "fingerprint");
-    on a million rows that costs more than the whole contract. The label is not used here."""
-    from great_expectations.execution_engine import pandas_execution_engine
-
-    pandas_execution_engine.HASH_THRESHOLD = 0
 
 
 def _results_table(raw: dict[str, Any]) -> pd.DataFrame:
