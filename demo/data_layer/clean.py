@@ -95,10 +95,12 @@ class Findings:
 
     def reasons(self) -> pd.Series:
         """Each rejected row's reasons in rule order, joined by '; ' (a row lists them all)."""
-        every = pd.concat([pd.Series(dtype="str"), *self.rejected.values()])
-        several = every.index.duplicated(keep=False)  # joining is slow: only where needed
-        joined = every[several].groupby(level=0).agg("; ".join)
-        return pd.concat([every[~several], joined]).sort_index()
+        rows = pd.Index([], dtype="int64").append([r.index for r in self.rejected.values()])
+        text = pd.Series(pd.NA, index=rows.unique().sort_values(), dtype="str")
+        for reasons in self.rejected.values():
+            earlier = text.loc[reasons.index]
+            text.loc[reasons.index] = (earlier + "; " + reasons).fillna(reasons)
+        return text
 
 
 def clean(bronze: BronzeResult | pd.DataFrame, require_label: bool = True) -> CleanResult:
