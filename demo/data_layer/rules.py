@@ -82,8 +82,8 @@ def read_category(raw: pd.Series, feature: Feature) -> tuple[pd.Series, pd.Serie
     not_allowed = [s for s, value in meaning.items()
                    if value is None and header_key(s) not in BLANK_KEYS]
     respelled = [s for s, value in meaning.items() if value is not None and s != value]
-    value = pd.Categorical(spellings.map(meaning), categories=list(feature.allowed or ()))
-    return pd.Series(value, index=raw.index, name=raw.name), spellings.isin(not_allowed), spellings.isin(respelled)
+    value = spellings.map(meaning).astype("category").cat.set_categories(feature.allowed or ())
+    return value, spellings.isin(not_allowed), spellings.isin(respelled)
 
 
 def read_categories(frame: pd.DataFrame, found: Findings) -> tuple[pd.DataFrame, pd.DataFrame]:
