@@ -5,12 +5,13 @@ it. Critical expectations (columns, types, nulls, allowed values, ranges, unique
 the pipeline; warnings (too many explicit ``Unknown`` answers, too few rows) are reported.
 
 Great Expectations is imported inside the functions that need it: the import alone takes
-seconds, and the rest of the course should not pay for it.
+seconds, and the rest of the course should not pay for it. GX hashes every value of a
+batch under 1 GB to label it (a "fingerprint"); it offers no setting to skip that, so the
+contract pays for it (see ``benchmarks/bench_data.py`` for the cost).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from dataclasses import dataclass, field
@@ -63,13 +64,17 @@ class ValidationReport:
 
     @property
     def critical_failures(self) -> list[str]:
-        failed = self.results[(self.results["severity"] == "critical") & ~self.results["success"]]
-        return [_label(row) for row in failed.itertuples()]
+        return self.failures("critical")
 
     @property
     def warnings(self) -> list[str]:
-        failed = self.results[(self.results["severity"] == "warning") & ~self.results["success"]]
-        return [_label(row) for row in failed.itertuples()]
+        return self.failures("warning")
+
+    def failures(self, severity: str) -> list[str]:
+        """'expectation(column): details' for each failed expectation of this severity."""
+        failed = self.results[(self.results["severity"] == severity) & ~self.results["success"]]
+        return [f"{row.expectation}{f'({row.column})' if row.column else ''}: {row.details}"
+                for row in failed.itertuples()]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,11 +87,6 @@ class ValidationReport:
             "critical_failures": self.critical_failures,
             "warnings": self.warnings,
         }
-
-
-def _label(row: Any) -> str:
-    column = f"({row.column})" if row.column else ""
-    return f"{row.expectation}{column}: {row.details}"
 
 
 def contract_expectations(labelled: bool = True) -> list[ExpectationSpec]:
@@ -146,17 +146,6 @@ def build_suite(labelled: bool = True) -> Any:
     return suite
 
 
-def import_in_background() -> None:
-    """Start importing Great Expectations (seconds of pure Python) on a background thread,
-    so it overlaps with reading and cleaning; ``validate_silver`` then finds it loaded."""
-    import importlib
-    import threading
-
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    threading.Thread(target=importlib.import_module, args=("great_expectations",),
-                     name="import-great-expectations", daemon=True).start()
-
-
 def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> ValidationReport:
     """Run the contract on a table (ephemeral GX context, pandas datasource).
 
@@ -165,18 +154,16 @@ def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> Valid
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
-    frame = silver
-    _skip_batch_fingerprint()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     batch_definition = (context.data_sources.add_pandas("silver")
                         .add_dataframe_asset("silver")
                         .add_batch_definition_whole_dataframe("whole"))
-    suite = build_suite(labelled=LABEL_COLUMN in frame.columns)
+    suite = build_suite(labelled=LABEL_COLUMN in silver.columns)
     if docs_dir is None:
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": silver})
         raw = batch.validate(suite).to_json_dict()
-        return ValidationReport(results=_results_table(raw), rows=len(frame), raw=raw)
+        return ValidationReport(results=_results_table(raw), rows=len(silver), raw=raw)
     context.add_data_docs_site(site_name="course", site_config={
         "class_name": "SiteBuilder",
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
@@ -188,21 +175,10 @@ def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> Valid
     checkpoint = context.checkpoints.add(gx.Checkpoint(
         name="silver_contract", validation_definitions=[definition],
         actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["course"])]))
-    outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+    outcome = checkpoint.run(batch_parameters={"dataframe": silver})
     raw = next(iter(outcome.run_results.values())).to_json_dict()
-    return ValidationReport(results=_results_table(raw), rows=len(frame), raw=raw,
+    return ValidationReport(results=_results_table(raw), rows=len(silver), raw=raw,
                             data_docs=docs_dir / "index.html")
-
-
-validate = validate_silver  # the name the layers' shared interface uses
-
-
-def _skip_batch_fingerprint() -> None:
-    """GX hashes every value of a pandas batch under 1 GB only to label it (a "fingerprint");
-    on a million rows that costs more than the whole contract. The label is not used here."""
-    from great_expectations.execution_engine import pandas_execution_engine
-
-    pandas_execution_engine.HASH_THRESHOLD = 0
 
 
 def _results_table(raw: dict[str, Any]) -> pd.DataFrame:
@@ -210,7 +186,6 @@ def _results_table(raw: dict[str, Any]) -> pd.DataFrame:
     for item in raw["results"]:
         config = item["expectation_config"]
         result = item.get("result") or {}
-        kwargs = config.get("kwargs", {})
         observed = result.get("observed_value")
         unexpected = result.get("partial_unexpected_list") or []
         details = config.get("description") or ""
@@ -218,7 +193,7 @@ def _results_table(raw: dict[str, Any]) -> pd.DataFrame:
             details = _failure_details(details, result, observed, unexpected, item)
         rows.append({
             "expectation": config["type"],
-            "column": kwargs.get("column", ""),
+            "column": config.get("kwargs", {}).get("column", ""),
             "severity": config.get("severity", "critical"),
             "success": bool(item["success"]),
             "unexpected_count": result.get("unexpected_count"),
@@ -254,35 +229,22 @@ def save_report(report: ValidationReport, reports_dir: Path, run_id: str) -> dic
     Great Expectations' Data Docs load their styles from CDNs, so offline they look bare;
     ``validation.html`` needs nothing but the file."""
     reports_dir.mkdir(parents=True, exist_ok=True)
-    json_path = reports_dir / "validation.json"
+    json_path, html_path = reports_dir / "validation.json", reports_dir / "validation.html"
     payload = {"summary": report.to_dict(), "results": report.results.to_dict("records"),
                "great_expectations": report.raw, "run_id": run_id}
     json_path.write_text(json.dumps(payload, indent=2, default=str))
-    html_path = reports_dir / "validation.html"
     html_path.write_text(render_html(report, run_id))
-    paths = {"validation_json": json_path, "validation_html": html_path}
-    if report.data_docs is not None:
-        paths["data_docs"] = report.data_docs
-    return paths
+    docs = {} if report.data_docs is None else {"data_docs": report.data_docs}
+    return {"validation_json": json_path, "validation_html": html_path, **docs}
 
 
 def render_html(report: ValidationReport, run_id: str) -> str:
-    """A plain HTML page of the results that needs no network to look right."""
-    head = ("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-            ".fail{background:#fdd}.warn{background:#ffe9b3}</style>")
-    status = "PASSED" if report.success else "FAILED"
-    rows = []
-    for r in report.results.itertuples():
-        css = "" if r.success else ("fail" if r.severity == "critical" else "warn")
-        cells = "".join(f"<td>{html.escape(str(getattr(r, c) if getattr(r, c) is not None else ''))}</td>"
-                        for c in RESULT_COLUMNS)
-        rows.append(f'<tr class="{css}">{cells}</tr>')
-    header = "".join(f"<th>{c}</th>" for c in RESULT_COLUMNS)
+    """A plain HTML page of the results (pandas' ``to_html``) that needs no network."""
+    outcome = report.results["success"].map({True: "passed", False: "FAILED"})
+    table = report.results.assign(outcome=outcome).fillna("").to_html(index=False)
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Data contract {run_id}"
-            f"</title>{head}</head><body><h1>Data contract: {status}</h1>"
-            f"<p>Suite <code>{report.suite}</code> (feature spec {SPEC_VERSION}), run {run_id}, "
-            f"{report.rows:,} rows, {len(report.results)} expectations, "
+            f"</title></head><body><h1>Data contract: {'PASSED' if report.success else 'FAILED'}"
+            f"</h1><p>Suite <code>{report.suite}</code> (feature spec {SPEC_VERSION}), run "
+            f"{run_id}, {report.rows:,} rows, {len(report.results)} expectations, "
             f"{len(report.critical_failures)} critical failures, {len(report.warnings)} "
-            f"warnings.</p><table><tr>{header}</tr>{''.join(rows)}</table></body></html>")
-
+            f"warnings.</p>{table}</body></html>")

@@ -7,9 +7,7 @@ every prediction can be traced to a line of a raw file.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from demo.feature_spec import (
     ID_COLUMN,
@@ -19,6 +17,8 @@ from demo.feature_spec import (
     POSITIVE_LABEL,
 )
 
+DTYPE_BY_KIND = {"binary": "int64", "integer": "int64", "float": "float64"}
+
 
 def gold_columns(labelled: bool = True) -> list[str]:
     """The gold table's columns, in order."""
@@ -27,14 +27,12 @@ def gold_columns(labelled: bool = True) -> list[str]:
 
 
 def as_text(column: pd.Series) -> pd.Series:
-    """A column as pandas' str dtype; a Categorical goes through Arrow (10x faster)."""
+    """A column as pandas' str dtype. A Categorical stores a code per row into its list of
+    categories; looking the codes up there is one step, not a Python string per row."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        indices = pa.array(np.where(codes < 0, 0, codes), mask=codes < 0)
-        categories = pa.array(column.cat.categories.astype("str").to_numpy(dtype=object),
-                              pa.string())
-        text = pa.DictionaryArray.from_arrays(indices, categories).cast(pa.string())
-        return pd.Series(pd.array(text, dtype="str"), index=column.index)
+        categories = column.cat.categories.astype("str")
+        text = pd.Series(categories.take(column.cat.codes), index=column.index)
+        return text.where(column.notna())
     return column.astype("str")
 
 
@@ -43,15 +41,9 @@ def build_gold(silver: pd.DataFrame) -> pd.DataFrame:
     columns: dict[str, pd.Series] = {ID_COLUMN: silver[ID_COLUMN]}
     for feature in MODEL_INPUTS:
         column = silver[feature.name]
-        if feature.is_categorical:
-            columns[feature.name] = as_text(column)
-        elif feature.kind in ("binary", "integer"):
-            columns[feature.name] = column.astype(np.int64)
-        else:
-            columns[feature.name] = column.astype(np.float64)
+        columns[feature.name] = (as_text(column) if feature.is_categorical
+                                 else column.astype(DTYPE_BY_KIND[feature.kind]))
     if LABEL_COLUMN in silver.columns:
-        columns[LABEL_COLUMN] = (silver[LABEL_COLUMN] == POSITIVE_LABEL).astype(np.int64)
-    for name in LINEAGE_COLUMNS:
-        if name in silver.columns:
-            columns[name] = silver[name]
+        columns[LABEL_COLUMN] = silver[LABEL_COLUMN].eq(POSITIVE_LABEL).astype("int64")
+    columns |= {name: silver[name] for name in LINEAGE_COLUMNS if name in silver.columns}
     return pd.DataFrame(columns, index=silver.index).reset_index(drop=True)

@@ -1,13 +1,10 @@
 """Ingest: a raw CSV file -> the bronze table (raw text, canonical names, lineage).
 
-Everything is read as text first: deciding what a value means is cleaning's job, and a
-reader that guesses types loses information (``"00123"``, ``" "``) before anyone looks.
-The reader is pyarrow's multi-threaded CSV parser; a bad file fails here with a
-``DataError`` naming the file and, where it applies, the line and column.
-
-A line with too few or too many fields (a truncated last line, a stray delimiter) is not
-dropped: it becomes a bronze row with the fields it has and ``_parse_error`` saying what
-was wrong, and cleaning sends it to quarantine. Every line is accounted for.
+Everything is read as text: deciding what ``" "``, ``"007"`` or ``"1e308"`` mean is
+cleaning's job, and a reader that guesses types loses that before anyone can look. A file
+that cannot be read fails here with a ``DataError`` naming the file and, where it applies,
+the line. A line with too few or too many fields is kept as a row with ``_parse_error``
+saying what was wrong, so cleaning can quarantine it: every line is accounted for.
 """
 
 from __future__ import annotations
@@ -15,23 +12,19 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from demo.errors import DataError
 from demo.feature_spec import LINEAGE_COLUMNS, RAW_COLUMNS, canonical_name
 
-SOURCE_ROW = "_source_row"
+SOURCE_FILE, SOURCE_ROW, INGESTED_AT = LINEAGE_COLUMNS
 PARSE_ERROR = "_parse_error"  # null when the line parsed cleanly, else what was wrong
-_SNIFF_BYTES = 8192
-_NON_SPACE = re.compile(rb"\S")
-_OTHER_DELIMITERS = {";": "';' (semicolon)", "\t": "a tab", "|": "'|' (pipe)"}
+OTHER_DELIMITERS = {";": "';' (semicolon)", "\t": "a tab", "|": "'|' (pipe)"}
 
 
 @dataclass(frozen=True)
@@ -49,127 +42,117 @@ class BronzeResult:
 
 
 def read_raw_csv(path: str | Path) -> pd.DataFrame:
-    """Read a raw CSV as text: one str column per header, plus ``_source_row`` (line number)
-    and ``_parse_error``. Raises ``DataError`` naming the file for input it cannot read."""
+    """Read a raw CSV as text: one ``str`` column per header, plus ``_source_row`` (the line
+    each row starts on) and ``_parse_error``. Raises ``DataError`` for a file it cannot read."""
     path = Path(path)
-    data = _read_bytes(path)
-    header_line, body_start = _header_line(path, data)
-    names = _header_names(path, header_line)
-    if not _NON_SPACE.search(data, body_start):
+    data = read_text_bytes(path)
+    names = header_names(path, data)
+    newline = data.find(b"\n")
+    if newline < 0 or not data[newline + 1:].strip():
         raise DataError(f"{path}: has a header but no data rows")
-    data, open_quote_line = _split_open_quote(path, data)
-    table, bad_lines = _parse(path, data, names)
-    if open_quote_line is not None:
-        bad_lines.append(open_quote_line)
-    frame = table.to_pandas()
-    frame[SOURCE_ROW] = _line_numbers(data, table, bad_lines)
+    body, cut_last_line = split_off_open_quote(path, data)
+    bad_lines: list[Any] = []  # pyarrow's record of each line with the wrong number of fields
+
+    def keep_bad_line(line: Any) -> str:
+        bad_lines.append(line)
+        return "skip"  # left out of the table here; added back below as a row with a reason
+
+    try:
+        frame = pd.read_csv(io.BytesIO(body), engine="pyarrow", dtype="str",
+                            keep_default_na=False, skip_blank_lines=False,
+                            on_bad_lines=keep_bad_line).set_axis(names, axis=1)
+    except ValueError as error:  # pyarrow's ArrowInvalid is a ValueError
+        raise DataError(explain_parse_failure(path, body, str(error))) from None
+    numbers = bad_line_numbers(body, bad_lines)
+    frame[SOURCE_ROW] = row_line_numbers(frame, body, numbers)
     frame[PARSE_ERROR] = pd.Series(pd.NA, index=frame.index, dtype="str")
-    if bad_lines:
-        frame = pd.concat([frame, _bad_line_rows(bad_lines, names)], ignore_index=True)
-        frame = frame.sort_values(SOURCE_ROW, kind="stable", ignore_index=True)
-    return frame
+    bad_rows = [bad_line_row(names, line.actual_columns, line.text, number)
+                for line, number in zip(bad_lines, numbers, strict=True)]
+    if cut_last_line is not None:
+        bad_rows.append(bad_line_row(names, *cut_last_line))
+    if not bad_rows:
+        return frame
+    bad = pd.DataFrame(bad_rows, columns=[*names, SOURCE_ROW, PARSE_ERROR]).astype(
+        {name: "str" for name in [*names, PARSE_ERROR]} | {SOURCE_ROW: "int64"})
+    return pd.concat([frame, bad], ignore_index=True).sort_values(
+        SOURCE_ROW, kind="stable", ignore_index=True)
 
 
-def to_bronze(
-    raw: pd.DataFrame, source_file: str | Path, ingested_at: datetime | None = None
-) -> BronzeResult:
+def to_bronze(raw: pd.DataFrame, source_file: str | Path,
+              ingested_at: datetime | None = None) -> BronzeResult:
     """Canonical column names, text values and lineage columns; ``raw`` is not modified."""
     renamed: dict[str, str] = {}
+    header_of: dict[str, str] = {}  # canonical name -> the raw header that carries it
     unknown: list[str] = []
-    seen: dict[str, str] = {}
-    columns: dict[str, pd.Series] = {}
-    for header in raw.columns:
-        if header in (SOURCE_ROW, PARSE_ERROR):
-            continue
+    for header in (str(h) for h in raw.columns if h not in (SOURCE_ROW, PARSE_ERROR)):
         name = canonical_name(header)
         if name is None:
-            unknown.append(str(header))
-            columns[str(header)] = _as_text(raw[header])
-            continue
-        if name in seen:
-            raise DataError(
-                f"{source_file}: columns {seen[name]!r} and {header!r} both mean {name!r}; "
-                "keep one of them"
-            )
-        seen[name] = str(header)
-        if header != name:
-            renamed[str(header)] = name
-        columns[name] = _as_text(raw[header])
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
-    ordered = [c for c in RAW_COLUMNS if c in frame.columns] + unknown
-    frame = frame[ordered]
-    rows = raw[SOURCE_ROW].to_numpy() if SOURCE_ROW in raw else np.arange(2, len(raw) + 2)
-    frame[LINEAGE_COLUMNS[0]] = pd.Categorical.from_codes(
-        np.zeros(len(raw), dtype=np.int8), categories=[str(source_file)])
-    frame[SOURCE_ROW] = np.asarray(rows, dtype=np.int64)
+            unknown.append(header)
+        elif name in header_of:
+            raise DataError(f"{source_file}: columns {header_of[name]!r} and {header!r} both "
+                            f"mean {name!r}; keep one of them")
+        else:
+            header_of[name] = header
+            if header != name:
+                renamed[header] = name
+    known = [name for name in RAW_COLUMNS if name in header_of]
+    text = raw[[header_of[name] for name in known] + unknown].astype("str")
+    frame = text.set_axis(known + unknown, axis=1).reset_index(drop=True)
+    frame[SOURCE_FILE] = pd.Categorical([str(source_file)] * len(frame))
+    lines = raw[SOURCE_ROW] if SOURCE_ROW in raw else pd.RangeIndex(2, len(raw) + 2)
+    frame[SOURCE_ROW] = pd.Series(lines, dtype="int64").to_numpy()
     stamp = pd.Timestamp(ingested_at or datetime.now(UTC))
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    frame[LINEAGE_COLUMNS[2]] = pd.Series(stamp, index=frame.index).astype("datetime64[us, UTC]")
-    errors = raw[PARSE_ERROR] if PARSE_ERROR in raw else pd.Series(pd.NA, index=raw.index)
-    frame[PARSE_ERROR] = pd.Series(errors.to_numpy(), index=frame.index, dtype="str")
-    missing = [c for c in RAW_COLUMNS if c not in frame.columns]
+    frame[INGESTED_AT] = pd.Series(stamp, index=frame.index).astype("datetime64[us, UTC]")
+    problems = raw[PARSE_ERROR] if PARSE_ERROR in raw else pd.Series(pd.NA, index=raw.index)
+    frame[PARSE_ERROR] = pd.Series(problems.to_numpy(), index=frame.index, dtype="str")
     return BronzeResult(frame=frame, renamed=renamed, unknown_columns=unknown,
-                        missing_columns=missing)
+                        missing_columns=[c for c in RAW_COLUMNS if c not in frame.columns])
 
 
-def _as_text(column: pd.Series) -> pd.Series:
-    """A column as the str dtype; missing stays missing (cleaning decides what it means)."""
-    if column.dtype == "str":
-        return column.reset_index(drop=True)
-    return column.astype("str").reset_index(drop=True)
-
-
-def _read_bytes(path: Path) -> bytes:
+def read_text_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing what is clearly not a UTF-8 text file."""
     if not path.exists():
         raise DataError(f"{path}: no such file")
     if path.is_dir():
         raise DataError(f"{path}: is a folder, expected a CSV file")
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
-    if not _NON_SPACE.search(data):
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+    if not data.strip():
         raise DataError(f"{path}: is empty, expected a CSV file with a header line")
-    head = data[:_SNIFF_BYTES]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DataError(f"{path}: is UTF-16 text; save it as UTF-8 CSV")
-    if b"\x00" in head:
+    if b"\x00" in data[:8192]:
         raise DataError(f"{path}: is not a text file (binary content in the first bytes); "
                         "expected a UTF-8 CSV file")
     return data.removeprefix(codecs.BOM_UTF8)
 
 
-def _header_line(path: Path, data: bytes) -> tuple[str, int]:
-    end = data.find(b"\n")
-    end = len(data) if end < 0 else end
+def header_names(path: Path, data: bytes) -> list[str]:
+    """The header's column names; refuses another delimiter and a name used twice."""
+    first_line = data.split(b"\n", 1)[0]
     try:
-        line = data[:end].decode("utf-8").rstrip("\r")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: line 1 is not UTF-8 text (byte {exc.start + 1}); "
+        line = first_line.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: line 1 is not UTF-8 text (byte {error.start + 1}); "
                         "expected a UTF-8 CSV file") from None
-    if "," not in line:
-        for delimiter, label in _OTHER_DELIMITERS.items():
-            if delimiter in line:
-                raise DataError(f"{path}: fields are separated by {label}, expected commas; "
-                                "re-export the file as comma-separated CSV")
-    return line, end + 1
-
-
-def _header_names(path: Path, line: str) -> list[str]:
-    names = [n.strip() for n in next(csv.reader([line]))]
-    cleaned = [n or f"unnamed_{i + 1}" for i, n in enumerate(names)]
-    first_seen: dict[str, int] = {}
-    for position, name in enumerate(cleaned, start=1):
-        if name in first_seen:
+    for delimiter, label in OTHER_DELIMITERS.items():
+        if "," not in line and delimiter in line:
+            raise DataError(f"{path}: fields are separated by {label}, expected commas; "
+                            "re-export the file as comma-separated CSV")
+    names = [name.strip() or f"unnamed_{i}" for i, name in enumerate(next(csv.reader([line])), 1)]
+    for position, name in enumerate(names, start=1):
+        if name in names[:position - 1]:
             raise DataError(f"{path}: line 1: column name {name!r} appears twice "
-                            f"(columns {first_seen[name]} and {position})")
-        first_seen[name] = position
-    return cleaned
+                            f"(columns {names.index(name) + 1} and {position})")
+    return names
 
 
-def _split_open_quote(path: Path, data: bytes) -> tuple[bytes, tuple | None]:
-    """A last line cut inside quotes would swallow nothing but itself: set it aside as a
-    truncated line. An open quote anywhere else would swallow the rest of the file: refuse."""
+def split_off_open_quote(path: Path, data: bytes) -> tuple[bytes, tuple[int, str, int] | None]:
+    """A last line cut inside quotes is set aside as a bad line (its fields, text, line
+    number); an open quote anywhere else would swallow the rest of the file: refused."""
     if data.count(b'"') % 2 == 0:
         return data, None
     last_quote = data.rfind(b'"')
@@ -178,91 +161,64 @@ def _split_open_quote(path: Path, data: bytes) -> tuple[bytes, tuple | None]:
     if b"\n" in data[last_quote:].rstrip(b"\r\n"):
         raise DataError(f"{path}: line {line_number}: a quoted field is never closed")
     text = data[line_start:].decode("utf-8", errors="replace").rstrip("\r\n")
-    fields = len(next(csv.reader([text]), []))
-    return data[:line_start], (line_number, fields, text)
+    return data[:line_start], (len(next(csv.reader([text]), [])), text, line_number)
 
 
-def _parse(path: Path, data: bytes, names: list[str]) -> tuple[pa.Table, list[tuple]]:
-    """Parse the body; returns the table and the lines with the wrong number of fields."""
-    import pyarrow.csv as pv
-
-    def options(threads: bool, handler: object) -> dict:
-        return {
-            "read_options": pv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads),
-            "parse_options": pv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
-                                             invalid_row_handler=handler),
-            "convert_options": pv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        }
-
-    bad: list[tuple] = []
-
-    def collect(row: object) -> str:
-        bad.append((row.number, row.actual_columns, row.text))  # type: ignore[attr-defined]
-        return "skip"
-
-    try:
-        table = pv.read_csv(io.BytesIO(data), **options(True, collect))
-        if bad:  # line numbers are only known to the single-threaded parser
-            bad.clear()
-            table = pv.read_csv(io.BytesIO(data), **options(False, collect))
-    except pa.ArrowInvalid as exc:
-        raise DataError(_explain_parse_failure(path, data, str(exc))) from None
-    return table, bad
-
-
-def _explain_parse_failure(path: Path, data: bytes, message: str) -> str:
-    if "UTF8" in message or "utf8" in message.lower():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            return (f"{path}: line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                    "expected a UTF-8 CSV file")
-    if "quote" in message.lower() or "end of file" in message.lower():
-        return f"{path}: a quoted field is never closed (the file ends inside quotes)"
-    return f"{path}: cannot be parsed as CSV ({message.splitlines()[0]})"
-
-
-def _line_numbers(data: bytes, table: pa.Table, bad_lines: list[tuple]) -> np.ndarray:
-    """The file line on which each parsed row starts (the header is line 1)."""
-    rows = table.num_rows
-    bad = np.array(sorted(b[0] for b in bad_lines if b[0] is not None), dtype=np.int64)
+def row_line_numbers(frame: pd.DataFrame, data: bytes, bad_lines: list[int],
+                     ) -> pd.Series:
+    """The line on which each row starts (the header is line 1): the lines in order, skipping
+    the bad lines and the line breaks inside earlier rows' quoted values."""
+    start = pd.Series(range(2, len(frame) + 2), dtype="int64")
     lines_in_file = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    candidates = np.arange(2, lines_in_file + 1, dtype=np.int64)
-    free = np.setdiff1d(candidates, bad, assume_unique=True) if len(bad) else candidates
-    if len(free) >= rows and lines_in_file - 1 == rows + len(bad):
-        return free[:rows]
-    # Some values hold line breaks: each row starts after the breaks inside earlier rows.
-    import pyarrow.compute as pc
-
-    extra = np.zeros(rows, dtype=np.int64)
-    for column in table.columns:
-        extra += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
-    start = 2 + np.arange(rows, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]])
-    for line in bad:  # a rejected line pushes every later row down by one
+    if lines_in_file - 1 != len(frame) + len(bad_lines):  # some values span lines
+        breaks_inside = sum(frame[column].str.count("\n") for column in frame.columns)
+        start += pd.Series(breaks_inside, dtype="int64").cumsum().shift(fill_value=0)
+    for line in sorted(bad_lines):  # a bad line moves every later row down by one
         start[start >= line] += 1
     return start
 
 
-def _bad_line_rows(bad_lines: list[tuple], names: list[str]) -> pd.DataFrame:
-    """Rows for lines with the wrong number of fields: the fields they have, and why."""
-    records = []
-    for number, actual, text in bad_lines:
-        fields = next(csv.reader([text]), []) if text else []
-        record: dict[str, object] = dict(zip(names, fields, strict=False))
-        if text.count('"') % 2:
-            problem = f"line is cut inside a quoted field ({actual} of {len(names)} fields)"
-        elif actual < len(names):
-            problem = f"line has {actual} of {len(names)} fields (truncated?)"
-        else:
-            problem = f"line has {actual} fields, the header has {len(names)}"
-        record[SOURCE_ROW] = number
-        record[PARSE_ERROR] = problem
-        records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=[*names, SOURCE_ROW, PARSE_ERROR])
-    for name in [*names, PARSE_ERROR]:
-        frame[name] = frame[name].astype("str")
-    frame[SOURCE_ROW] = frame[SOURCE_ROW].astype(np.int64)
-    return frame
+def bad_line_numbers(data: bytes, bad_lines: list[Any]) -> list[int]:
+    """The line number of each bad line. pyarrow reads in parallel and so cannot tell it;
+    each bad line's text is found in the file instead (the same text twice is two bad lines)."""
+    numbers: list[int] = []
+    for line in bad_lines:
+        text = line.text.encode("utf-8")
+        position = -1
+        while True:
+            position = data.find(text, position + 1)
+            at_line_start = position <= 0 or data[position - 1:position] == b"\n"
+            at_line_end = data[position + len(text):position + len(text) + 1] in (b"\n", b"\r", b"")
+            number = data.count(b"\n", 0, position) + 1
+            if position < 0 or (at_line_start and at_line_end and number not in numbers):
+                break
+        numbers.append(line.number if position < 0 else number)
+    return numbers
+
+
+def bad_line_row(names: list[str], fields_found: int, text: str,
+                 line_number: int) -> list[object]:
+    """A bronze row for a line with the wrong number of fields: the fields it has, and why."""
+    fields = next(csv.reader([text]), []) if text else []
+    if text.count('"') % 2:
+        problem = f"line is cut inside a quoted field ({fields_found} of {len(names)} fields)"
+    elif fields_found < len(names):
+        problem = f"line has {fields_found} of {len(names)} fields (truncated?)"
+    else:
+        problem = f"line has {fields_found} fields, the header has {len(names)}"
+    padded = (fields + [None] * len(names))[:len(names)]
+    return [*padded, line_number, problem]
+
+
+def explain_parse_failure(path: Path, data: bytes, message: str) -> str:
+    """One line naming the file (and the line) for what pyarrow's reader refused."""
+    if "utf8" in message.lower().replace("-", ""):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            return (f"{path}: line {line} is not UTF-8 text (byte 0x{data[error.start]:02x}); "
+                    "expected a UTF-8 CSV file")
+    if "quote" in message.lower() or "end of file" in message.lower():
+        return f"{path}: a quoted field is never closed (the file ends inside quotes)"
+    return f"{path}: cannot be parsed as CSV ({message.splitlines()[0]})"

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -33,7 +32,6 @@ SUMMARY_FILE = "run_summary.json"
 DATA_SUMMARY_FILE = "data_layer_summary.json"
 
 Progress = Callable[[str], None]
-T = TypeVar("T")
 
 
 @dataclass
@@ -94,10 +92,6 @@ def run_data_layer(
     run_id = new_run_id()
     settings.ensure_dirs()
 
-    if validate:
-        from demo.data_layer.contract import import_in_background
-
-        import_in_background()
     step("ingest")
     with _timed(seconds, "ingest"):
         bronze = to_bronze(read_raw_csv(raw_path), str(raw_path))
@@ -110,34 +104,33 @@ def run_data_layer(
                         f"top reasons: {_top_reasons(cleaned)}")
     result = DataLayerResult(run_id, str(raw_path), bronze, cleaned, None, None,
                              seconds=seconds)
-    # Parquet writing releases the GIL and the contract is mostly Python: on two cores the
-    # tables are written while the contract runs.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        tables = pool.submit(_timed_call, seconds, "write", _write_tables, settings, run_id,
-                             bronze, cleaned)
-        report = None
-        if validate:
-            step("validate")
-            from demo.data_layer.contract import save_report, validate_silver
+    with _timed(seconds, "write"):
+        for name, table, folder in (
+                ("bronze", bronze.frame, settings.bronze_dir),
+                ("silver", cleaned.silver, settings.silver_dir),
+                ("quarantine", cleaned.quarantine, settings.quarantine_dir)):
+            result.paths[name] = _write_parquet(table, folder, run_id)
+    if validate:
+        step("validate")
+        from demo.data_layer.contract import save_report, validate_silver  # seconds to import
 
-            with _timed(seconds, "validate"):
-                report = validate_silver(cleaned.silver,
-                                         docs_dir=settings.reports_dir / "data_docs")
-                result.validation = report
-                result.paths.update(save_report(report, settings.reports_dir, run_id))
-        result.paths.update(tables.result())
-    if report is not None and not report.success:
-        write_summary(settings, result.summary())
-        raise ContractError(
-            f"{raw_path}: the data contract failed on critical expectation(s): "
-            f"{'; '.join(report.critical_failures)} (details: {result.paths['validation_html']})")
+        with _timed(seconds, "validate"):
+            result.validation = validate_silver(cleaned.silver,
+                                                docs_dir=settings.reports_dir / "data_docs")
+            result.paths.update(save_report(result.validation, settings.reports_dir, run_id))
+        if not result.validation.success:
+            write_summary(settings, result.summary())
+            raise ContractError(
+                f"{raw_path}: the data contract failed on critical expectation(s): "
+                f"{'; '.join(result.validation.critical_failures)} "
+                f"(details: {result.paths['validation_html']})")
 
     step("features")
     with _timed(seconds, "features"):
         result.gold = build_gold(cleaned.silver)
     step("write")
-    result.paths["gold"] = _timed_call(seconds, "write", _write_parquet, result.gold,
-                                       settings.gold_dir, run_id)
+    with _timed(seconds, "write"):
+        result.paths["gold"] = _write_parquet(result.gold, settings.gold_dir, run_id)
     write_summary(settings, result.summary())
     return result
 
@@ -169,37 +162,6 @@ def latest_silver_path(settings: Settings) -> Path:
     return latest_path(settings.silver_dir, "silver", settings)
 
 
-class ScoringInput(NamedTuple):
-    """A batch made ready for the model: the features, and the rows that could not be."""
-
-    features: pd.DataFrame
-    quarantine: pd.DataFrame
-
-
-def prepare_for_scoring(raw: str | Path | pd.DataFrame, settings: Settings | None = None,
-                        ) -> ScoringInput:
-    """Clean an unlabelled batch with the same rules as training data (nothing written).
-
-    ``raw`` is a raw CSV path or a DataFrame with the raw columns (any header style). A label
-    column, if present, is ignored. ``settings`` is accepted for symmetry and unused.
-    """
-    if isinstance(raw, pd.DataFrame):
-        bronze = to_bronze(raw.reset_index(drop=True), "the input table")
-    else:
-        bronze = to_bronze(read_raw_csv(raw), str(raw))
-    cleaned = clean(bronze, require_label=False)
-    return ScoringInput(build_gold(cleaned.silver), cleaned.quarantine)
-
-
-def _write_tables(settings: Settings, run_id: str, bronze: BronzeResult,
-                  cleaned: CleanResult) -> dict[str, Path]:
-    return {
-        "bronze": _write_parquet(bronze.frame, settings.bronze_dir, run_id),
-        "silver": _write_parquet(cleaned.silver, settings.silver_dir, run_id),
-        "quarantine": _write_parquet(cleaned.quarantine, settings.quarantine_dir, run_id),
-    }
-
-
 def _write_parquet(frame: pd.DataFrame, folder: Path, run_id: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{run_id}.parquet"
@@ -214,18 +176,9 @@ def _top_reasons(cleaned: CleanResult, count: int = 3) -> str:
 
 @contextmanager
 def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
-    """Add the block's wall time to ``seconds[name]`` and the CPU time of the thread that
-    ran it to ``seconds["cpu_" + name]`` (CPU time stays honest on a busy machine)."""
-    start, start_cpu = time.perf_counter(), time.thread_time()
+    """Add the block's wall time to ``seconds[name]``."""
+    start = time.perf_counter()
     try:
         yield
     finally:
         seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
-        cpu = f"cpu_{name}"
-        seconds[cpu] = seconds.get(cpu, 0.0) + time.thread_time() - start_cpu
-
-
-def _timed_call(seconds: dict[str, float], name: str, function: Callable[..., T],
-                *args: Any) -> T:
-    with _timed(seconds, name):
-        return function(*args)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demo.data_layer.clean import QUARANTINE_REASON, AccountingError, _check_accounting, clean
+from demo.data_layer.clean import QUARANTINE_REASON, AccountingError, check_accounting, clean
 from demo.data_layer.ingest import to_bronze
 from demo.errors import DataError
 from demo.feature_spec import FEATURES, FEATURES_BY_NAME, RAW_COLUMNS, UNKNOWN
@@ -203,4 +203,4 @@ def test_accounting_check_raises_when_rows_go_missing(clean_text) -> None:
     result = clean_frame(clean_text)
     result.duplicates_dropped += 1
     with pytest.raises(AccountingError, match="rows read 12"):
-        _check_accounting(result)
+        check_accounting(result)

@@ -132,3 +132,9 @@ def test_two_headers_meaning_the_same_column_are_refused(write_file) -> None:
     raw = read_raw_csv(write_file("customerID,customer_id\n1,1\n"))
     with pytest.raises(DataError, match="both mean 'customer_id'"):
         to_bronze(raw, "raw.csv")
+
+
+def test_bad_line_after_a_value_spanning_lines_keeps_its_true_line_number(write_file) -> None:
+    raw = read_raw_csv(write_file('a,b\n1,"two\nlines"\n3,4,5\n6,7\n'))
+    assert raw[SOURCE_ROW].tolist() == [2, 4, 5]
+    assert raw.loc[1, PARSE_ERROR] == "line has 3 fields, the header has 2"

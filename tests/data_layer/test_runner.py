@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from demo.data_layer.runner import latest_gold_path, prepare_for_scoring, run_data_layer
+from demo.data_layer.runner import latest_gold_path, run_data_layer
 from demo.errors import DataError
 from tests.data_layer.conftest import csv_text, customers_as_text
 
@@ -52,15 +52,3 @@ def test_pipeline_runs_the_data_layer_then_each_later_layer_as_one_section(
     written = json.loads((settings.reports_dir / "run_summary.json").read_text())
     assert written["fake"] == {"rows_used": summary["rows_gold"]}
     assert SUMMARY_KEYS <= set(written)
-
-
-def test_prepare_for_scoring_uses_the_same_rules_without_a_label(write_file) -> None:
-    raw = customers_as_text(10)
-    raw.loc[0, "contract"] = "TWO YEAR"
-    raw.loc[1, "tenure"] = "500"
-    from_frame = prepare_for_scoring(raw.drop(columns="churn"))
-    from_file = prepare_for_scoring(write_file(csv_text(raw)))
-    for prepared in (from_frame, from_file):
-        assert len(prepared.features) == 9 and len(prepared.quarantine) == 1
-        assert "churn" not in prepared.features.columns
-        assert prepared.features["contract"].iloc[0] == "Two year"
