@@ -23,6 +23,7 @@ from pyspark.sql import functions as F
 
 from demo.data_layer.checks import FLAG_WORDS
 from demo.data_layer.clean import QUARANTINE_REASON, check_columns
+
 # The same accounting check as pandas: rows read = silver + quarantine + duplicates dropped.
 from demo.data_layer.clean import _check_accounting as check_accounting
 from demo.data_layer.ingest import PARSE_ERROR, SOURCE_ROW, read_raw_csv, to_bronze
