@@ -17,6 +17,7 @@ from pyspark.sql import SparkSession
 from demo.paths import PROJECT_ROOT, REFERENCE_RAW_CSV, SAMPLE_RAW_CSV
 from demo.platform.spark_data_layer import run_spark_data_layer, spark_session
 from demo.settings import Settings
+from tests.data_layer.test_accounting import random_mix
 from tests.platform_profile.spark_compare import assert_equivalent
 
 pytestmark = pytest.mark.slow
@@ -57,3 +58,12 @@ def test_a_generated_100k_file(spark: SparkSession, tmp_path: Path) -> None:
                     reason=f"outside reference file not present at {REFERENCE_RAW_CSV}")
 def test_the_outside_reference_file(spark: SparkSession, tmp_path: Path) -> None:
     run_both(spark, tmp_path, REFERENCE_RAW_CSV)
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_random_mixes_of_nasty_cells(spark: SparkSession, tmp_path: Path, seed: int) -> None:
+    """Cells such as ``inf``, ``1e308``, ``N/A``, ``Maybe`` or ``été`` anywhere in the file
+    (the rules the generated files never hit, such as a senior_citizen of ``YES``)."""
+    raw = tmp_path / "mix.csv"
+    random_mix(seed).to_csv(raw, index=False)
+    run_both(spark, tmp_path, raw)
