@@ -42,7 +42,11 @@ with tempfile.TemporaryDirectory() as folder:
 print(json.dumps(figures))
 """
 
+# With pyspark installed, Great Expectations imports pyspark.sql.connect, which takes a
+# ``python -c`` process (no __main__.__file__) for a doctest run and exits: give it a name.
 PANDAS_CHILD = """
+import __main__
+__main__.__file__ = "bench_spark_pandas_child"
 import json, tempfile, time
 from pathlib import Path
 from typing import Self
