@@ -38,7 +38,7 @@ def git_commit() -> str:
             cwd=PROJECT_ROOT,
             capture_output=True,
             text=True,
-            timeout=5,
+            timeout=60,  # a busy machine must not turn lineage into "unknown"
             check=False,
         )
     except (OSError, subprocess.SubprocessError):

@@ -55,3 +55,20 @@ def session_models(tmp_path_factory: pytest.TempPathFactory) -> SessionModels:
     tracked = train_and_track(settings, gold, config, validation_report=report)
     outcome = register_and_promote(settings, best_to_register(tracked), tracked.training.split.test)
     return SessionModels(settings, gold, tracked, outcome.challenger_version, outcome, report)
+
+
+def checkout_commit() -> str:
+    """The commit this checkout is at, read with git here: lineage must record exactly it.
+
+    The tests run in a git checkout (CI clones one); outside one they fail rather than accept
+    the "unknown" that would let lineage degrade silently.
+    """
+    import subprocess
+
+    from demo.paths import PROJECT_ROOT
+
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=60, check=False)
+    if done.returncode != 0:
+        pytest.fail(f"lineage tests need a git checkout with a commit: {done.stderr.strip()}")
+    return done.stdout.strip()

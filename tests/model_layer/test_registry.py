@@ -23,7 +23,7 @@ from demo.model_layer.runner import best_to_register, train_and_track
 from demo.model_layer.store import open_store
 from demo.model_layer.train import TrainingConfig
 from demo.settings import Settings
-from tests.model_layer.conftest import SessionModels, gold_frame
+from tests.model_layer.conftest import SessionModels, checkout_commit, gold_frame
 
 
 def test_policy_promotes_only_a_clear_win() -> None:
@@ -56,7 +56,7 @@ def test_load_model_by_alias(session_models: SessionModels) -> None:
     assert loaded.threshold == best.threshold
     assert loaded.metrics["test_roc_auc"] == pytest.approx(best.test["roc_auc"])
     assert loaded.lineage["data_hash"] == session_models.tracked.data_hash
-    assert loaded.lineage["git_commit"]
+    assert loaded.lineage["git_commit"] == checkout_commit()
     assert loaded.uri == "models:/churn-classifier@champion"
     test = session_models.training.split.test
     np.testing.assert_allclose(loaded.model.predict_proba(test)[:, 1],

@@ -11,7 +11,7 @@ import yaml
 
 from demo.feature_spec import SPEC_VERSION
 from demo.model_layer.lineage import dataset_hash
-from tests.model_layer.conftest import SESSION_SEED, SessionModels
+from tests.model_layer.conftest import SESSION_SEED, SessionModels, checkout_commit
 
 
 def _client(models: SessionModels):
@@ -43,7 +43,7 @@ def test_parent_run_has_lineage_split_and_contract(session_models: SessionModels
     assert {tags[f"rows_{k}"] for k in sizes} == {str(v) for v in sizes.values()}
     assert tags["feature_spec_version"] == SPEC_VERSION
     assert tags["generator_seed"] == str(SESSION_SEED)
-    assert len(tags["git_commit"]) == 40 or tags["git_commit"] == "unknown"
+    assert tags["git_commit"] == checkout_commit()
     assert run.data.params["trials"] == "2"
     assert run.data.params["cost.offer_cost"] == "50.0"
     policy = session_models.settings.policy
