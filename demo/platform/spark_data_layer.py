@@ -21,12 +21,10 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from demo.data_layer.checks import FLAG_WORDS
-from demo.data_layer.clean import QUARANTINE_REASON, check_columns
-
 # The same accounting check as pandas: rows read = silver + quarantine + duplicates dropped.
-from demo.data_layer.clean import _check_accounting as check_accounting
+from demo.data_layer.clean import QUARANTINE_REASON, check_accounting, check_columns
 from demo.data_layer.ingest import PARSE_ERROR, SOURCE_ROW, read_raw_csv, to_bronze
+from demo.data_layer.rules import FLAG_WORDS
 from demo.data_layer.runner import new_run_id
 from demo.errors import ContractError, DataError
 from demo.feature_spec import (

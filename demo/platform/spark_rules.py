@@ -12,8 +12,15 @@ from dataclasses import dataclass
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from demo.data_layer.checks import ADDONS, NO_INTERNET, NO_PHONE
-from demo.data_layer.rules import NULL_KEYS, NULL_SPELLINGS, NUMBER, SYNONYMS
+from demo.data_layer.rules import (
+    ADDONS,
+    BLANK_KEYS,
+    BLANK_TEXT,
+    NO_INTERNET,
+    NO_PHONE,
+    NUMBER,
+    SYNONYMS,
+)
 from demo.feature_spec import FEATURES, FEATURES_BY_NAME, Feature, header_key
 
 CATEGORY_FEATURES = tuple(f for f in FEATURES if f.kind == "category")
@@ -68,7 +75,7 @@ def category_value(raw: Column, allowed: tuple[str, ...]) -> Column:
 
 def is_blank_category(raw: Column) -> Column:
     """Blank, or a null spelling once folded (``N/A``, ``?``, ``-``)."""
-    return raw.isNull() | folded(raw).isin(*sorted(NULL_KEYS))
+    return raw.isNull() | folded(raw).isin(*sorted(BLANK_KEYS))
 
 
 # -- categories (checks.category_rules) -------------------------------------------------
@@ -161,8 +168,8 @@ def parse_number(raw: Column, words: dict[str, float] | None = None) -> Parsed:
     """``rules.parse_number``: the same null spellings, number pattern and flag words."""
     text = trimmed(raw)
     lowered = F.lower(text)
-    missing = text.isNull() | lowered.isin(*NULL_SPELLINGS)
-    readable = F.coalesce(text.rlike("(?i)" + NUMBER), F.lit(False))
+    missing = text.isNull() | lowered.isin(*BLANK_TEXT)
+    readable = F.coalesce(text.rlike(f"(?i)^({NUMBER})$"), F.lit(False))
     value = F.when(readable, text).cast("double")
     for word, number in (words or {}).items():
         value = F.when(lowered == word, F.lit(number)).otherwise(value)
