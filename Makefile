@@ -13,6 +13,11 @@ ARGS ?=
 TEST_WORKERS ?= auto
 # How many whole-suite runs `make test-under-load` makes beside a CPU hog.
 RUNS ?= 3
+# Where `make demo` keeps tracking and runs the data layer: laptop (default, or
+# $DEMO_PROFILE), or platform (a room's tracking server, from $MLFLOW_TRACKING_URI or the
+# profile file, and Spark). LEARNER tags every run with a name, so a room can tell whose it is.
+PROFILE ?=
+LEARNER ?=
 # Where `make platform` serves the room's tracking server (0.0.0.0 opens it to the network).
 PLATFORM_HOST ?= 127.0.0.1
 PLATFORM_PORT ?= 5000
@@ -43,9 +48,9 @@ $(STAMP): requirements.lock pyproject.toml
 ## venv: create or refresh .venv from requirements.lock
 venv: $(STAMP)
 
-## demo: run the whole pipeline end to end on the sample dataset
+## demo: run the whole pipeline end to end on the sample dataset (PROFILE=platform LEARNER=you for a room)
 demo: $(STAMP)
-	$(PY) -m demo run --workspace $(WORKSPACE) $(ARGS)
+	$(if $(LEARNER),LEARNER='$(LEARNER)') $(PY) -m demo run --workspace $(WORKSPACE) $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
 ## test: every test (unit, data, model, API, app, notebooks, grading)
 test: $(STAMP)

@@ -52,6 +52,12 @@ def add_workspace_argument(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where every artifact is written (default: $DEMO_WORKSPACE or ./workspace)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="laptop (everything in the workspace) or platform (the room's tracking server, "
+        "the data layer on Spark); default: $DEMO_PROFILE, else laptop",
+    )
 
 
 def load_commands() -> list[Command]:
@@ -96,7 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(commands)
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env(args.workspace)  # reads demo/params.toml: may be refused
+        from demo.profile import load_profile
+
+        # Both read files (demo/params.toml, the profile's TOML) and may refuse them.
+        settings = Settings.from_env(args.workspace, profile=load_profile(args.profile))
         return int(args._run(args, settings) or 0)
     except DemoError as exc:
         fail(str(exc))

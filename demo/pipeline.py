@@ -26,11 +26,26 @@ def later_layers() -> list[tuple[str, LayerStep]]:
     return [("model", run_model_layer), ("deployment", run_deployment_layer)]
 
 
+def data_layer_on_engine(settings: Settings, raw_path: str | Path,
+                         on_step: Progress) -> dict[str, Any]:
+    """The data layer on the profile's engine: pandas in this process, or Spark (the same
+    rules as Spark SQL expressions); either way the tables land in the workspace's lake."""
+    if settings.profile.data_engine == "spark":
+        from demo.platform.spark_data_layer import run_spark_data_layer
+
+        return run_spark_data_layer(settings, raw_path, master=settings.profile.spark_master)
+    return run_data_layer(settings, raw_path, on_step=on_step).summary()
+
+
 def run_pipeline(settings: Settings, raw_path: str | Path = SAMPLE_RAW_CSV,
                  on_step: Progress | None = None) -> dict[str, Any]:
     """Run every layer on ``raw_path``; write and return the run summary."""
     step = on_step or (lambda name: None)
-    summary = run_data_layer(settings, raw_path, on_step=step).summary()
+    if settings.uses_tracking_server:  # before the data layer's work, not after it
+        from demo.platform.tracking_server import require_tracking_server
+
+        require_tracking_server(settings.tracking_uri)
+    summary = data_layer_on_engine(settings, raw_path, step)
     write_summary(settings, summary)
     for section, run_layer in later_layers():
         step(section)

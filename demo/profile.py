@@ -72,6 +72,16 @@ def load_profile(name: str | None = None, learner: str | None = None) -> Profile
                    learner=learner or os.environ.get(LEARNER_ENV) or None)
 
 
+def child_environment(profile: Profile) -> dict[str, str]:
+    """Environment variables that give a child process (the API server) this same profile."""
+    env = {PROFILE_ENV: profile.name}
+    if profile.tracking != "workspace":
+        env[TRACKING_ENV] = profile.tracking
+    if profile.learner:
+        env[LEARNER_ENV] = profile.learner
+    return env
+
+
 def describe(profile: Profile, workspace_store: str) -> dict[str, str]:
     """The profile as the facts a person checks: what is used, and from where."""
     return {

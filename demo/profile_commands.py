@@ -10,14 +10,13 @@ from demo.settings import Settings
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("show",), help="print the profile in force")
-    parser.add_argument("--profile", metavar="NAME",
-                        help="laptop or platform (default: $DEMO_PROFILE, else laptop)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from demo.profile import describe, load_profile
+    from demo.profile import describe
 
-    for key, value in describe(load_profile(args.profile), settings.tracking_uri).items():
+    workspace_store = f"sqlite:///{settings.mlflow_db}"
+    for key, value in describe(settings.profile, workspace_store).items():
         print(f"{key}: {value}")
     return 0
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from demo.errors import DemoError
 from demo.paths import DEFAULT_WORKSPACE, PARAMS_FILE
+from demo.profile import Profile, load_profile
 
 WORKSPACE_ENV = "DEMO_WORKSPACE"
 
@@ -150,6 +151,8 @@ class Settings:
     model_name: str = "churn-classifier"
     experiment_name: str = "churn-pipeline"
     policy: Policy = field(default_factory=default_policy)
+    # Where tracking lives and which engine runs the data layer (laptop unless $DEMO_PROFILE).
+    profile: Profile = field(default_factory=load_profile)
 
     @classmethod
     def from_env(cls, workspace: str | Path | None = None, **overrides: object) -> Settings:
@@ -205,7 +208,17 @@ class Settings:
 
     @property
     def tracking_uri(self) -> str:
-        return f"sqlite:///{self.mlflow_db}"
+        """The workspace's SQLite store, or the room's tracking server (platform profile)."""
+        return self.profile.tracking_uri(f"sqlite:///{self.mlflow_db}")
+
+    @property
+    def uses_tracking_server(self) -> bool:
+        return self.tracking_uri.startswith(("http://", "https://"))
+
+    @property
+    def tracking_store(self) -> str:
+        """The tracking store as a person would name it in a message: a file or a URL."""
+        return self.tracking_uri if self.uses_tracking_server else str(self.mlflow_db)
 
     @property
     def artifacts_dir(self) -> Path:

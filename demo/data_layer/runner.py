@@ -146,7 +146,9 @@ def write_summary(settings: Settings, data_section: dict[str, Any]) -> Path:
 
 
 def latest_path(folder: Path, table: str, settings: Settings) -> Path:
-    files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+    # pandas writes <run id>.parquet files, Spark <run id>.spark folders; run ids sort by time
+    files = sorted([*folder.glob("*.parquet"), *folder.glob("*.spark")],
+                   key=lambda path: path.stem) if folder.exists() else []
     if not files:
         raise DataError(f"no {table} table in {settings.workspace}: "
                         "run `python -m demo ingest` first")

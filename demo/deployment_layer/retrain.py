@@ -60,7 +60,7 @@ def champion_recipe(settings: Settings) -> str:
 
     found = version_by_alias(settings, "champion")
     if found is None:
-        raise ModelError(f"no model registered as 'champion' in {settings.mlflow_db}: "
+        raise ModelError(f"no model registered as 'champion' in {settings.tracking_store}: "
                          "run `python -m demo train` first")
     return str(found.tags.get("candidate", DEFAULT_CANDIDATE))
 

@@ -24,6 +24,7 @@ import httpx
 
 from demo.deployment_layer.admin import admin_token
 from demo.errors import DemoError
+from demo.profile import child_environment
 from demo.settings import OFFLINE_ENV, Settings
 
 LOOPBACK = "127.0.0.1"
@@ -110,7 +111,8 @@ class ApiServer:
         admin_token(self.settings)  # created before the child starts: both read one file
         with self.output.open("wb") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                            env={**os.environ, **OFFLINE_ENV})
+                                            env={**os.environ, **OFFLINE_ENV,
+                                                 **child_environment(self.settings.profile)})
         return self
 
     def wait(self) -> Self:

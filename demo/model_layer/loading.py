@@ -64,7 +64,7 @@ def require_alias(settings: Settings, alias: str, store: TrackingStore | None = 
     """The ``ModelVersion`` holding ``alias``, or a ``ModelError`` naming the store."""
     found = version_by_alias(settings, alias, store)
     if found is None:
-        raise ModelError(f"no model registered as '{alias}' in {settings.mlflow_db}: "
+        raise ModelError(f"no model registered as '{alias}' in {settings.tracking_store}: "
                          "run `python -m demo train` first")
     return found
 

@@ -65,7 +65,14 @@ def open_store(settings: Settings, create: bool = True) -> TrackingStore:
     experiment is an error instead of a new empty one.
     """
     configure_offline()
-    check_store(settings.mlflow_db, create=create)
+    if settings.uses_tracking_server:
+        from demo.platform.tracking_server import require_tracking_server
+
+        require_tracking_server(settings.tracking_uri)  # one line if it is down
+        # Against a server MLflow prints a link for every run it creates: dozens per training.
+        os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+    else:
+        check_store(settings.mlflow_db, create=create)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     from mlflow import MlflowClient  # importing mlflow sets its loggers to INFO: quiet them after
     from mlflow.exceptions import MlflowException
@@ -81,12 +88,15 @@ def open_store(settings: Settings, create: bool = True) -> TrackingStore:
             return TrackingStore(client, experiment.experiment_id, settings)
         if not create:
             raise TrackingStoreError(
-                f"the MLflow tracking store {settings.mlflow_db} has no experiment "
+                f"the MLflow tracking store {settings.tracking_store} has no experiment "
                 f"'{settings.experiment_name}': run `python -m demo train` first")
-        settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
-        experiment_id = client.create_experiment(
-            settings.experiment_name, artifact_location=settings.artifacts_dir.as_uri())
+        if settings.uses_tracking_server:  # the server stores the artifacts (--serve-artifacts)
+            experiment_id = client.create_experiment(settings.experiment_name)
+        else:
+            settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
+            experiment_id = client.create_experiment(
+                settings.experiment_name, artifact_location=settings.artifacts_dir.as_uri())
     except MlflowException as exc:
-        raise TrackingStoreError(f"the MLflow tracking store {settings.mlflow_db} cannot be "
+        raise TrackingStoreError(f"the MLflow tracking store {settings.tracking_store} cannot be "
                                  f"used: {str(exc).splitlines()[0]}") from exc
     return TrackingStore(client, experiment_id, settings)

@@ -56,6 +56,8 @@ def open_run(store: TrackingStore, run_name: str, *, parent_run_id: str | None =
              metrics: dict[str, float] | None = None) -> Iterator[str]:
     """A run for the block to add to: it ends FINISHED, or FAILED if the block raises."""
     all_tags = dict(tags or {})
+    if store.settings.profile.learner:  # a room's runs side by side: whose is which
+        all_tags.setdefault("learner", store.settings.profile.learner)
     if parent_run_id is not None:
         all_tags["mlflow.parentRunId"] = parent_run_id
     run_id = store.client.create_run(store.experiment_id, run_name=run_name,

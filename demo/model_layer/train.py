@@ -162,7 +162,7 @@ def recorded_recipe(store: Any, run_id: str) -> tuple[str, Params, TrainingConfi
     try:
         run = store.client.get_run(run_id)
     except MlflowException:
-        raise ModelError(f"no run {run_id} in {store.settings.mlflow_db}") from None
+        raise ModelError(f"no run {run_id} in {store.settings.tracking_store}") from None
     recorded = run.data.params
     if "candidate" not in recorded:
         raise ModelError(f"run {run_id} is not a candidate run (it has no 'candidate' param)")

@@ -344,7 +344,8 @@ def run_spark_data_layer(settings: Settings, raw_path: str | Path, master: str =
     settings.ensure_dirs()
 
     start = time.perf_counter()
-    bronze_frame = to_bronze(read_raw_csv(raw_path), str(raw_path)).frame
+    bronze_result = to_bronze(read_raw_csv(raw_path), str(raw_path))
+    bronze_frame = bronze_result.frame
     check_columns(bronze_frame, require_label)
     bronze_frame[POSITION] = range(len(bronze_frame))
     bronze_frame[LINEAGE_COLUMNS[0]] = bronze_frame[LINEAGE_COLUMNS[0]].astype("str")
@@ -386,7 +387,11 @@ def run_spark_data_layer(settings: Settings, raw_path: str | Path, master: str =
         "rows_silver": cleaned.rows_silver, "rows_quarantined": cleaned.rows_quarantined,
         "duplicates_dropped": cleaned.duplicates_dropped,
         "quarantine_reasons": cleaned.quarantine_reasons, "repairs": cleaned.repairs,
-        "validation": {"engine": "spark aggregate checks", "failed": failures},
+        "rows_gold": cleaned.rows_silver,  # gold is silver's model-input columns, row for row
+        "unknown_columns": bronze_result.unknown_columns,
+        "renamed_columns": bronze_result.renamed,
+        "validation": {"engine": "spark aggregate checks", "success": not failures,
+                       "failed_expectations": failures},
         "files": {name: str(path) for name, path in paths.items()},
         "seconds": {name: round(value, 3) for name, value in seconds.items()},
     }

@@ -34,7 +34,7 @@ def run_both(spark: SparkSession, workspace: Path, raw: Path) -> dict:
     summary = run_spark_data_layer(Settings(workspace=workspace / "spark"), raw, spark=spark)
     assert summary["rows_read"] == (summary["rows_silver"] + summary["rows_quarantined"]
                                     + summary["duplicates_dropped"])
-    assert summary["validation"]["failed"] == []
+    assert summary["validation"]["failed_expectations"] == []
     assert_equivalent(workspace, raw, summary)
     return summary
 
