@@ -8,15 +8,18 @@ outputs, so such a sentence can go stale while every test stays green. The rule 
   ``Markdown(f"... {rows_silver:,} rows ...")``, so it is the value; or
 * the markdown cell is **followed by a code cell that asserts it**: at least one ``assert``
   per claim sentence, each comparing something computed (not a constant) and carrying a
-  message that says which sentence broke; the cell is executed by nbval (not skipped); or
+  message that says which sentence broke; the cell is executed by nbval (not skipped), and
+  an assert inside a function or class body does not count (nothing says it runs); or
 * the phrase is **declared not a result** in the markdown cell's metadata, with a reason:
   ``"claims": {"not_results": {"1950": "the year of Turing's paper (a date, not a result)"}}``.
   Every declared phrase must still occur in the cell and carry a digit.
 
 Text that is not a sentence of prose is left out before looking for numbers: code spans,
-links' targets, list markers, and references to the course's own structure ("lesson 04",
-"Part 2", "takeaway 3", "steps 5–6"). Literal text inside a code cell's ``Markdown(...)``
-call is prose too (only its ``{...}`` fields are values), and follows the same rule.
+links' targets, list markers, numbered headings, and references to the course's own
+structure ("lesson 04", "Part 2", "takeaway 3", "steps 5–6"). Literal text inside a code
+cell's ``Markdown(...)`` call is prose too (only its ``{...}`` fields are values), and
+follows the same rule; text built elsewhere and passed to ``Markdown`` as a variable is not
+inspected, so keep rendered prose inside the call.
 
 This test reads the notebooks; it does not run them (nbval does).
 """
@@ -120,17 +123,26 @@ def _literal_text(node: ast.AST) -> list[str]:
 
 
 def checking_asserts(source: str) -> int:
-    """How many asserts in a code cell compare something computed, with a message."""
+    """How many asserts a code cell runs that compare something computed, with a message.
+
+    An assert inside a function or class body is not counted: nothing says it runs.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return 0
-    count = 0
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Assert) and node.msg is not None
-                and any(isinstance(part, ast.Name) for part in ast.walk(node.test))):
-            count += 1
-    return count
+    return sum(1 for node in _run_when_the_cell_runs(tree)
+               if isinstance(node, ast.Assert) and node.msg is not None
+               and any(isinstance(part, ast.Name) for part in ast.walk(node.test)))
+
+
+def _run_when_the_cell_runs(node: ast.AST) -> list[ast.AST]:
+    deferred = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+    found = [node]
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, deferred):
+            found += _run_when_the_cell_runs(child)
+    return found
 
 
 def unchecked_claims(notebook: nbformat.NotebookNode) -> list[Claim]:
@@ -217,7 +229,7 @@ def test_an_assert_in_the_next_cell_checks_the_sentence() -> None:
         'assert 1 == 1, "the prose says so"',
         "assert gain > 0",                                   # no message
         "# assert gain > 0, 'commented out'",
-        "def unused():\n    return 1",
+        "def unused():\n    assert gain > 0, 'never called'",
     ],
 )
 def test_a_trivial_assert_checks_nothing(assertion: str) -> None:
