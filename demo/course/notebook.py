@@ -28,9 +28,23 @@ QUIET_ENV = {
     "DO_NOT_TRACK": "1",
 }
 
+# Library warnings that say nothing a learner can act on, silenced by name: (message regex,
+# module regex, category). Anything else — a ConvergenceWarning, a warning about the learner's
+# own data or code — still shows in the notebook.
+NOISY_WARNINGS: tuple[tuple[str, str, type[Warning]], ...] = (
+    ("Hint: Inferred schema contains integer column", "", UserWarning),  # mlflow signatures
+    ("", r"great_expectations(\.|$)", UserWarning),  # the suite's internal configuration notes
+    ("Field .* has conflict with protected namespace", "", UserWarning),  # pydantic, via mlflow
+    ("Setuptools is replacing distutils", "", UserWarning),  # imported by mlflow
+    ("FigureCanvasAgg is non-interactive", "", UserWarning),  # matplotlib outside Jupyter
+    ("IProgress not found", "", Warning),  # tqdm, outside widgets
+)
+
 # Loggers that speak on stderr at INFO level when a tracking store is created or a suite runs.
+# Not "py.warnings": Great Expectations routes every warning through that logger once imported
+# (logging.captureWarnings), so quieting it would hide the warnings a learner must see.
 NOISY_LOGGERS = ("mlflow", "alembic", "great_expectations", "urllib3", "httpx", "uvicorn",
-                 "matplotlib", "py.warnings")
+                 "matplotlib")
 
 
 # Temporary lesson workspaces live under a folder with this prefix; the nbval sanitize file
@@ -57,14 +71,23 @@ def setup_notebook() -> Settings:
     configure_offline()
     for key, value in QUIET_ENV.items():
         os.environ.setdefault(key, value)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning)
-    warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, outside widgets
+    quiet_warnings()
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
     _display_defaults()
     return Settings.from_env()
+
+
+def quiet_warnings() -> None:
+    """Hide the libraries' deprecation notices and the noisy warnings named above, no more.
+
+    Deprecations concern the libraries' maintainers, not a learner. Every other warning is
+    left alone, so a model that did not converge says so in the notebook.
+    """
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    for message, module, category in NOISY_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=category, module=module)
 
 
 def _display_defaults() -> None:
