@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,19 +20,6 @@ from demo.platform.room import Room
 from demo.settings import Settings
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def room() -> Iterator[Room]:
-    folder = Path(tempfile.mkdtemp(prefix="course-room-"))
-    folder.chmod(0o755)  # PostgreSQL runs as the postgres user when the tests run as root
-    started = Room(folder / "platform")
-    started.start(port=0)
-    try:
-        yield started
-    finally:
-        started.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_demo(workspace: Path, tracking_url: str, learner: str) -> subprocess.CompletedProcess:

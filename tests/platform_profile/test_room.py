@@ -7,11 +7,8 @@ and checks that no process of it is left.
 
 from __future__ import annotations
 
-import shutil
 import socket
-import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -25,21 +22,6 @@ from demo.platform.tracking_server import require_tracking_server
 
 pytestmark = pytest.mark.slow
 LEARNERS = 30
-
-
-@pytest.fixture(scope="module")
-def room() -> Iterator[Room]:
-    # Not pytest's tmp_path: its base folder is closed to other users, and PostgreSQL runs as
-    # the postgres user when the tests run as root.
-    folder = Path(tempfile.mkdtemp(prefix="course-room-"))
-    folder.chmod(0o755)
-    started = Room(folder / "platform")
-    started.start(port=0)
-    try:
-        yield started
-    finally:
-        started.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_thirty_learners_log_at_once_and_every_run_arrives_whole(room: Room) -> None:
