@@ -66,6 +66,9 @@ def test_warnings_routed_through_logging_still_reach_the_learner(
         quiet_warnings()
         for name in NOISY_LOGGERS:
             logging.getLogger(name).setLevel(logging.ERROR)
+        # Off, then on: when Great Expectations was imported earlier in this process, the
+        # capture is already "on" and a second call would not hook it into this block.
+        logging.captureWarnings(False)
         logging.captureWarnings(True)
         try:
             with caplog.at_level(logging.WARNING, logger="py.warnings"):
