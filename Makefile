@@ -21,6 +21,8 @@ LEARNER ?=
 # Where `make platform` serves the room's tracking server (0.0.0.0 opens it to the network).
 PLATFORM_HOST ?= 127.0.0.1
 PLATFORM_PORT ?= 5000
+# PLATFORM_SPARK=1 also starts a Spark standalone master and two workers on loopback.
+PLATFORM_SPARK ?=
 
 # The course runs offline: no telemetry from MLflow, Great Expectations or Streamlit.
 export MLFLOW_DISABLE_TELEMETRY := true
@@ -29,7 +31,7 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast test-under-load platform platform-stop platform-status app api lab mlflow grade bench exercises lock clean
+.PHONY: help venv demo test test-fast test-under-load platform platform-stop platform-status platform-promote app api lab mlflow grade bench exercises lock clean
 
 ## help: list the targets with one line each
 help:
@@ -66,11 +68,15 @@ test-under-load: $(STAMP)
 
 ## platform: start the room's services (PostgreSQL + MLflow tracking server on PLATFORM_PORT)
 platform: $(STAMP)
-	$(PY) -m demo platform start --workspace $(WORKSPACE) --host $(PLATFORM_HOST) --port $(PLATFORM_PORT)
+	$(PY) -m demo platform start --workspace $(WORKSPACE) --host $(PLATFORM_HOST) --port $(PLATFORM_PORT) $(if $(PLATFORM_SPARK),--spark)
 
 ## platform-stop: stop the room's services (by their recorded PIDs)
 platform-stop: $(STAMP)
 	$(PY) -m demo platform stop --workspace $(WORKSPACE)
+
+## platform-promote: the instructor promotes the room's best run (the same promotion policy)
+platform-promote: $(STAMP)
+	$(PY) -m demo platform promote --profile platform --workspace $(WORKSPACE)
 
 ## platform-status: is each of the room's services running and answering?
 platform-status: $(STAMP)

@@ -17,6 +17,7 @@ from demo.errors import DemoError
 PROFILE_ENV = "DEMO_PROFILE"
 LEARNER_ENV = "LEARNER"
 TRACKING_ENV = "MLFLOW_TRACKING_URI"
+SPARK_MASTER_ENV = "DEMO_SPARK_MASTER"
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "laptop"
 ENGINES = ("pandas", "spark")
@@ -67,8 +68,9 @@ def load_profile(name: str | None = None, learner: str | None = None) -> Profile
     pointed = os.environ.get(TRACKING_ENV, "")
     if tracking != "workspace" and pointed.startswith(("http://", "https://")):
         tracking = pointed
-    return Profile(name=chosen, tracking=tracking, data_engine=engine,
-                   spark_master=str(values["data"].get("spark_master", "local[*]")),
+    spark_master = os.environ.get(SPARK_MASTER_ENV) or str(
+        values["data"].get("spark_master", "local[*]"))
+    return Profile(name=chosen, tracking=tracking, data_engine=engine, spark_master=spark_master,
                    learner=learner or os.environ.get(LEARNER_ENV) or None)
 
 
@@ -79,6 +81,8 @@ def child_environment(profile: Profile) -> dict[str, str]:
         env[TRACKING_ENV] = profile.tracking
     if profile.learner:
         env[LEARNER_ENV] = profile.learner
+    if profile.data_engine == "spark":
+        env[SPARK_MASTER_ENV] = profile.spark_master
     return env
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from demo import profile
@@ -13,7 +15,8 @@ STORE = "sqlite:////ws/mlflow.db"
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (profile.PROFILE_ENV, profile.LEARNER_ENV, profile.TRACKING_ENV):
+    for name in (profile.PROFILE_ENV, profile.LEARNER_ENV, profile.TRACKING_ENV,
+                 profile.SPARK_MASTER_ENV):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -67,3 +70,21 @@ def test_profile_show_prints_where_things_live(capsys: pytest.CaptureFixture[str
     assert "data layer engine: spark" in shown
     assert main(["profile", "show", "--profile", "cloud"]) == 2
     assert "no profile 'cloud'" in capsys.readouterr().err
+
+
+def test_settings_follow_the_profile_and_children_inherit_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from demo.settings import Settings
+
+    monkeypatch.setenv(profile.TRACKING_ENV, "http://instructor.local:5000")
+    monkeypatch.setenv(profile.SPARK_MASTER_ENV, "spark://127.0.0.1:7077")
+    platform = Settings(workspace=tmp_path, profile=profile.load_profile("platform", "ada"))
+    assert platform.uses_tracking_server
+    assert platform.tracking_uri == platform.tracking_store == "http://instructor.local:5000"
+    assert profile.child_environment(platform.profile) == {
+        profile.PROFILE_ENV: "platform", profile.TRACKING_ENV: "http://instructor.local:5000",
+        profile.LEARNER_ENV: "ada", profile.SPARK_MASTER_ENV: "spark://127.0.0.1:7077"}
+    laptop = Settings(workspace=tmp_path, profile=profile.load_profile("laptop"))
+    assert not laptop.uses_tracking_server
+    assert laptop.tracking_store == str(tmp_path / "mlflow.db")
+    assert profile.child_environment(laptop.profile) == {profile.PROFILE_ENV: "laptop"}

@@ -8,7 +8,15 @@ the instructor chose another file) and lists the others apart.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
+
+from demo.errors import ModelError
+
+if TYPE_CHECKING:
+    from demo.model_layer.registry import PromotionOutcome
+    from demo.settings import Settings
 
 METRIC = "test_roc_auc"
 COST = "test_expected_cost_per_customer"
@@ -73,3 +81,29 @@ def promotions(tracking_uri: str, model_name: str) -> pd.DataFrame:
             "reason": version.tags.get("promotion_reason", ""),
         })
     return pd.DataFrame(rows).sort_values("version") if rows else pd.DataFrame(rows)
+
+
+def promote_room_best(settings: Settings) -> PromotionOutcome:
+    """The instructor's move: the best run of the room's leaderboard becomes the challenger,
+    and the same promotion policy as every learner's judges it against the champion, on
+    the held-out rows that run was tested on (the room's common split).
+    """
+    from demo.model_layer.loading import recorded_test_split
+    from demo.model_layer.registry import ModelToRegister, apply_promotion, register
+    from demo.model_layer.store import open_store
+
+    best, _ = leaderboard(room_runs(settings.tracking_uri, settings.experiment_name))
+    if best.empty:
+        raise ModelError(f"no candidate run in experiment '{settings.experiment_name}' on "
+                         f"{settings.tracking_uri}: the room has not trained yet")
+    store = open_store(settings, create=False)
+    top = store.client.get_run(best.iloc[0]["run_id"])
+    version = top.data.tags.get("registered_version")
+    if version is None:  # a learner's candidate that was never registered: register it now
+        [logged] = store.client.search_logged_models(
+            [store.experiment_id], filter_string=f"source_run_id = '{top.info.run_id}'")
+        version = register(store, ModelToRegister(
+            top.data.params["candidate"], f"models:/{logged.model_id}", top.info.run_id,
+            float(top.data.tags["decision_threshold"]), top.data.tags["data_hash"]))
+    holdout = recorded_test_split(store, top.info.run_id)
+    return apply_promotion(settings, version, holdout)

@@ -13,6 +13,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from demo.platform import spark_cluster
 from demo.platform.postgres import PlatformError, PostgresCluster
 from demo.platform.tracking_server import (
     healthy,
@@ -65,6 +66,14 @@ class Room:
         self.state_file.write_text(json.dumps(asdict(state), indent=2))
         return state
 
+    @property
+    def spark_folder(self) -> Path:
+        return self.folder / "spark"
+
+    def start_spark(self, workers: int = 2, memory: str = "1g") -> str:
+        """A Spark standalone master with ``workers`` workers on loopback; its master URL."""
+        return spark_cluster.start(self.spark_folder, workers=workers, memory=memory).master_url
+
     def restart_tracking_server(self) -> RoomState:
         """Stop the tracking server and start it again at the same address."""
         state = self.state()
@@ -82,7 +91,9 @@ class Room:
     def status(self) -> dict[str, object]:
         """What runs and answers now, as plain facts (for ``make platform-status``)."""
         state = self.state()
+        spark = self._spark_status()
         return {
+            **({"spark": spark} if spark else {}),
             "postgres": "running" if self.postgres.running() else "stopped",
             "postgres_pid": self.postgres.pid,
             "tracking_url": state.tracking_url if state else None,
@@ -92,8 +103,14 @@ class Room:
             "tracking_pid": state.tracking_pid if state else None,
         }
 
+    def _spark_status(self) -> str:
+        alive = spark_cluster.status(self.spark_folder)
+        return ", ".join(f"{name} {'running' if up else 'stopped'}" for name, up in alive.items())
+
     def stop(self) -> None:
-        """Stop the tracking server (by its recorded PID) and PostgreSQL."""
+        """Stop the Spark cluster (if started), the tracking server (by its recorded PID) and
+        PostgreSQL."""
+        spark_cluster.stop(self.spark_folder)  # nothing to do when it was never started
         state = self.state()
         if state is not None:
             stop_process_group(state.tracking_pid)

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psutil
-import pyspark
 
 from demo.platform.postgres import PlatformError
 
@@ -39,6 +38,8 @@ class ClusterState:
 
 def spark_class() -> Path:
     """The ``spark-class`` launcher inside the installed pyspark package."""
+    import pyspark  # here, not at the top: the room reads a cluster's state without Spark
+
     return Path(pyspark.__file__).parent / "bin" / "spark-class"
 
 

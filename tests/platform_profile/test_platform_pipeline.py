@@ -58,6 +58,21 @@ def test_a_learner_runs_the_whole_pipeline_on_the_platform(room: Room, tmp_path:
                   int(summary["deployment"]["challenger_version"])}
     assert registered <= set(promotions["version"])  # the retraining registered there too
 
+    # The instructor promotes the room's best run with the learners' promotion policy.
+    promoted = subprocess.run(
+        [sys.executable, "-m", "demo", "platform", "promote", "--profile", "platform",
+         "--workspace", str(tmp_path / "instructor")],
+        cwd=PROJECT_ROOT, env={**os.environ, "MLFLOW_TRACKING_URI": url}, capture_output=True,
+        text=True, timeout=300, check=False)
+    assert promoted.returncode == 0, promoted.stderr[-3000:]
+    best_run = client.get_run(best.iloc[0]["run_id"])
+    judged = client.get_model_version(settings.model_name,
+                                      best_run.data.tags["registered_version"])
+    assert judged.tags["promotion_decision"] in ("promoted", "kept_champion")
+    assert judged.tags["promotion_reason"] in promoted.stdout
+    champion_now = client.get_model_version_by_alias(settings.model_name, "champion").version
+    assert f"champion: version {champion_now}" in promoted.stdout
+
 
 def test_a_room_server_that_is_down_stops_the_run_before_any_work(tmp_path: Path) -> None:
     with socket.socket() as probe:  # bound, never listened: nobody answers there

@@ -3,6 +3,7 @@ gives what the pandas data layer gives; stopping the cluster leaves no process b
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 
 from demo.paths import SAMPLE_RAW_CSV
 from demo.platform import spark_cluster
+from demo.platform.room import Room
 from demo.platform.spark_data_layer import run_spark_data_layer, spark_session
 from demo.settings import Settings
 from tests.platform_profile.spark_compare import assert_equivalent
@@ -46,15 +48,21 @@ def test_the_sample_on_master_and_two_workers(cluster: tuple[Path, spark_cluster
     assert_equivalent(tmp_path, SAMPLE_RAW_CSV, summary)
 
 
-def test_stop_leaves_no_process() -> None:
+def test_the_rooms_cluster_stops_with_the_room_and_leaves_no_process() -> None:
+    """``make platform PLATFORM_SPARK=1`` starts it through the room; ``platform-stop`` too."""
     folder = Path(tempfile.mkdtemp(prefix="course-spark-"))
+    room = Room(folder)
     try:
-        state = spark_cluster.start(folder, workers=2, memory="512m")
+        master = room.start_spark(workers=2, memory="512m")
+        state = spark_cluster.ClusterState(**json.loads(
+            (room.spark_folder / spark_cluster.STATE_FILE).read_text()))
+        assert state.master_url == master
         pids = [state.master_pid, *state.worker_pids]
         assert all(psutil.pid_exists(pid) for pid in pids)
-        spark_cluster.stop(folder)
+        assert room.status()["spark"] == "master running, worker-1 running, worker-2 running"
+        room.stop()  # the room's PostgreSQL was never started: only Spark to stop
         assert not any(psutil.pid_exists(pid) for pid in pids)
-        assert spark_cluster.status(folder) == {}
+        assert "spark" not in room.status()
     finally:
-        spark_cluster.stop(folder)
+        spark_cluster.stop(room.spark_folder)
         shutil.rmtree(folder, ignore_errors=True)
