@@ -8,13 +8,13 @@ import step_page
 import streamlit as st
 import workshop_sidebar
 
-from demo.deployment_layer.monitoring import MODERATE, SEVERE
 from demo.walkthrough import Presets, deployment_steps, traffic_scenarios
 
 LEVEL_COLOURS = {"none": "#2e7d32", "moderate": "#ef6c00", "severe": "#c62828"}
 
 step = step_page.header("monitor")
 settings = step_page.settings()
+MODERATE, SEVERE = settings.policy.monitoring_psi_moderate, settings.policy.monitoring_psi_severe
 
 st.markdown(
     "The MLOps engineer compares each production batch with the data the champion learnt "

@@ -43,7 +43,6 @@ from demo.deployment_layer.serving import ModelSet, Predictions, load_model_set
 from demo.feature_spec import ID_COLUMN
 from demo.settings import Settings
 
-DEFAULT_CHALLENGER_SHARE = 0.1
 DEFAULT_BODY_TIMEOUT = 30.0  # seconds a client may take to send a request body
 BYTES_PER_CUSTOMER = 2_048  # generous: a customer is ~500 bytes of JSON
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -126,10 +125,15 @@ def answer(request_id: str, customers: list[BaseModel], predictions: Predictions
     return {"request_id": request_id, "predictions": answers}, records
 
 
-def create_app(settings: Settings, challenger_share: float = DEFAULT_CHALLENGER_SHARE,
+def create_app(settings: Settings, challenger_share: float | None = None,
                max_batch: int = DEFAULT_MAX_BATCH, token: str | None = None,
                body_timeout: float = DEFAULT_BODY_TIMEOUT) -> FastAPI:
-    """The API for the workspace's registry; models load when the app starts."""
+    """The API for the workspace's registry; models load when the app starts.
+
+    ``challenger_share`` defaults to the policy's ``serving.challenger_share``.
+    """
+    if challenger_share is None:
+        challenger_share = settings.policy.serving_challenger_share
 
     async def load() -> ModelSet:
         return await run_in_threadpool(load_model_set, settings, challenger_share)

@@ -31,8 +31,9 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
                         help="port to listen on (0: any free port, reported on stdout)")
     parser.add_argument("--port-file", type=Path,
                         help="write the port listened on to this file once bound")
-    parser.add_argument("--challenger-share", type=_share, default=0.1,
-                        help="share of customers (by id) routed to the challenger, if any")
+    parser.add_argument("--challenger-share", type=_share,
+                        help="share of customers (by id) routed to the challenger, if any "
+                        "(default: serving.challenger_share in demo/params.toml)")
     parser.add_argument("--max-batch", type=int, default=1000,
                         help="most customers accepted in one request")
     parser.add_argument("--body-timeout", type=float, default=30.0,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demo.deployment_layer.monitoring import MODERATE, SEVERE, DriftReport, quantile_edges
+from demo.deployment_layer.monitoring import DriftReport, quantile_edges
 from demo.feature_spec import FEATURES_BY_NAME
 
 _COLOURS = {"none": "#2e7d32", "moderate": "#ef6c00", "severe": "#c62828"}
@@ -35,14 +35,14 @@ def _png(figure: Any) -> str:
 
 
 def psi_figure(report: DriftReport) -> Any:
-    """PSI per feature as horizontal bars, with the 0.1 and 0.2 lines."""
+    """PSI per feature as horizontal bars, with the moderate and severe thresholds."""
     from matplotlib.figure import Figure
 
     table = report.features.iloc[::-1]
     figure = Figure(figsize=(7, 0.32 * len(table) + 1.2))
     axes = figure.add_subplot()
     axes.barh(table["feature"], table["psi"], color=[_COLOURS[lv] for lv in table["level"]])
-    for line in (MODERATE, SEVERE):
+    for line in (report.thresholds.moderate, report.thresholds.severe):
         axes.axvline(line, color="grey", linestyle="--", linewidth=1)
     axes.set_xlabel("PSI against the training data")
     axes.set_title("Feature drift")
@@ -124,11 +124,12 @@ def render_html(report: DriftReport, reference: pd.DataFrame, current: pd.DataFr
                 "prediction PSI": report.prediction_psi,
                 "retrain recommended": "yes" if report.retrain_recommended else "no"}]
     model = html.escape(", ".join(f"{k} {v}" for k, v in report.model.items()))
+    moderate, severe = report.thresholds.moderate, report.thresholds.severe
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>Drift report</title>"
         f"<style>{_STYLE}</style></head><body><h1>Drift report</h1>"
-        f"<p>Model: {model}. PSI below {MODERATE} is no drift, {MODERATE} to {SEVERE} "
-        f"moderate, {SEVERE} and above severe.</p>{_table(summary)}"
+        f"<p>Model: {model}. PSI below {moderate} is no drift, {moderate} to {severe} "
+        f"moderate, {severe} and above severe.</p>{_table(summary)}"
         f"<h2>Features</h2>{_table(data['features'])}"
         f"<h2>Performance (labels present)</h2>{_table(performance)}"
         + "".join(f"<img alt='drift plot' src='data:image/png;base64,{_png(f)}'>" for f in images)

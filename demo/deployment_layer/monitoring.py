@@ -3,8 +3,9 @@
 The Population Stability Index compares two distributions bin by bin:
 ``PSI = sum((current% - reference%) * ln(current% / reference%))``. Numeric features are
 binned at the reference's quantiles (so each reference bin holds about the same share);
-categorical features use their categories. The usual reading, used here: below 0.1 no
-drift, 0.1 to 0.2 moderate, 0.2 and above severe. Prediction drift is the PSI of the
+categorical features use their categories. The levels come from the policy
+(``[monitoring]`` in ``demo/params.toml``; the usual reading is below 0.1 no drift, 0.1 to
+0.2 moderate, 0.2 and above severe). Prediction drift is the PSI of the
 model's scores. With labels, the batch's real performance is measured too: concept drift
 (the same customers behaving differently) shows up there and nowhere else.
 
@@ -21,17 +22,35 @@ import numpy as np
 import pandas as pd
 
 from demo.feature_spec import MODEL_INPUTS
+from demo.settings import Policy, default_policy
 
-MODERATE = 0.1
-SEVERE = 0.2
 DEFAULT_BINS = 10
 EPSILON = 1e-4  # floor for an empty bin's share, so the log stays finite
 LEVELS = ("none", "moderate", "severe")
 
 
-def drift_level(value: float) -> str:
-    """'none' below 0.1, 'moderate' below 0.2, 'severe' from 0.2."""
-    return "severe" if value >= SEVERE else "moderate" if value >= MODERATE else "none"
+@dataclass(frozen=True)
+class DriftThresholds:
+    """The PSI from which drift counts as moderate, and as severe."""
+
+    moderate: float
+    severe: float
+
+    @classmethod
+    def from_policy(cls, policy: Policy | None = None) -> DriftThresholds:
+        """The policy's ``monitoring.psi_moderate`` and ``psi_severe`` (default: params.toml)."""
+        policy = policy or default_policy()
+        return cls(policy.monitoring_psi_moderate, policy.monitoring_psi_severe)
+
+    def level(self, value: float) -> str:
+        """'none' below ``moderate``, 'moderate' below ``severe``, else 'severe'."""
+        return ("severe" if value >= self.severe else "moderate" if value >= self.moderate
+                else "none")
+
+
+def drift_level(value: float, thresholds: DriftThresholds | None = None) -> str:
+    """The drift level of one PSI value (thresholds default to the policy's)."""
+    return (thresholds or DriftThresholds.from_policy()).level(value)
 
 
 def psi_from_shares(reference: np.ndarray, current: np.ndarray) -> float:
@@ -71,16 +90,17 @@ def psi(reference: Any, current: Any, categorical: bool = False,
     return psi_from_shares(numeric_shares(ref, edges), numeric_shares(cur, edges))
 
 
-def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame,
-                   bins: int = DEFAULT_BINS) -> pd.DataFrame:
+def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame, bins: int = DEFAULT_BINS,
+                   thresholds: DriftThresholds | None = None) -> pd.DataFrame:
     """One row per model input: its kind, PSI and drift level, worst first."""
+    thresholds = thresholds or DriftThresholds.from_policy()
     rows = []
     for feature in MODEL_INPUTS:
         value = psi(reference[feature.name], current[feature.name],
                     categorical=feature.is_categorical, bins=bins)
         rows.append({"feature": feature.name,
                      "kind": "categorical" if feature.is_categorical else "numeric",
-                     "psi": value, "level": drift_level(value)})
+                     "psi": value, "level": thresholds.level(value)})
     return pd.DataFrame(rows).sort_values("psi", ascending=False, ignore_index=True)
 
 
@@ -120,10 +140,11 @@ class DriftReport:
     reference_performance: dict[str, float] = field(default_factory=dict)
     model: dict[str, str] = field(default_factory=dict)
     batch: str = ""
+    thresholds: DriftThresholds = field(default_factory=DriftThresholds.from_policy)
 
     @property
     def prediction_level(self) -> str:
-        return drift_level(self.prediction_psi)
+        return self.thresholds.level(self.prediction_psi)
 
     @property
     def worst_feature_level(self) -> str:
@@ -157,7 +178,7 @@ class DriftReport:
             drifted_features=self.drifted_features(),
             roc_auc_drop=self.roc_auc_drop,
             retrain_recommended=self.retrain_recommended,
-            thresholds={"moderate": MODERATE, "severe": SEVERE},
+            thresholds=asdict(self.thresholds),
         )
         return data
 
@@ -166,13 +187,16 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame,
                  reference_scores: np.ndarray, current_scores: np.ndarray,
                  labels: np.ndarray | None = None, threshold: float = 0.5,
                  reference_performance: dict[str, float] | None = None,
-                 bins: int = DEFAULT_BINS) -> DriftReport:
+                 bins: int = DEFAULT_BINS,
+                 thresholds: DriftThresholds | None = None) -> DriftReport:
     """Feature drift, prediction drift and (with labels) performance of one batch."""
+    thresholds = thresholds or DriftThresholds.from_policy()
     return DriftReport(
         rows_reference=len(reference),
         rows_current=len(current),
-        features=psi_by_feature(reference, current, bins),
+        features=psi_by_feature(reference, current, bins, thresholds),
         prediction_psi=psi(reference_scores, current_scores, bins=bins),
         performance={} if labels is None else performance(labels, current_scores, threshold),
         reference_performance=dict(reference_performance or {}),
+        thresholds=thresholds,
     )

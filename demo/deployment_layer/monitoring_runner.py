@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from demo.deployment_layer.drift_html import render_html
-from demo.deployment_layer.monitoring import DriftReport, drift_report
+from demo.deployment_layer.monitoring import DriftReport, DriftThresholds, drift_report
 from demo.deployment_layer.scoring import INPUT_COLUMNS, prepare_batch
 from demo.feature_spec import LABEL_COLUMN
 from demo.settings import Settings
@@ -50,6 +50,7 @@ def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataF
         labels=_labels(current), threshold=champion.threshold,
         reference_performance={k.removeprefix("test_"): v for k, v in champion.metrics.items()
                                if k.startswith("test_")},
+        thresholds=DriftThresholds.from_policy(settings.policy),
     )
     report.model = {"name": settings.model_name, "version": champion.version,
                     "alias": "champion"}

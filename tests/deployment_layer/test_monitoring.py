@@ -11,6 +11,7 @@ import pytest
 
 from demo.deployment_layer.monitoring import (
     EPSILON,
+    DriftThresholds,
     drift_level,
     psi,
     psi_by_feature,
@@ -63,6 +64,14 @@ def test_shift_of_half_a_standard_deviation_is_moderate_or_worse() -> None:
                                               (0.2, "severe"), (3.0, "severe")])
 def test_drift_levels(value: float, level: str) -> None:
     assert drift_level(value) == level
+
+
+def test_drift_levels_follow_the_policy() -> None:
+    stricter = Settings().policy.with_overrides(["monitoring.psi_moderate=0.05",
+                                                 "monitoring.psi_severe=0.1"])
+    thresholds = DriftThresholds.from_policy(stricter)
+    assert [thresholds.level(v) for v in (0.04, 0.05, 0.1)] == ["none", "moderate", "severe"]
+    assert drift_level(0.1, thresholds) == "severe" and drift_level(0.1) == "moderate"
 
 
 @pytest.fixture(scope="module")
