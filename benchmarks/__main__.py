@@ -3,11 +3,13 @@
     python -m benchmarks                 # everything, full sizes -> benchmarks/results.md
     python -m benchmarks --quick         # small sizes only (a smoke run) -> output/
     python -m benchmarks --only data     # the modules whose name contains 'data' -> output/
+    python -m benchmarks --only serving --merge   # ... and replace those rows in results.md
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib
 import json
 import platform
@@ -57,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--only", help="run only modules whose name contains this")
+    parser.add_argument("--merge", action="store_true",
+                        help="with --only: replace those rows of results.md (same area, "
+                        "benchmark and size) and say so in its header")
     args = parser.parse_args(argv)
 
     rows: list[BenchRow] = []
@@ -70,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'' if row.met is None else ('  MET' if row.met else '  MISSED')}", flush=True)
             rows.append(row)
     seconds = time.perf_counter() - start
+    if args.merge and args.only and not args.quick:
+        merge_into_results(rows, args.only, seconds)
     table = render(rows, seconds)
     # Only a full run replaces the committed table; partial or quick runs go to output/.
     partial = args.only or args.quick
@@ -82,6 +89,28 @@ def main(argv: list[str] | None = None) -> int:
     if missed:
         print(f"{len(missed)} target(s) missed: see the table above.")
     return 0
+
+
+def _key(line: str) -> str:
+    return " | ".join(c.strip() for c in line.strip().strip("|").split("|")[:3])
+
+
+def merge_into_results(rows: list[BenchRow], only: str, seconds: float,
+                       path: Path = HERE / "results.md") -> None:
+    """Replace the re-measured rows of ``results.md`` in place (new ones go last) and add a
+    header line saying which rows were re-measured, when, on which machine."""
+    fresh = {_key(line): line for line in render(rows, seconds).splitlines()
+             if line.startswith("| ") and not line.startswith("| area")}
+    lines = path.read_text().splitlines()
+    merged = [fresh.pop(_key(line), line) if line.startswith("| ") else line for line in lines]
+    merged.extend(fresh.values())
+    machine = render([], seconds).splitlines()[2].split(". Whole run")[0].removeprefix("Machine: ")
+    note = (f"Rows of `bench_*{only}*` re-measured with `python -m benchmarks --only {only} "
+            f"--merge` on {datetime.date.today().isoformat()} ({machine}, {seconds:.0f} s).")
+    table_start = next(i for i, line in enumerate(merged) if line.startswith("| area"))
+    merged[table_start:table_start] = [note, ""]  # just above the table, after earlier notes
+    path.write_text("\n".join(merged) + "\n")
+    print(f"Merged {len(rows)} row(s) into {path}")
 
 
 if __name__ == "__main__":
