@@ -63,13 +63,7 @@ def add_workspace_argument(parser: argparse.ArgumentParser) -> None:
 def load_commands() -> list[Command]:
     commands: list[Command] = []
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # a layer that has no commands yet
-        commands.extend(module.COMMANDS)
+        commands.extend(importlib.import_module(module_name).COMMANDS)
     return commands
 
 
