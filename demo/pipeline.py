@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from demo.data_layer.runner import Progress, run_data_layer, write_summary
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 LayerStep = Callable[[Settings], dict[str, Any]]
 
@@ -26,14 +29,17 @@ def later_layers() -> list[tuple[str, LayerStep]]:
     return [("model", run_model_layer), ("deployment", run_deployment_layer)]
 
 
-def data_layer_on_engine(settings: Settings, raw_path: str | Path,
-                         on_step: Progress) -> dict[str, Any]:
+def data_layer_on_engine(settings: Settings, raw_path: str | Path, on_step: Progress,
+                         spark: SparkSession | None = None) -> dict[str, Any]:
     """The data layer on the profile's engine: pandas in this process, or Spark (the same
-    rules as Spark SQL expressions); either way the tables land in the workspace's lake."""
+    rules as Spark SQL expressions); either way the tables land in the workspace's lake.
+
+    ``spark``: a session already started to use on the Spark engine (ignored by pandas)."""
     if settings.profile.data_engine == "spark":
         from demo.platform.spark_data_layer import run_spark_data_layer
 
-        return run_spark_data_layer(settings, raw_path, master=settings.profile.spark_master)
+        return run_spark_data_layer(settings, raw_path, master=settings.profile.spark_master,
+                                    spark=spark)
     return run_data_layer(settings, raw_path, on_step=on_step).summary()
 
 

@@ -67,14 +67,19 @@ def promotions(tracking_uri: str, model_name: str) -> pd.DataFrame:
     # The registry named explicitly: otherwise a registry URI set earlier in the process
     # (the laptop profile sets one) would be searched instead of the server's.
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    versions = client.search_model_versions(f"name = '{model_name}'")
+    aliases: dict[str, list[str]] = {}  # search results leave aliases out: ask the model
+    if versions:
+        for alias, number in client.get_registered_model(model_name).aliases.items():
+            aliases.setdefault(str(number), []).append(alias)
     rows = []
-    for version in client.search_model_versions(f"name = '{model_name}'"):
+    for version in versions:
         learner = "(unknown)"
         if version.run_id:
             learner = client.get_run(version.run_id).data.tags.get("learner", "(untagged)")
         rows.append({
             "version": int(version.version),
-            "aliases": ", ".join(sorted(version.aliases)),
+            "aliases": ", ".join(sorted(aliases.get(str(version.version), []))),
             "learner": learner,
             "candidate": version.tags.get("candidate", ""),
             "decision": version.tags.get("promotion_decision", ""),

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyspark import SparkConf, SparkContext
+from pyspark.java_gateway import launch_gateway
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
@@ -45,15 +47,29 @@ SUMMARY_FILE = "spark_data_layer_summary.json"
 
 
 def spark_session(master: str = "local[*]", shuffle_partitions: int = 8,
-                  driver_memory: str = "2g") -> SparkSession:
-    """A SparkSession for the data layer; offline (no packages), quiet, no web UI."""
-    session = (SparkSession.builder.master(master).appName("course-data-layer")
-               .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-               .config("spark.driver.memory", driver_memory)
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.session.timeZone", "UTC")
-               .getOrCreate())
+                  driver_memory: str = "2g", console_log: Path | None = None) -> SparkSession:
+    """A SparkSession for the data layer; offline (no packages), quiet, no web UI.
+
+    The JVM writes its own console (log4j's start-up lines, Hadoop's and Java's warnings) to
+    the stderr it inherits. With ``console_log`` it writes them to that file instead: inside
+    Jupyter this process's stderr is captured into the cell's output, where those lines would
+    differ from run to run. Only a new JVM can be redirected; an existing session is reused.
+    """
+    conf = SparkConf().setAll([
+        ("spark.master", master),
+        ("spark.app.name", "course-data-layer"),
+        ("spark.sql.shuffle.partitions", str(shuffle_partitions)),
+        ("spark.driver.memory", driver_memory),
+        ("spark.ui.enabled", "false"),
+        ("spark.ui.showConsoleProgress", "false"),
+        ("spark.sql.session.timeZone", "UTC"),
+    ])
+    if console_log is not None and SparkContext._active_spark_context is None:
+        console_log.parent.mkdir(parents=True, exist_ok=True)
+        with console_log.open("ab") as console:  # the JVM keeps its own copy of the handle
+            gateway = launch_gateway(conf, popen_kwargs={"stdout": console, "stderr": console})
+        SparkContext(conf=conf, gateway=gateway)
+    session = SparkSession.builder.config(conf=conf).getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
