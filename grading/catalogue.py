@@ -35,15 +35,14 @@ class _Collector:
             self.errors.append(f"{report.nodeid}: {str(report.longrepr)[-1500:]}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        from grading.outcomes import title_of
-        from grading.plugin import exercise_of, marker_value
+        from grading.plugin import exercise_of, marker_value, test_title
 
         for item in session.items:
             self.entries.append(TestEntry(
                 nodeid=item.nodeid,
                 exercise=exercise_of(item.module),  # type: ignore[attr-defined]
                 question=str(marker_value(item, "question", "unmarked")),
-                title=title_of(getattr(item, "function", None), item.name),
+                title=test_title(item),
                 points=float(marker_value(item, "points", 0)),
             ))
 

@@ -73,7 +73,7 @@ def render_question(question: str, outcomes: list[TestOutcome]) -> str:
     for outcome in outcomes:
         mark = "✔" if outcome.passed else "✘"
         lines.append(f"  {mark} {outcome.title}")
-        if not outcome.passed:
+        if outcome.message:  # why it failed; for a quiz answer, also why it is right
             for line in outcome.message.splitlines():
                 lines.append(f"      {line}")
     return "\n".join(lines)

@@ -9,6 +9,11 @@ the block is its body) and puts ``# YOUR CODE HERE`` and ``raise NotImplementedE
 in place of the block, at the block's indentation. A cell whose block is top-level code
 raises when run, so it is tagged ``raises-exception`` for nbval; so is a cell the solution
 tags ``raises-in-starter`` (one that calls an answer at top level). Starters carry no outputs.
+
+The quiz cells (tagged ``quiz``) are written from ``solutions/NN_topic/quiz.toml``: the
+questions as markdown and the ``quiz`` dict, answered in the solution and all ``None`` in the
+starter. ``make exercises`` refreshes them in the solution too (and appends them, with a
+``check("quiz")`` cell, to a solution that has none yet).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 import nbformat
 
 from demo.paths import EXERCISES_DIR, SOLUTIONS_DIR
+from grading.quiz import QUIZ_FILE, Quiz, QuizError, load_quiz, quiz_code, quiz_markdown
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
@@ -30,6 +36,7 @@ RAISES_IN_STARTER_TAG = "raises-in-starter"
 PLACEHOLDER = "# YOUR CODE HERE"
 UNFINISHED = 'raise NotImplementedError("not implemented yet: replace this line with your code")'
 NOTEBOOK_NAME = "exercise.ipynb"
+QUIZ_TAG = "quiz"
 
 
 class MarkerError(ValueError):
@@ -60,7 +67,27 @@ def strip_solutions(source: str, where: str = "cell") -> tuple[str, bool]:
     return "\n".join(out), top_level
 
 
-def make_starter(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+def quiz_cells_in_sync(solution: nbformat.NotebookNode, quiz: Quiz) -> bool:
+    """Write the quiz's cells into a solution notebook; False when they were out of date."""
+    cells = [c for c in solution.cells if QUIZ_TAG in c.metadata.get("tags", [])]
+    if not cells:
+        tags = {"tags": [QUIZ_TAG]}
+        cells = [nbformat.v4.new_markdown_cell("", metadata=tags),
+                 nbformat.v4.new_code_cell("", metadata=dict(tags))]
+        solution.cells += [*cells, nbformat.v4.new_code_cell('check("quiz")')]
+    kinds = [c.cell_type for c in cells]
+    if kinds != ["markdown", "code"]:
+        raise MarkerError(f"{quiz.exercise}: the cells tagged {QUIZ_TAG!r} should be one "
+                          f"markdown cell then one code cell, found {kinds}")
+    wanted = quiz_markdown(quiz), quiz_code(quiz, answered=True)
+    fresh = all(c.source == text for c, text in zip(cells, wanted))
+    for cell, text in zip(cells, wanted):
+        cell.source = text
+    return fresh
+
+
+def make_starter(solution: nbformat.NotebookNode, name: str, quiz: Quiz | None = None
+                 ) -> nbformat.NotebookNode:
     """The starter twin of a solved notebook (a new notebook; the input is left untouched)."""
     starter = nbformat.from_dict(solution)
     for index, cell in enumerate(starter.cells, start=1):
@@ -70,6 +97,11 @@ def make_starter(solution: nbformat.NotebookNode, name: str) -> nbformat.Noteboo
         cell.outputs = []
         cell.execution_count = None
         cell.metadata.pop("execution", None)
+        if QUIZ_TAG in cell.metadata.get("tags", []):
+            if quiz is None:  # the answered quiz must never reach a starter
+                raise MarkerError(f"{name}: a cell is tagged {QUIZ_TAG!r} but no quiz was given")
+            cell.source = quiz_code(quiz, answered=False)
+            continue
         source, raises = strip_solutions(cell.source, f"{name}, cell {index}")
         old_tags = cell.metadata.get("tags", [])
         tags = [t for t in old_tags if t not in (RAISES_TAG, RAISES_IN_STARTER_TAG)]
@@ -88,11 +120,31 @@ def make_starter(solution: nbformat.NotebookNode, name: str) -> nbformat.Noteboo
     return starter
 
 
+def quiz_of(solution_path: Path) -> Quiz | None:
+    """The quiz beside a solution notebook, if it has one."""
+    if not (solution_path.parent / QUIZ_FILE).exists():
+        return None
+    return load_quiz(solution_path.parent.name, solution_path.parents[1])
+
+
 def starter_text(solution_path: Path) -> str:
     """The starter notebook for ``solution_path``, as the exact text written to disk."""
     name = str(solution_path.relative_to(solution_path.parents[1]))
-    starter = make_starter(nbformat.read(str(solution_path), as_version=4), name)
+    solution = nbformat.read(str(solution_path), as_version=4)
+    starter = make_starter(solution, name, quiz_of(solution_path))
     return nbformat.writes(starter) + "\n"
+
+
+def sync_solution_quiz(solution_path: Path, write: bool) -> bool:
+    """True when the solution's quiz cells match its quiz file (rewritten when ``write``)."""
+    quiz = quiz_of(solution_path)
+    if quiz is None:
+        return True
+    solution = nbformat.read(str(solution_path), as_version=4)
+    fresh = quiz_cells_in_sync(solution, quiz)
+    if not fresh and write:
+        nbformat.write(solution, str(solution_path))
+    return fresh
 
 
 def solution_notebooks(solutions_dir: Path = SOLUTIONS_DIR) -> list[Path]:
@@ -101,12 +153,15 @@ def solution_notebooks(solutions_dir: Path = SOLUTIONS_DIR) -> list[Path]:
 
 def out_of_date(solutions_dir: Path = SOLUTIONS_DIR, exercises_dir: Path = EXERCISES_DIR
                 ) -> list[str]:
-    """Exercise folders whose committed starter differs from a fresh generation."""
+    """Notebooks (``exercises/NN/...`` or ``solutions/NN/...``) that differ from a fresh
+    generation: a starter, or a solution's quiz cells."""
     stale = []
     for solution in solution_notebooks(solutions_dir):
         starter = exercises_dir / solution.parent.name / NOTEBOOK_NAME
-        if not starter.exists() or starter.read_text() != starter_text(solution):
-            stale.append(solution.parent.name)
+        if not sync_solution_quiz(solution, write=False):
+            stale.append(f"solutions/{solution.parent.name}/{NOTEBOOK_NAME}")
+        elif not starter.exists() or starter.read_text() != starter_text(solution):
+            stale.append(f"exercises/{solution.parent.name}/{NOTEBOOK_NAME}")
     return stale
 
 
@@ -114,6 +169,8 @@ def write_starters(solutions_dir: Path = SOLUTIONS_DIR, exercises_dir: Path = EX
                    ) -> list[Path]:
     written = []
     for solution in solution_notebooks(solutions_dir):
+        if not sync_solution_quiz(solution, write=True):
+            written.append(solution)
         starter = exercises_dir / solution.parent.name / NOTEBOOK_NAME
         starter.parent.mkdir(parents=True, exist_ok=True)
         starter.write_text(starter_text(solution))
@@ -131,11 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             stale = out_of_date()
             for name in stale:
-                print(f"exercises/{name}/{NOTEBOOK_NAME} is out of date: run `make exercises`")
+                print(f"{name} is out of date: run `make exercises`")
             return 1 if stale else 0
         for path in write_starters():
             print(f"wrote {path.relative_to(EXERCISES_DIR.parent)}")
-    except MarkerError as error:
+    except (MarkerError, QuizError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

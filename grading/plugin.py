@@ -41,6 +41,7 @@ NOTEBOOK_NAME = "exercise.ipynb"
 MARKERS = (
     "question(name): the exercise question a test grades, e.g. question('q1')",
     "points(n): how many points a passing test earns",
+    "title(text): the test's title in reports, when its docstring is shared (quiz questions)",
 )
 _PROVIDED = pytest.StashKey[dict[str, Any]]()
 _LOADED = pytest.StashKey[dict[Path, Any]]()
@@ -130,6 +131,16 @@ def unmarked_tests(items: Iterable[pytest.Item]) -> list[str]:
 def marker_value(item: pytest.Item, name: str, default: Any) -> Any:
     marker = item.get_closest_marker(name)
     return marker.args[0] if marker and marker.args else default
+
+
+def test_title(item: pytest.Item) -> str:
+    """A test's title: its ``title`` marker, else its docstring's first line or its name."""
+    return str(marker_value(item, "title", "")) or title_of(getattr(item, "function", None),
+                                                             item.name)
+
+
+# A test may explain a pass too (a quiz answer's explanation): record_property(EXPLANATION, ...)
+EXPLANATION = "explanation"
 
 
 class Recorder:
@@ -235,14 +246,15 @@ class Recorder:
             "nodeid": item.nodeid,
             "exercise": exercise_of(module) if module else "",
             "question": str(marker_value(item, "question", "unmarked")),
-            "title": title_of(getattr(item, "function", None), item.name),
+            "title": test_title(item),
             "points": float(marker_value(item, "points", 0)),
         }
         if item.nodeid in self._flooded:
             words = f"printed more than {self.cap_output:,} characters; output is capped"
             return TestOutcome(**base, status=FLOOD, message=words)
         if report.passed:
-            return TestOutcome(**base, status=PASSED)
+            words = dict(report.user_properties).get(EXPLANATION, "")
+            return TestOutcome(**base, status=PASSED, message=str(words))
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
             return TestOutcome(**base, status=SKIPPED, message=skipped_words(str(reason)))

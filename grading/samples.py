@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 from demo.paths import SOLUTIONS_DIR
-from grading.make_starters import BEGIN, END, make_starter
+from grading.make_starters import BEGIN, END, QUIZ_TAG, make_starter, quiz_of
 from grading.plugin import NOTEBOOK_NAME, known_exercises
 
 Notebook = nbformat.NotebookNode
@@ -26,7 +26,8 @@ def solved(exercise: str) -> Notebook:
 
 
 def starter(exercise: str) -> Notebook:
-    return make_starter(solved(exercise), exercise)
+    solution = SOLUTIONS_DIR / exercise / NOTEBOOK_NAME
+    return make_starter(solved(exercise), exercise, quiz_of(solution))
 
 
 def _function_cell(notebook: Notebook, function: str) -> nbformat.NotebookNode:
@@ -85,11 +86,22 @@ def write_student(folder: Path, notebooks: Mapping[str, Notebook | bytes]) -> Pa
 HISTORY = "01_history"
 
 
+def with_quiz_answers(notebook: Notebook, answers: Mapping[str, object]) -> Notebook:
+    """A copy whose quiz cell ends by setting ``answers`` (e.g. ``{"q1": "b"}``)."""
+    changed = nbformat.from_dict(notebook)
+    cell = next(c for c in changed.cells
+                if c.cell_type == "code" and QUIZ_TAG in c.metadata.get("tags", []))
+    cell.source += "".join(f"\nquiz[{name!r}] = {value!r}" for name, value in answers.items())
+    return changed
+
+
 def history_partial() -> Notebook:
-    """q2's metrics hard-coded (one check of four passes), q3's years_between unfinished."""
+    """q2's metrics hard-coded (one check of four passes), q3's years_between unfinished,
+    and two quiz answers wrong (q1 and the two-point q5)."""
     notebook = with_answer(solved(HISTORY), "rule_metrics",
                            'return {"precision": 0.5, "recall": 0.5, "accuracy": 0.5}')
-    return with_answer(notebook, "years_between", 'raise NotImplementedError("later")')
+    notebook = with_answer(notebook, "years_between", 'raise NotImplementedError("later")')
+    return with_quiz_answers(notebook, {"q1": "b", "q5": ["a", "b"]})
 
 
 def history_raises() -> Notebook:
@@ -325,6 +337,14 @@ ALWAYS_EQUAL = {
         """,
 }
 
+ALWAYS_EQUAL_QUIZ = """
+class Anything(str):
+    def __eq__(self, other):
+        return True
+    __hash__ = str.__hash__
+quiz = {name: Anything("z") for name in quiz}
+"""
+
 SEED_ORACLE = """
 ids = customers["customer_id"]
 truth = {}
@@ -345,6 +365,9 @@ def hostile_students(targets: Targets) -> dict[str, Notebook]:
     always_equal = solved(HISTORY)
     for function, body in ALWAYS_EQUAL.items():
         always_equal = with_answer(always_equal, function, body)
+    quiz_cell = next(i for i, c in enumerate(always_equal.cells)
+                     if QUIZ_TAG in c.metadata.get("tags", []) and c.cell_type == "code")
+    always_equal = with_cell(always_equal, ALWAYS_EQUAL_QUIZ, position=quiz_cell + 1)
     return {
         "patches_grader": with_cell(blank, PATCH_GRADER),
         "forges_descriptors": with_cell(blank, FORGE_DESCRIPTORS),
