@@ -16,6 +16,7 @@ from sklearn.metrics import accuracy_score, precision_score, recall_score
 
 from demo.paths import DATASETS_DIR
 from demo.synthetic.customers import draw_customers
+from grading.quiz import quiz_test
 
 AI_HISTORY_CSV = DATASETS_DIR / "ai_history.csv"
 
@@ -209,3 +210,8 @@ def test_captcha_expansion(nb):
     fingerprint = hashlib.sha256(text.encode()).hexdigest()[:32]
     assert fingerprint == CAPTCHA_FINGERPRINT, (
         "expected the official expansion; yours has the right shape but other words")
+
+
+# -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----
+
+test_quiz = quiz_test("01_history")

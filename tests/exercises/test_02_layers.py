@@ -12,6 +12,7 @@ from demo.data_layer.ingest import read_raw_csv, to_bronze
 from demo.paths import SAMPLE_RAW_CSV
 from demo.synthetic.scenarios import generate_batch
 from grading.exports import passes_expectation, rebuilt_expectation, run_in_store
+from grading.quiz import quiz_test
 
 HEADERS = [
     "customerID", "Customer_Id", "gender", "SeniorCitizen", "seniorCitizen", "Phone_Service",
@@ -283,3 +284,8 @@ def test_psi_handles_empty_bins(nb, reference) -> None:
     assert np.isfinite(got) and got == pytest.approx(want, rel=0.01), (
         f"with all new values in one bin the PSI should be about {want:.2f}, got {got}"
     )
+
+
+# -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----
+
+test_quiz = quiz_test("02_layers")

@@ -12,6 +12,7 @@ from demo.data_layer.ingest import to_bronze
 from demo.paths import DATASETS_DIR
 from demo.synthetic.scenarios import generate_batch
 from grading.exports import Recipe, refused_fields
+from grading.quiz import quiz_test
 
 STEPS = ["ingest", "clean", "validate", "features", "train", "register", "serve", "monitor",
          "retrain"]
@@ -144,13 +145,18 @@ def test_signature_inputs_are_the_model_inputs(signature) -> None:
 @pytest.mark.question("q2")
 @pytest.mark.points(1)
 def test_signature_input_types(signature) -> None:
-    """Categories are strings and numbers are doubles."""
+    """Categories are strings; whole-number inputs are integers or doubles; amounts are doubles."""
     types = {name: getattr(kind, "name", str(kind))
              for name, kind in zip(signature.inputs.input_names(), signature.inputs.input_types())}
+    whole = {"integer", "long", "float", "double"}  # integers refuse decimals; doubles accept them
     for name in feature_spec.CATEGORICAL_INPUTS:
         assert types.get(name) == "string", f"input '{name}' should be string, got {types.get(name)}"
     for name in feature_spec.NUMERIC_INPUTS:
-        assert types.get(name) == "double", f"input '{name}' should be double, got {types.get(name)}"
+        kind = feature_spec.FEATURES_BY_NAME[name].kind
+        allowed = whole if kind in ("integer", "binary") else {"float", "double"}
+        assert types.get(name) in allowed, (
+            f"input '{name}' ({kind}) should be one of {sorted(allowed)}, got {types.get(name)}"
+            + (": an integer type would refuse cents" if kind == "float" else ""))
 
 
 @pytest.mark.question("q2")
@@ -234,3 +240,8 @@ def test_request_rejects_missing_and_unknown_fields(nb) -> None:
     assert "customer_id" in with_id, (
         "a request with the unknown field 'customer_id' was accepted; forbid extra fields"
     )
+
+
+# -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----
+
+test_quiz = quiz_test("03_roles")

@@ -8,6 +8,7 @@ import pytest
 
 from demo.paths import DATASETS_DIR
 from demo.synthetic.scenarios import generate_batch
+from grading.quiz import quiz_test
 
 PROVIDERS = ["databricks", "azure", "gcp", "aws"]
 LOCATION_KEYS = {"storage", "experiment tracking", "model registry", "artifacts",
@@ -201,3 +202,8 @@ def test_gold_is_the_same_under_both_configurations(two_runs) -> None:
         "the two gold tables differ beyond their ingestion time; the configuration should "
         "only move where files go"
     )
+
+
+# -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----
+
+test_quiz = quiz_test("04_cloud_architecture")

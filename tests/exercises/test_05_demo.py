@@ -12,6 +12,7 @@ import pytest
 from demo.data_layer.runner import DataLayerResult, run_data_layer
 from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
+from grading.quiz import quiz_test
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +145,8 @@ def test_compare_with_feature_scores_both_models(nb, reference, data_run) -> Non
             f"the '{key}' ROC AUC should be {expected[key]:.4f} with the recipe in the "
             f"instructions, got {got[key]}"
         )
+
+
+# -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----
+
+test_quiz = quiz_test("05_demo")

@@ -13,6 +13,7 @@ from demo.data_layer.features import build_gold
 from demo.data_layer.ingest import to_bronze
 from demo.model_layer.evaluate import BusinessCosts, choose_threshold
 from demo.synthetic.scenarios import generate_batch
+from grading.quiz import quiz_test
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +162,8 @@ def test_choose_model_default_margin(nb) -> None:
     scores = {"simple": 0.835, "complex": 0.8449}
     got = nb.choose_model(scores)
     assert got == "simple", f"0.835 is within 0.01 of 0.8449, so 'simple' should win; got {got!r}"
+
+
+# -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----
+
+test_quiz = quiz_test("06_best_practices")
