@@ -25,31 +25,26 @@ CELL_TIMEOUT = 5.0
 SUBMISSION_TIMEOUT = 120.0
 WORKERS = 2
 
-# student -> {question: (points, max, status)} for exercise 01
+# student -> {question: (points, max, status)} for exercise 01: four exercise questions worth
+# 15 points, then the quiz (8 points), which a submission answers as plain data
+QUESTIONS = (("q1", 4), ("q2", 5), ("q3", 4), ("q4", 2), ("quiz", 8))
+FULL = {q: (m, m, "passed") for q, m in QUESTIONS}
 EXPECTED = {
-    "good": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
-             "q4": (2, 2, "passed")},
-    "partial": {"q1": (4, 4, "passed"), "q2": (1, 5, "partial"), "q3": (1, 4, "partial"),
-                "q4": (2, 2, "passed")},
-    "raises": {"q1": (0, 4, "failed"), "q2": (4, 5, "partial"), "q3": (4, 4, "passed"),
-               "q4": (2, 2, "passed")},
-    "loops": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
-              "q4": (0, 2, "timeout")},
-    "exits": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
-              "q4": (0, 2, "exit")},
-    "crash_in_test": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
-                      "q4": (0, 2, "crashed")},
-    "crash_on_load": {q: (0, m, "crashed") for q, m in (("q1", 4), ("q2", 5), ("q3", 4),
-                                                         ("q4", 2))},
-    "memory": {"q1": (0, 4, "memory"), "q2": (4, 5, "memory"), "q3": (4, 4, "passed"),
-               "q4": (2, 2, "passed")},
-    "flood": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
-              "q4": (0, 2, "flood")},
-    "invalid": {q: (0, m, "invalid") for q, m in (("q1", 4), ("q2", 5), ("q3", 4), ("q4", 2))},
-    "writes": {"q1": (4, 4, "passed"), "q2": (5, 5, "passed"), "q3": (4, 4, "passed"),
-               "q4": (0, 2, "failed")},
-    "absent": {q: (0, m, "missing") for q, m in (("q1", 4), ("q2", 5), ("q3", 4), ("q4", 2))},
+    "good": FULL,
+    "partial": {**FULL, "q2": (1, 5, "partial"), "q3": (1, 4, "partial"),
+                "quiz": (5, 8, "partial")},  # quiz q1 (1 point) and q5 (2 points) wrong
+    "raises": {**FULL, "q1": (0, 4, "failed"), "q2": (4, 5, "partial")},
+    "loops": {**FULL, "q4": (0, 2, "timeout")},
+    "exits": {**FULL, "q4": (0, 2, "exit")},
+    "crash_in_test": {**FULL, "q4": (0, 2, "crashed")},
+    "crash_on_load": {q: (0, m, "crashed") for q, m in QUESTIONS},
+    "memory": {**FULL, "q1": (0, 4, "memory"), "q2": (4, 5, "memory")},
+    "flood": {**FULL, "q4": (0, 2, "flood")},
+    "invalid": {q: (0, m, "invalid") for q, m in QUESTIONS},
+    "writes": {**FULL, "q4": (0, 2, "failed")},
+    "absent": {q: (0, m, "missing") for q, m in QUESTIONS},
 }
+FULL_MARKS = sum(m for _, m in QUESTIONS)
 
 COURSE_TEST = PROJECT_ROOT / "tests" / "exercises" / "test_01_history.py"
 
@@ -105,7 +100,7 @@ def test_feedback_says_why_in_plain_words(graded_class):
     folder = graded_class["out"] / "feedback"
     assert sorted(p.stem for p in folder.glob("*.md")) == sorted(EXPECTED)
     said = {name: (folder / f"{name}.md").read_text() for name in EXPECTED}
-    assert "Score: **15 / 15** (100 %)" in said["good"]
+    assert f"Score: **{FULL_MARKS} / {FULL_MARKS}** (100 %)" in said["good"]
     assert "your code raised ValueError: no rules yet (code cell 4, line 3)" in said["raises"]
     assert "took longer than the 10 s allowed" in said["loops"]
     assert "code cell 2: still running after 5 s" in said["loops"]
@@ -208,7 +203,7 @@ def test_unsafe_grading_marks_every_row(tmp_path):
     assert {r["isolation"] for r in rows} == {"none (--unsafe-no-sandbox)"}
     points = {s: sum(float(r["points"]) for r in rows if r["student"] == s)
               for s in ("good", "starter")}
-    assert points == {"good": 15.0, "starter": 0.0}
+    assert points == {"good": FULL_MARKS, "starter": 0.0}
 
 
 def test_an_honest_student_scores_full_beside_a_cpu_hog(tmp_path):
@@ -233,5 +228,5 @@ def test_an_honest_student_scores_full_beside_a_cpu_hog(tmp_path):
     assert code == 0
     with (tmp_path / "out" / "gradebook.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert sum(float(r["points"]) for r in rows) == 15.0
+    assert sum(float(r["points"]) for r in rows) == FULL_MARKS
     assert {r["status"] for r in rows} == {"passed"}

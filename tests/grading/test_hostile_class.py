@@ -25,11 +25,11 @@ from grading.__main__ import main
 pytestmark = pytest.mark.slow
 
 COURSE_TEST = PROJECT_ROOT / "tests" / "exercises" / "test_01_history.py"
-FULL = 15.0
-# student -> total points on exercise 01 (out of 15) under the secret seed
+FULL = 23.0  # four questions worth 15 points, and the quiz worth 8
+# student -> total points on exercise 01 (out of 23) under the secret seed
 TOTALS = {
     "good": FULL,
-    "partial": 8.0,  # q1 4 + q2 1 + q3 1 + q4 2
+    "partial": 13.0,  # q1 4 + q2 1 + q3 1 + q4 2 + quiz 5 (two answers wrong)
     "network": FULL,  # its attack fails; its answers are its own
     "=HYPERLINK(x)": FULL,
     "patches_grader": 0.0,
@@ -37,9 +37,9 @@ TOTALS = {
     "writes_from_c": 0.0,
     "escapes": 0.0,
     "always_equal": 0.0,
-    "reads_course": 13.0,  # q4 (what it tried to copy) earns nothing
-    "malformed_replies": 13.0,  # q4 (where it broke the protocol) earns nothing
-    "seed_oracle": 12.0,  # the two checks on new customers earn nothing
+    "reads_course": 21.0,  # q4 (what it tried to copy) earns nothing
+    "malformed_replies": 13.0,  # q4 (where it broke the protocol) and all after it, the quiz
+    "seed_oracle": 20.0,  # the two checks on new customers earn nothing
 }
 JOSE = "José"
 
@@ -153,16 +153,17 @@ def test_every_student_gets_exactly_the_points_they_earned(hostile_class):
                 for name, total in TOTALS.items()}
     assert got == expected
     assert {r["isolation"] for r in hostile_class["rows"]} == {"sandbox"}
-    assert sum(got.values()) == 3 * FULL + 8 + 13 + 13 + 12
+    assert sum(got.values()) == 3 * FULL + 13 + 21 + 13 + 20
 
 
 def test_the_attacked_checks_earn_nothing_with_the_reason(hostile_class):
     status = {(r["student"], r["question"]): (r["points"], r["status"])
               for r in hostile_class["rows"]}
     assert status[("malformed_replies", "q4")] == ("0", "invalid")
+    assert status[("malformed_replies", "quiz")] == ("0", "invalid")
     assert status[("forges_descriptors", "q1")] == ("0", "invalid")
     assert status[("seed_oracle", "q1")] == ("2", "partial")
-    for question in ("q1", "q2", "q3", "q4"):
+    for question in ("q1", "q2", "q3", "q4", "quiz"):
         assert status[("always_equal", question)][0] == "0"
         assert status[("patches_grader", question)][0] == "0"
     feedback = (hostile_class["out"] / "feedback" / "always_equal.md").read_text()

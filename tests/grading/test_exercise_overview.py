@@ -1,0 +1,68 @@
+"""exercises/README.md lists every graded question with the points its tests give, and each
+quiz with its number of questions and minutes."""
+
+from __future__ import annotations
+
+import re
+
+from demo.paths import EXERCISES_DIR, PROJECT_ROOT
+from grading.classroom import prepare_course
+from grading.quiz import load_quiz
+
+KINDS = {"build", "decision", "diagnosis", "lookup", "knowledge check"}
+SECTION = re.compile(r"^### (\d\d_\w+) — .*\(about (\d+) minutes \+ quiz\)$")
+ROW = re.compile(r"^\| (q\d+|quiz) \| (.+) \| (.+) \| (\d+) \|$")
+
+
+def readme_rows() -> dict[str, dict[str, tuple[str, str, int]]]:
+    """exercise -> question -> (what it asks, kind, points), as the README states them."""
+    rows: dict[str, dict[str, tuple[str, str, int]]] = {}
+    exercise = None
+    for line in (EXERCISES_DIR / "README.md").read_text().splitlines():
+        if section := SECTION.match(line):
+            exercise = section[1]
+            rows[exercise] = {}
+        elif (row := ROW.match(line)) and exercise:
+            rows[exercise][row[1]] = (row[2], row[3], int(row[4]))
+    return rows
+
+
+def test_the_readme_states_the_points_of_every_question(tmp_path):
+    course = prepare_course(tmp_path, None, PROJECT_ROOT / "tests")
+    points: dict[str, dict[str, float]] = {}
+    for test in course.tests:
+        by_question = points.setdefault(test.exercise, {})
+        by_question[test.question] = by_question.get(test.question, 0) + test.points
+    stated = readme_rows()
+    assert sorted(stated) == sorted(points)
+    for exercise, questions in points.items():
+        assert {q: row[2] for q, row in stated[exercise].items()} == questions, exercise
+        assert {row[1] for row in stated[exercise].values()} <= KINDS
+
+
+def test_the_totals_by_kind_add_up():
+    stated = {}
+    for line in (EXERCISES_DIR / "README.md").read_text().splitlines():
+        if total := re.match(r"^\| (\*\*total\*\*|[a-z ]+) \| (?:\*\*)?(\d+)(?:\*\*)? \|$", line):
+            stated[total[1].strip("*")] = int(total[2])
+    by_kind: dict[str, int] = {}
+    for questions in readme_rows().values():
+        for _, kind, points in questions.values():
+            by_kind[kind] = by_kind.get(kind, 0) + points
+    assert stated == {**by_kind, "total": sum(by_kind.values())}
+
+
+def test_the_readme_states_each_quiz_as_its_file_does():
+    for exercise, questions in readme_rows().items():
+        quiz = load_quiz(exercise)
+        asks, kind, _ = questions["quiz"]
+        assert kind == "knowledge check"
+        assert asks == f"{len(quiz.questions)} questions, about {quiz.minutes} minutes"
+
+
+def test_the_whole_set_fits_in_six_hours():
+    text = (EXERCISES_DIR / "README.md").read_text()
+    exercises = [int(m[2]) for line in text.splitlines() if (m := SECTION.match(line))]
+    quizzes = [load_quiz(name).minutes for name in readme_rows()]
+    assert len(exercises) == len(quizzes) == 6
+    assert sum(exercises) + sum(quizzes) <= 6 * 60
