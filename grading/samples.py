@@ -380,3 +380,133 @@ def hostile_students(targets: Targets) -> dict[str, Notebook]:
         "always_equal": always_equal,
         "seed_oracle": with_answer(solved(HISTORY), "predict_churn_by_rule", SEED_ORACLE),
     }
+
+
+# -- plausible wrong answers: one per question, each a mistake a learner could make ----------
+# (exercise, question) -> (function replaced, its wrong body, the mistake in words)
+
+WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("01_history", "q1"): ("predict_churn_by_rule", 'return customers["tenure"] > 48',
+                           "the rule points the wrong way: it flags the loyal customers"),
+    ("01_history", "q2"): ("rule_metrics", """
+        actual = actual.astype(bool).to_numpy()
+        predicted = predicted.astype(bool).to_numpy()
+        hits = int((actual & predicted).sum())
+        return {"precision": hits / actual.sum() if actual.any() else 0.0,
+                "recall": hits / predicted.sum() if predicted.any() else 0.0,
+                "accuracy": float((actual == predicted).mean())}
+        """, "precision and recall swapped"),
+    ("01_history", "q3"): ("years_between", """
+        def year_of(text):
+            return int(history[history["event"].str.contains(text, regex=False)]["year"].min())
+        return year_of(second) - year_of(first) + 1
+        """, "years counted inclusively (off by one)"),
+    ("01_history", "q4"): ("expand_captcha",
+                           'return "Completely Automated Public Turing test"',
+                           "the expansion stops halfway"),
+    ("02_layers", "q1"): ("normalise_header", "return raw_header.strip().lower()",
+                          "lower-cases only: spaces and unknown columns are kept"),
+    ("02_layers", "q2"): ("clean_total_charges", """
+        amount = pd.to_numeric(bronze["total_charges"], errors="coerce").fillna(0.0)
+        nothing = bronze.iloc[0:0].assign(quarantine_reason=pd.Series(dtype=str))
+        return bronze.assign(total_charges=amount), nothing
+        """, "every blank or garbled amount silently becomes 0; nothing is quarantined"),
+    ("02_layers", "q3"): ("expectation_for",
+                          "return gx.expectations.ExpectColumnValuesToNotBeNull(column=name)",
+                          "checks only for blanks, whatever the feature allows"),
+    ("02_layers", "q4"): ("log_run", """
+        client = mlflow.MlflowClient(tracking_uri)
+        found = client.get_experiment_by_name(experiment)
+        experiment_id = found.experiment_id if found else client.create_experiment(experiment)
+        run = client.create_run(experiment_id)
+        for key, value in params.items():
+            client.log_param(run.info.run_id, key, value)
+        client.set_terminated(run.info.run_id)
+        return run.info.run_id
+        """, "the metrics are never logged"),
+    ("02_layers", "q5"): ("psi", """
+        expected = np.asarray(expected, dtype=float)
+        actual = np.asarray(actual, dtype=float)
+        edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)))
+        e = np.histogram(expected, edges)[0] / len(expected)
+        a = np.histogram(actual, edges)[0] / len(actual)
+        return float(np.abs(a - e).sum())
+        """, "a sum of absolute differences, not the PSI (and values outside the bins lost)"),
+    ("03_roles", "q1"): ("build_raci", """
+        roles = ["business analyst", "data engineer", "data scientist", "MLOps engineer",
+                 "software developer"]
+        rows = {step: ["I", "R", "R", "A", "I"] for step in PIPELINE_STEPS}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=roles)
+        """, "the MLOps engineer is accountable for everything, the analyst only informed"),
+    ("03_roles", "q2"): ("churn_signature", """
+        names = [feature.name for feature in feature_spec.MODEL_INPUTS]
+        inputs = gold.drop(columns=[c for c in gold.columns if c.startswith("_")])
+        return infer_signature(inputs, model.predict_proba(gold[names])[:, 1])
+        """, "the id and the label are declared as model inputs"),
+    ("03_roles", "q3"): ("make_request_model", """
+        fields = {feature.name: (str, ...) for feature in feature_spec.MODEL_INPUTS}
+        return create_model("ChurnRequest", **fields)
+        """, "every field a free string: no types, no ranges, no allowed values"),
+    ("04_cloud_architecture", "q1"): ("service_for", """
+        rows = services[services["component"] == component]
+        return str(rows.iloc[0]["azure"])
+        """, "always answers with Azure's service"),
+    ("04_cloud_architecture", "q2"): ("equivalent", "return product",
+                                      "returns the product it was given"),
+    ("04_cloud_architecture", "q3"): ("locations", """
+        settings = Settings.from_env(".")
+        return {"storage": str(settings.lake_dir),
+                "experiment tracking": settings.tracking_uri,
+                "model registry": settings.tracking_uri,
+                "artifacts": str(settings.artifacts_dir),
+                "prediction log": str(settings.prediction_log)}
+        """, "ignores the workspace it was given"),
+    ("04_cloud_architecture", "q4"): ("gold_under", "return pd.read_csv(raw_path)",
+                                      "returns the raw file instead of running the data layer"),
+    ("05_demo", "q1"): ("quarantined_by_column",
+                        'return quarantine["quarantine_reason"].value_counts().to_dict()',
+                        "counts whole reasons, not the columns at fault"),
+    ("05_demo", "q2"): ("source_line", """
+        return int((gold["customer_id"] == customer_id).to_numpy().argmax()) + 1
+        """, "the row's position in gold, not its line in the raw file"),
+    ("05_demo", "q3"): ("add_total_per_month",
+                        'return gold.assign(total_per_month=gold["total_charges"] / gold["tenure"])',
+                        "divides by a tenure of 0"),
+    ("05_demo", "q4"): ("compare_with_feature", """
+        split = split_gold(add_total_per_month(gold), seed)
+        labels = label_vector(split.train)
+        model = build_pipeline("logistic_regression").fit(features(split.train), labels)
+        auc = float(roc_auc_score(labels, model.predict_proba(features(split.train))[:, 1]))
+        return {"without": auc, "with": auc}
+        """, "scores on the training rows, and never adds the feature"),
+    ("06_best_practices", "q1"): ("best_threshold", "return 0.5",
+                                  "the default threshold, whatever the costs"),
+    ("06_best_practices", "q2"): ("find_leaky_feature", """
+        labels = frame[label].to_numpy()
+        scores = {}
+        for column in frame.select_dtypes("number").columns:
+            if column != label and not column.startswith("_"):
+                auc = roc_auc_score(labels, frame[column].astype(float))
+                scores[column] = max(auc, 1 - auc)
+        best = max(scores, key=scores.get)
+        return best if scores[best] >= 0.95 else None
+        """, "looks at numeric columns only"),
+    ("06_best_practices", "q3"): ("compare_to_baseline", """
+        scores = {}
+        for offset, name in enumerate(CANDIDATES):
+            split = split_gold(gold, seed + offset)
+            fitted = build_pipeline(name, seed=seed).fit(features(split.train),
+                                                         label_vector(split.train))
+            probabilities = fitted.predict_proba(features(split.test))[:, 1]
+            scores[name] = float(roc_auc_score(label_vector(split.test), probabilities))
+        return scores
+        """, "each candidate on a different split"),
+    ("06_best_practices", "q4"): ("choose_model", "return max(scores, key=scores.get)",
+                                  "the best score, however small its lead"),
+}
+
+
+def wrong_answer(exercise: str, question: str) -> Notebook:
+    """The solved notebook of ``exercise`` with one plausible mistake in ``question``."""
+    function, body, _ = WRONG_ANSWERS[(exercise, question)]
+    return with_answer(solved(exercise), function, body)
