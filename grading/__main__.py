@@ -133,7 +133,8 @@ def grade_yours(args: argparse.Namespace, limits: Limits) -> int:
 
 
 def grade_class(args: argparse.Namespace, limits: Limits) -> int:
-    """Every student folder in ``args.submissions``: gradebook.csv and feedback files."""
+    """Every student folder in ``args.submissions``: gradebook.csv, feedback files and the
+    rubric sheet (rubric.csv)."""
     from demo.console import err_console
     from grading.classroom import StudentResult, grade_students
     from grading.reports import (
@@ -143,6 +144,7 @@ def grade_class(args: argparse.Namespace, limits: Limits) -> int:
         write_feedback,
         write_gradebook,
         write_manifest,
+        write_rubric,
         write_skipped,
     )
     from grading.roster import class_roster
@@ -167,6 +169,7 @@ def grade_class(args: argparse.Namespace, limits: Limits) -> int:
     gradebook = write_gradebook(results, args.out / "gradebook.csv", isolation)
     write_feedback(results, args.out / "feedback")
     write_skipped(skipped, args.out / "skipped.csv")
+    write_rubric(results, args.out / "rubric.csv")
     problems = disagreements(results, args.out)
     write_manifest(args.out)
     if problems:
@@ -174,7 +177,8 @@ def grade_class(args: argparse.Namespace, limits: Limits) -> int:
               file=sys.stderr)
         return 3
     print(f"graded {len(results)} students in {time.perf_counter() - start:.1f} s "
-          f"({len(skipped)} folders skipped): {gradebook} and {args.out / 'feedback'}/; "
+          f"({len(skipped)} folders skipped): {gradebook}, {args.out / 'feedback'}/ and "
+          f"{args.out / 'rubric.csv'}; "
           "gradebook and feedback agree")
     return 0
 

@@ -1,5 +1,6 @@
 """What grading hands back: the gradebook (one row per student, exercise and question), a
-Markdown feedback file per student, and the score table ``make grade`` prints."""
+Markdown feedback file per student, the rubric sheet of answers a person marks, and the score
+table ``make grade`` prints."""
 
 from __future__ import annotations
 
@@ -154,6 +155,40 @@ def write_feedback(results: Iterable[StudentResult], folder: Path) -> list[Path]
         write_atomically(path, feedback_markdown(result))
         written.append(path)
     return written
+
+
+# A test named test_rubric_* passes with text for a person to mark (a design's reasons),
+# one "item: text" line each; the rubric sheet lists them side by side, student by student.
+RUBRIC_TEST = re.compile(r"::test_rubric_\w+")
+RUBRIC_COLUMNS = ("exercise", "question", "item", "student", "text", "mark")
+
+
+def rubric_rows(results: Iterable[StudentResult]) -> list[dict[str, str]]:
+    rows = []
+    for result in results:
+        for outcome in result.outcomes:
+            if not RUBRIC_TEST.search(outcome.nodeid):
+                continue
+            lines = outcome.message.splitlines() if outcome.passed else [
+                f"(none: {outcome.message or outcome.status})"]
+            for line in lines:
+                item, _, text = line.partition(": ") if ": " in line else ("", "", line)
+                rows.append({"exercise": outcome.exercise, "question": outcome.question,
+                             "item": item, "student": result.student, "text": text,
+                             "mark": ""})
+    return sorted(rows, key=lambda r: (r["exercise"], _question_key(r["question"]), r["item"],
+                                       r["student"]))
+
+
+def write_rubric(results: Iterable[StudentResult], path: Path) -> Path:
+    """The rubric sheet (CSV, formula cells escaped): one row per student and item, with an
+    empty ``mark`` column for the instructor."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=RUBRIC_COLUMNS)
+    writer.writeheader()
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rubric_rows(results))
+    write_atomically(path, buffer.getvalue())
+    return path
 
 
 def write_skipped(skipped: list[Skipped], path: Path) -> Path:
