@@ -383,7 +383,9 @@ def hostile_students(targets: Targets) -> dict[str, Notebook]:
 
 
 # -- plausible wrong answers: one per question, each a mistake a learner could make ----------
-# (exercise, question) -> (function replaced, its wrong body, the mistake in words)
+# (exercise, question) -> (function replaced, its wrong body, the mistake in words); a name in
+# TOP_LEVEL_ANSWERS is a value assigned at top level (a design), replaced whole.
+TOP_LEVEL_ANSWERS = ("design",)
 
 WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("01_history", "q1"): ("predict_churn_by_rule", 'return customers["tenure"] > 48',
@@ -463,6 +465,17 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
         """, "ignores the workspace it was given"),
     ("04_cloud_architecture", "q4"): ("gold_under", "return pd.read_csv(raw_path)",
                                       "returns the raw file instead of running the data layer"),
+    ("04_cloud_architecture", "q5"): ("design", """
+        design = {"platform": "gcp", "boxes": {
+            "storage": {"service": "BigQuery", "owner": "data engineer",
+                        "reason": "All customer tables in one warehouse."},
+            "model training": {"service": "Vertex AI AutoML", "owner": "data scientist",
+                               "reason": "No code to maintain for the model."},
+            "managed endpoints": {"service": "Vertex AI online inference endpoints",
+                                  "owner": "software developer",
+                                  "reason": "Real-time scores for every application."},
+        }}
+        """, "an online endpoint nobody calls, the wrong box's service, no lineage, no owner"),
     ("05_demo", "q1"): ("quarantined_by_column",
                         'return quarantine["quarantine_reason"].value_counts().to_dict()',
                         "counts whole reasons, not the columns at fault"),
@@ -506,7 +519,18 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
 }
 
 
+def with_top_level_answer(notebook: Notebook, name: str, source: str) -> Notebook:
+    """A copy whose top-level solution block that assigns ``name`` is ``source`` instead."""
+    changed = nbformat.from_dict(notebook)
+    pattern = re.compile(rf"# BEGIN SOLUTION\n{re.escape(name)} = .*?# END SOLUTION", re.DOTALL)
+    cell = next(c for c in changed.cells if c.cell_type == "code" and pattern.search(c.source))
+    cell.source = pattern.sub(lambda _: textwrap.dedent(source).strip("\n"), cell.source)
+    return changed
+
+
 def wrong_answer(exercise: str, question: str) -> Notebook:
     """The solved notebook of ``exercise`` with one plausible mistake in ``question``."""
-    function, body, _ = WRONG_ANSWERS[(exercise, question)]
-    return with_answer(solved(exercise), function, body)
+    name, body, _ = WRONG_ANSWERS[(exercise, question)]
+    if name in TOP_LEVEL_ANSWERS:
+        return with_top_level_answer(solved(exercise), name, body)
+    return with_answer(solved(exercise), name, body)

@@ -9,7 +9,7 @@ from demo.paths import EXERCISES_DIR, PROJECT_ROOT
 from grading.classroom import prepare_course
 from grading.quiz import load_quiz
 
-KINDS = {"build", "decision", "diagnosis", "lookup", "knowledge check"}
+KINDS = {"build", "design", "decision", "diagnosis", "lookup", "knowledge check"}
 SECTION = re.compile(r"^### (\d\d_\w+) — .*\(about (\d+) minutes \+ quiz\)$")
 ROW = re.compile(r"^\| (q\d+|quiz) \| (.+) \| (.+) \| (\d+) \|$")
 

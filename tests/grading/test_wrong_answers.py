@@ -9,6 +9,7 @@ a later question builds on the mistaken function."""
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 
@@ -36,6 +37,7 @@ KEPT = {
     ("04_cloud_architecture", "q2"): {"q2": 0},
     ("04_cloud_architecture", "q3"): {"q3": 0},
     ("04_cloud_architecture", "q4"): {"q4": 0},
+    ("04_cloud_architecture", "q5"): {"q5": 3},  # every stage has a box; reasons are given
     ("05_demo", "q1"): {"q1": 0},
     ("05_demo", "q2"): {"q2": 0},
     ("05_demo", "q3"): {"q3": 0, "q4": 0},  # q4 re-runs the pipeline with q3's feature
@@ -52,7 +54,8 @@ def student_name(exercise: str, question: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def gradebook(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of the class's grading."""
     base = tmp_path_factory.mktemp("wrong")
     for exercise, question in samples.WRONG_ANSWERS:
         samples.write_student(base / "submissions" / student_name(exercise, question),
@@ -60,7 +63,12 @@ def gradebook(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
     code = main(["--submissions", str(base / "submissions"), "--out", str(base / "out"),
                  "--test-timeout", "120", "--submission-timeout", "600", "--workers", "2"])
     assert code == 0
-    with (base / "out" / "gradebook.csv").open(newline="") as handle:
+    return base / "out"
+
+
+@pytest.fixture(scope="module")
+def gradebook(graded: Path) -> list[dict[str, str]]:
+    with (graded / "gradebook.csv").open(newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -84,3 +92,17 @@ def test_each_wrong_answer_loses_its_question_and_nothing_else(gradebook):
             assert points == expected, (
                 f"{exercise}, wrong {question} ({mistake}): {name} earned {points:g}, "
                 f"expected {expected:g} of {maximum:g}")
+
+
+def test_the_rubric_sheet_lists_each_designs_reasons_side_by_side(graded):
+    with (graded / "rubric.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["exercise", "question", "item", "student", "text", "mark"]
+    storage = {r["student"]: r["text"] for r in rows
+               if (r["exercise"], r["question"], r["item"]) == ("04_cloud_architecture", "q5",
+                                                                "storage")}
+    students = {student_name("04_cloud_architecture", q) for q in ("q1", "q2", "q3", "q4", "q5")}
+    assert set(storage) == students  # every student who handed in exercise 04, one row each
+    assert storage[student_name("04_cloud_architecture", "q5")] == (
+        "All customer tables in one warehouse.")
+    assert {r["mark"] for r in rows} == {""}  # left for the instructor
