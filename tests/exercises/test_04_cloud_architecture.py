@@ -1,5 +1,6 @@
 """Tests for exercise 04 (cloud architecture): provider lookups, translation between
-providers, where artifacts go under a configuration, and one pipeline in two workspaces."""
+providers, where artifacts go under a configuration, one pipeline in two workspaces, and a
+design for a brief."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from demo.paths import DATASETS_DIR
 from demo.synthetic.scenarios import generate_batch
+from grading.design import Brief, design_tests
 from grading.quiz import quiz_test
 
 PROVIDERS = ["databricks", "azure", "gcp", "aws"]
@@ -215,116 +217,20 @@ def test_gold_is_the_same_under_both_configurations(two_runs) -> None:
     )
 
 
-# -- q5: a design for the brief (Fjord Telecom: Google Cloud, batch only, regulated, no
-# software developer). The reasons are not scored here: make grade lists them for the rubric.
+# -- q5: a design for Fjord Telecom's brief (grading/design.py holds the checks). The reasons
+# are not scored here: make grade lists them on the rubric sheet.
 
-BRIEF_PLATFORM = "gcp"
-STAGES = ("data management", "training management", "model serving")
-LINEAGE = ("experiment tracking", "model registry")  # which data, which model version
-ONLINE_ONLY = ("managed endpoints",)  # an online endpoint the batch-only brief never calls
-ABSENT_ROLES = ("software developer",)
-# The roles whose mission (datasets/roles.csv) covers a stage's boxes.
-OWNERS_BY_STAGE = {
-    "sources": {"data engineer"},
-    "data management": {"data engineer", "data scientist"},
-    "training management": {"data scientist", "MLOps engineer"},
-    "model serving": {"MLOps engineer", "data engineer"},
-    "consumers": {"business analyst", "MLOps engineer"},
-}
-
-
-def design_boxes(nb) -> dict[str, dict[str, str]]:
-    design = nb.design
-    assert type(design) is dict, f"design should be a dict, got {type(design).__name__}"
-    boxes = design.get("boxes")
-    assert type(boxes) is dict and boxes, "design['boxes'] should be a dict with one entry per box"
-    for name, box in boxes.items():
-        assert type(box) is dict, f"box {name!r} should be a dict, got {type(box).__name__}"
-        fields = {key: box.get(key) for key in ("service", "owner", "reason")}
-        missing = [key for key, value in fields.items() if type(value) is not str or not value]
-        assert not missing, f"box {name!r} should give {', '.join(missing)} as text"
-    return boxes
-
-
-def stage_of(component: str) -> str | None:
-    table = services()
-    found = table.loc[table["component"].str.lower() == component.strip().lower(), "stage"]
-    return str(found.iloc[0]) if len(found) else None
-
-
-@pytest.mark.question("q5")
-@pytest.mark.points(2)
-def test_design_covers_every_stage(nb) -> None:
-    """Every box is a component of the architecture, and every stage has a box."""
-    boxes = design_boxes(nb)
-    unknown = [name for name in boxes if stage_of(name) is None]
-    assert not unknown, (
-        f"{unknown} are not components of cloud_services.csv (its 'component' column)")
-    empty = [stage for stage in STAGES if stage not in {stage_of(name) for name in boxes}]
-    assert not empty, f"no box for the stage(s) {empty}: the design has a hole"
-
-
-@pytest.mark.question("q5")
-@pytest.mark.points(2)
-def test_design_meets_the_brief(nb) -> None:
-    """The brief's hard constraints: its platform, batch only, lineage, its team."""
-    platform = nb.design.get("platform")
-    boxes = {name.strip().lower(): box for name, box in design_boxes(nb).items()}
-    assert platform == BRIEF_PLATFORM, (
-        f"the company runs on Google Cloud: platform should be {BRIEF_PLATFORM!r}, got {platform!r}")
-    assert "batch scoring" in boxes, "the brief needs a monthly scored file: a batch scoring box"
-    online = [name for name in ONLINE_ONLY if name in boxes]
-    assert not online, (
-        f"no prediction is needed within a request, so {online} would be paid for and never called")
-    untraced = [name for name in LINEAGE if name not in boxes]
-    assert not untraced, (
-        f"the regulator asks which data and which model version made each decision: {untraced} "
-        "missing")
-    absent = sorted({box["owner"] for box in boxes.values()} & set(ABSENT_ROLES))
-    assert not absent, f"the team has no {absent[0]}, so no box can be theirs"
-
-
-@pytest.mark.question("q5")
-@pytest.mark.points(2)
-def test_design_services_exist_on_the_platform(nb) -> None:
-    """Each box's service is one the table gives for that component on that platform."""
-    platform = str(nb.design.get("platform"))
-    table = services()
-    for name, box in design_boxes(nb).items():
-        row = table[table["component"].str.lower() == name.strip().lower()]
-        offered = str(row[platform].iloc[0]) if platform in PROVIDERS and len(row) else ""
-        products = [part.split(" (")[0].strip().lower() for part in offered.split(";")]
-        given = box["service"].strip().lower()
-        assert not offered.lower().startswith("none") and any(
-            product and product in given for product in products), (
-            f"{box['service']!r} is not {platform}'s service for {name!r}; the table says: "
-            f"{offered or 'nothing (unknown platform or box)'}")
-
-
-@pytest.mark.question("q5")
-@pytest.mark.points(1)
-def test_design_owners_fit_their_roles(nb) -> None:
-    """Each owner is a role of roles.csv whose mission covers the box's stage."""
-    roles = set(pd.read_csv(DATASETS_DIR / "roles.csv")["role"])
-    for name, box in design_boxes(nb).items():
-        assert box["owner"] in roles, (
-            f"the owner of {name!r} should be one of {sorted(roles)}, got {box['owner']!r}")
-        fitting = OWNERS_BY_STAGE.get(stage_of(name) or "", roles)
-        assert box["owner"] in fitting, (
-            f"{box['owner']} owning {name!r} ({stage_of(name)}) is outside their mission; "
-            f"expected one of {sorted(fitting)}")
-
-
-@pytest.mark.question("q5")
-@pytest.mark.points(1)
-def test_rubric_design_reasons(nb, record_property) -> None:
-    """Every box has a reason, listed for the instructor's rubric."""
-    lines = []
-    for name, box in design_boxes(nb).items():
-        reason = " ".join(box["reason"].split())
-        assert len(reason.split()) >= 4, f"the reason for {name!r} should be a sentence, got {reason!r}"
-        lines.append(f"{name}: {reason[:300]}")
-    record_property("explanation", "\n".join(lines))
+FJORD_TELECOM = Brief(
+    platform="gcp",
+    needs={"batch scoring": "the call-centre tool imports a scored file once a month"},
+    rules_out={"managed endpoints": "no prediction is needed within a request, so an online "
+                                    "endpoint would be paid for and never called"},
+    regulated=True,
+    team=("business analyst", "data engineer", "data scientist", "MLOps engineer"),
+)
+(test_design_covers_every_stage, test_design_meets_the_brief,
+ test_design_services_exist_on_the_platform, test_design_owners_fit_their_roles,
+ test_rubric_design_reasons) = design_tests("q5", FJORD_TELECOM)
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----
