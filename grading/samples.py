@@ -434,6 +434,18 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
         a = np.histogram(actual, edges)[0] / len(actual)
         return float(np.abs(a - e).sum())
         """, "a sum of absolute differences, not the PSI (and values outside the bins lost)"),
+    ("02_layers", "q6"): ("design", """
+        design = {"platform": "aws", "boxes": {
+            "storage": {"service": "Amazon S3", "owner": "data engineer",
+                        "reason": "Every table of every run in one place."},
+            "feature store": {"service": "Amazon S3", "owner": "software developer",
+                              "reason": "Features are just files next to the data."},
+            "model training": {"service": "SageMaker AI training jobs", "owner": "data scientist",
+                               "reason": "Nightly training on the whole history."},
+            "batch scoring": {"service": "SageMaker AI batch transform", "owner": "MLOps engineer",
+                              "reason": "Scores everyone overnight for the app to read."},
+        }}
+        """, "nightly batch scores where the brief needs a live one; the wrong feature store"),
     ("03_roles", "q1"): ("build_raci", """
         roles = ["business analyst", "data engineer", "data scientist", "MLOps engineer",
                  "software developer"]
@@ -449,6 +461,19 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
         fields = {feature.name: (str, ...) for feature in feature_spec.MODEL_INPUTS}
         return create_model("ChurnRequest", **fields)
         """, "every field a free string: no types, no ranges, no allowed values"),
+    ("03_roles", "q4"): ("design", """
+        design = {"platform": "databricks", "boxes": {
+            "storage": {"service": "Delta tables", "owner": "data engineer",
+                        "reason": "The customer tables, governed."},
+            "model training": {"service": "Databricks AutoML", "owner": "data scientist",
+                               "reason": "Fastest way to a first model."},
+            "batch scoring": {"service": "Lakeflow Jobs", "owner": "MLOps engineer",
+                              "reason": "Scoring belongs to operations."},
+            "monitoring": {"service": "Data profiling and data quality monitoring",
+                           "owner": "business analyst",
+                           "reason": "The analyst looks at the dashboard anyway."},
+        }}
+        """, "boxes for a role the team lacks, the wrong box's service, no registry"),
     ("04_cloud_architecture", "q1"): ("service_for", """
         rows = services[services["component"] == component]
         return str(rows.iloc[0]["azure"])

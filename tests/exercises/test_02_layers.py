@@ -1,5 +1,5 @@
 """Tests for exercise 02 (the three layers): headers, a cleaning rule, an expectation, a
-tracked run and the PSI."""
+tracked run, the PSI, and the layers laid out for a brief."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from demo import feature_spec
 from demo.data_layer.ingest import read_raw_csv, to_bronze
 from demo.paths import SAMPLE_RAW_CSV
 from demo.synthetic.scenarios import generate_batch
+from grading.design import Brief, design_tests
 from grading.exports import passes_expectation, rebuilt_expectation, run_in_store
 from grading.quiz import quiz_test
 
@@ -284,6 +285,24 @@ def test_psi_handles_empty_bins(nb, reference) -> None:
     assert np.isfinite(got) and got == pytest.approx(want, rel=0.01), (
         f"with all new values in one bin the PSI should be about {want:.2f}, got {got}"
     )
+
+
+# -- q6: the three layers for Kestrel Broadband's brief (grading/design.py holds the checks).
+# The reasons are not scored here: make grade lists them on the rubric sheet.
+
+KESTREL_BROADBAND = Brief(
+    platform="aws",
+    needs={
+        "managed endpoints": "the score is needed while the agent is on the call",
+        "feature store": "the same features feed nightly training and the live score",
+        "monitoring": "prices change often, and drift should trigger retraining",
+    },
+    rules_out={"Kubernetes": "nobody on the team runs a cluster, and a managed endpoint "
+                             "serves without one"},
+)
+(test_layers_cover_every_stage, test_layers_meet_the_brief,
+ test_layers_services_exist_on_the_platform, test_layers_owners_fit_their_roles,
+ test_rubric_layer_reasons) = design_tests("q6", KESTREL_BROADBAND)
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----

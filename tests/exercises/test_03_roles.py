@@ -1,4 +1,5 @@
-"""Tests for exercise 03 (roles and hand-offs): the RACI matrix, the signature, the schema."""
+"""Tests for exercise 03 (roles and hand-offs): the RACI matrix, the signature, the schema,
+and owners for a small team's system."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from demo.data_layer.features import build_gold
 from demo.data_layer.ingest import to_bronze
 from demo.paths import DATASETS_DIR
 from demo.synthetic.scenarios import generate_batch
+from grading.design import Brief, design_tests
 from grading.exports import Recipe, refused_fields
 from grading.quiz import quiz_test
 
@@ -240,6 +242,24 @@ def test_request_rejects_missing_and_unknown_fields(nb) -> None:
     assert "customer_id" in with_id, (
         "a request with the unknown field 'customer_id' was accepted; forbid extra fields"
     )
+
+
+# -- q4: owners for Hollow Pines Energy's small team (grading/design.py holds the checks).
+# The reasons are not scored here: make grade lists them on the rubric sheet.
+
+HOLLOW_PINES = Brief(
+    platform="databricks",
+    needs={
+        "batch scoring": "the retention manager reads a weekly list",
+        "model registry": "the scoring job must find the approved model by name",
+        "monitoring": "nobody watches the system full-time, so it must raise its own alarm",
+    },
+    rules_out={"managed endpoints": "nobody needs a score within a request"},
+    team=("business analyst", "data engineer", "data scientist"),
+)
+(test_owners_cover_every_stage, test_owners_meet_the_brief,
+ test_owners_services_exist_on_the_platform, test_owners_fit_their_roles,
+ test_rubric_owner_reasons) = design_tests("q4", HOLLOW_PINES)
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----

@@ -65,4 +65,7 @@ def test_the_whole_set_fits_in_six_hours():
     exercises = [int(m[2]) for line in text.splitlines() if (m := SECTION.match(line))]
     quizzes = [load_quiz(name).minutes for name in readme_rows()]
     assert len(exercises) == len(quizzes) == 6
-    assert sum(exercises) + sum(quizzes) <= 6 * 60
+    total = sum(exercises) + sum(quizzes)
+    assert total <= 6 * 60
+    stated = re.search(r"The whole set: about (\d+) hours (\d+) minutes", text)
+    assert stated and int(stated[1]) * 60 + int(stated[2]) == total

@@ -30,9 +30,11 @@ KEPT = {
     ("02_layers", "q3"): {"q3": 1},  # it is an expectation on the right column
     ("02_layers", "q4"): {"q4": 1},  # the run is finished, under the right experiment
     ("02_layers", "q5"): {"q5": 1},  # zero for identical samples
+    ("02_layers", "q6"): {"q6": 3},  # every stage has a box; reasons are given
     ("03_roles", "q1"): {"q1": 2},  # the shape, and one accountable role per step
     ("03_roles", "q2"): {"q2": 2},  # the types and the output are right
     ("03_roles", "q3"): {"q3": 1},  # one field per input
+    ("03_roles", "q4"): {"q4": 3},  # every stage has a box; reasons are given
     ("04_cloud_architecture", "q1"): {"q1": 0, "q2": 0},  # q2 looks services up with q1
     ("04_cloud_architecture", "q2"): {"q2": 0},
     ("04_cloud_architecture", "q3"): {"q3": 0},
