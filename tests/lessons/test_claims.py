@@ -10,6 +10,9 @@ outputs, so such a sentence can go stale while every test stays green. The rule 
   per claim sentence, each comparing something computed (not a constant) and carrying a
   message that says which sentence broke; the cell is executed by nbval (not skipped), and
   an assert inside a function or class body does not count (nothing says it runs); or
+* the cell is a **prompt** to the learner (tagged ``predict`` or ``modify``): it asks, and its
+  numbers are a guess's options or a task's knobs; the claim before it is checked by the
+  first cell after it; or
 * the phrase is **declared not a result** in the markdown cell's metadata, with a reason:
   ``"claims": {"not_results": {"1950": "the year of Turing's paper (a date, not a result)"}}``.
   Every declared phrase must still occur in the cell and carry a digit.
@@ -54,6 +57,7 @@ NOT_PROSE = [
 
 TRIVIAL_SENTENCE = re.compile(r"^[\W_]*$")
 SKIP_TAGS = {"nbval-skip", "skip-execution", "raises-exception"}
+PROMPT_TAGS = {"predict", "modify"}
 MIN_REASON_LENGTH = 15
 
 
@@ -145,10 +149,16 @@ def _run_when_the_cell_runs(node: ast.AST) -> list[ast.AST]:
     return found
 
 
+def tags_of(cell: dict) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
 def unchecked_claims(notebook: nbformat.NotebookNode) -> list[Claim]:
     cells = notebook.cells
     unchecked = []
     for index, cell in enumerate(cells):
+        if PROMPT_TAGS & tags_of(cell):
+            continue
         source = cell.source
         not_results = declared_not_results(cell)
         if cell.cell_type == "markdown":
@@ -163,9 +173,10 @@ def unchecked_claims(notebook: nbformat.NotebookNode) -> list[Claim]:
             continue
         if not claims:
             continue
-        following = cells[index + 1] if index + 1 < len(cells) else None
+        after = [c for c in cells[index + 1:] if not PROMPT_TAGS & tags_of(c)]
+        following = after[0] if after else None
         runs = following is not None and following.cell_type == "code" and not (
-            SKIP_TAGS & set(following.get("metadata", {}).get("tags", [])))
+            SKIP_TAGS & tags_of(following))
         asserts = checking_asserts(following.source) if runs else 0
         if asserts < len(claims):
             unchecked += [Claim(index, s) for s in claims]
