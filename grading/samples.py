@@ -539,6 +539,10 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
             scores[name] = float(roc_auc_score(label_vector(split.test), probabilities))
         return scores
         """, "each candidate on a different split"),
+    ("06_best_practices", "q5"): ("rebuildable", """
+        return [run["run_id"] for run in runs
+                if run.get("tags", {}).get("data_hash") == data_hash]
+        """, "only the data is checked, not the rest of the record"),
     ("06_best_practices", "q4"): ("choose_model", "return max(scores, key=scores.get)",
                                   "the best score, however small its lead"),
 }

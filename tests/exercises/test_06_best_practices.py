@@ -1,5 +1,6 @@
 """Tests for exercise 06 (best practices): a threshold from costs, a leaking feature, models
-against a baseline, and the simplest model that is good enough."""
+against a baseline, the simplest model that is good enough, and which tracked runs can be
+rebuilt."""
 
 from __future__ import annotations
 
@@ -162,6 +163,77 @@ def test_choose_model_default_margin(nb) -> None:
     scores = {"simple": 0.835, "complex": 0.8449}
     got = nb.choose_model(scores)
     assert got == "simple", f"0.835 is within 0.01 of 0.8449, so 'simple' should win; got {got!r}"
+
+
+# -- q5: which tracked runs can be rebuilt (takeaway 2). Runs are built from a complete record
+# and each given at most one defect, so the expected ids are known by construction.
+
+DATA_HASH = "4a8d42ee6cd43892"
+
+
+def complete_run(run_id: str, rng: np.random.Generator) -> dict:
+    candidate = str(rng.choice(["logistic_regression", "hist_gradient_boosting"]))
+    return {"run_id": run_id, "status": "FINISHED",
+            "params": {"candidate": candidate, "seed": str(int(rng.integers(0, 10_000))),
+                       "hp.max_iter": "1000", "cost.offer_cost": "50",
+                       "cost.lost_customer_cost": "500", "cost.offer_success_rate": "0.5"},
+            "tags": {"data_hash": DATA_HASH, "git_commit": f"{int(rng.integers(1 << 28)):07x}",
+                     "mlflow.runName": candidate}}
+
+
+DEFECTS = {  # what a record can lack, and how the run is changed to lack it
+    "failed run": lambda run: run.update(status="FAILED"),
+    "no seed": lambda run: run["params"].pop("seed"),
+    "no candidate": lambda run: run["params"].pop("candidate"),
+    "a cost not recorded": lambda run: run["params"].pop("cost.offer_success_rate"),
+    "other data": lambda run: run["tags"].update(data_hash="77e1c0b2" + DATA_HASH[8:]),
+    "code version unknown": lambda run: run["tags"].update(git_commit="unknown"),
+    "no code version": lambda run: run["tags"].pop("git_commit"),
+}
+
+
+def tracked_runs(seed: int) -> tuple[list[dict], list[str], dict[str, str]]:
+    """(runs, the ids a correct answer returns, the defect of each other run)."""
+    rng = np.random.default_rng(seed)
+    runs, good, broken = [], [], {}
+    defects = [*DEFECTS, *DEFECTS]  # each defect at least twice, in a random order
+    kinds = [None] * 5 + defects
+    rng.shuffle(kinds)
+    for index, kind in enumerate(kinds):
+        run = complete_run(f"run-{index:02d}-{int(rng.integers(1 << 20)):05x}", rng)
+        if kind is None:
+            good.append(run["run_id"])
+        else:
+            DEFECTS[kind](run)
+            broken[run["run_id"]] = kind
+        runs.append(run)
+    return runs, good, broken
+
+
+@pytest.mark.question("q5")
+@pytest.mark.points(3)
+def test_rebuildable_runs_are_told_from_the_others(nb, variant_seed) -> None:
+    """Only the runs whose record alone rebuilds them on this data are named"""
+    for public in (5, 6):
+        runs, good, broken = tracked_runs(variant_seed(public))
+        got = nb.rebuildable(runs, DATA_HASH)
+        assert type(got) is list and all(type(i) is str for i in got), (
+            f"rebuildable should return a list of run ids, got {type(got).__name__}")
+        wrong = [f"{i} ({broken[i]})" for i in got if i in broken]
+        assert not wrong, (
+            f"{len(wrong)} of these runs cannot be rebuilt from their record, e.g. {wrong[:2]}")
+        missed = [i for i in good if i not in got]
+        assert not missed, f"these runs have everything a rebuild needs: {missed[:2]}"
+
+
+@pytest.mark.question("q5")
+@pytest.mark.points(1)
+def test_rebuildable_keeps_the_order_and_the_input(nb) -> None:
+    """The ids come in the order given, and nothing rebuilds on an empty list"""
+    runs, good, _ = tracked_runs(7)
+    got = nb.rebuildable(runs, DATA_HASH)
+    assert got == good, f"expected the rebuildable ids in the order given: {good}, got {got}"
+    assert nb.rebuildable([], DATA_HASH) == [], "no runs, no ids"
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----

@@ -48,6 +48,7 @@ KEPT = {
     ("06_best_practices", "q2"): {"q2": 1},  # a reversed numeric separator is still caught
     ("06_best_practices", "q3"): {"q3": 0},
     ("06_best_practices", "q4"): {"q4": 0},
+    ("06_best_practices", "q5"): {"q5": 0},
 }
 
 
