@@ -51,6 +51,7 @@ class Policy:
     retraining_holdout_share: float
     monitoring_psi_moderate: float
     monitoring_psi_severe: float
+    monitoring_roc_auc_drop: float
     serving_challenger_share: float
 
     def as_params(self) -> dict[str, str]:
@@ -113,6 +114,9 @@ def _checked_policy(values: dict[str, object], where: str) -> Policy:
         raise DemoError(f"{where}: 'training.trials' must be at least 1")
     if not 0.0 < policy.monitoring_psi_moderate < policy.monitoring_psi_severe:
         raise DemoError(f"{where}: need 0 < monitoring.psi_moderate < monitoring.psi_severe")
+    if not 0.0 < policy.monitoring_roc_auc_drop < 1.0:
+        raise DemoError(f"{where}: 'monitoring.roc_auc_drop' must be between 0 and 1, "
+                        f"got {policy.monitoring_roc_auc_drop}")
     return policy
 
 

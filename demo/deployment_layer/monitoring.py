@@ -31,16 +31,19 @@ LEVELS = ("none", "moderate", "severe")
 
 @dataclass(frozen=True)
 class DriftThresholds:
-    """The PSI from which drift counts as moderate, and as severe."""
+    """The PSI from which drift counts as moderate, and as severe; and the drop in ROC AUC
+    (once labels are known) that calls for retraining."""
 
     moderate: float
     severe: float
+    roc_auc_drop: float
 
     @classmethod
     def from_policy(cls, policy: Policy | None = None) -> DriftThresholds:
-        """The policy's ``monitoring.psi_moderate`` and ``psi_severe`` (default: params.toml)."""
+        """The policy's ``monitoring`` section (default: params.toml)."""
         policy = policy or default_policy()
-        return cls(policy.monitoring_psi_moderate, policy.monitoring_psi_severe)
+        return cls(policy.monitoring_psi_moderate, policy.monitoring_psi_severe,
+                   policy.monitoring_roc_auc_drop)
 
     def level(self, value: float) -> str:
         """'none' below ``moderate``, 'moderate' below ``severe``, else 'severe'."""
@@ -162,9 +165,11 @@ class DriftReport:
 
     @property
     def retrain_recommended(self) -> bool:
-        """Severe drift, or (with labels) ROC AUC at least 0.02 below the model's test AUC."""
+        """Severe drift, or (with labels) a ROC AUC at least the policy's
+        ``monitoring.roc_auc_drop`` below the model's test ROC AUC."""
         drop = self.roc_auc_drop
-        return self.verdict == "severe" or (drop is not None and drop >= 0.02)
+        return self.verdict == "severe" or (
+            drop is not None and drop >= self.thresholds.roc_auc_drop)
 
     def drifted_features(self) -> list[str]:
         return self.features.loc[self.features["level"] != "none", "feature"].tolist()

@@ -11,6 +11,7 @@ import pytest
 
 from demo.deployment_layer.monitoring import (
     EPSILON,
+    DriftReport,
     DriftThresholds,
     drift_level,
     psi,
@@ -74,6 +75,24 @@ def test_drift_levels_follow_the_policy() -> None:
     assert drift_level(0.1, thresholds) == "severe" and drift_level(0.1) == "moderate"
 
 
+def test_retraining_on_a_drop_in_roc_auc_follows_the_policy() -> None:
+    """A labelled batch 0.03 below the test ROC AUC: retrain under the default 0.02, not
+    under a policy that tolerates 0.05."""
+    calm = pd.DataFrame({"feature": ["tenure"], "kind": ["numeric"], "psi": [0.01],
+                         "level": ["none"]})
+
+    def report(policy: object) -> DriftReport:
+        return DriftReport(rows_reference=100, rows_current=100, features=calm,
+                           prediction_psi=0.01, performance={"roc_auc": 0.80},
+                           reference_performance={"roc_auc": 0.83},
+                           thresholds=DriftThresholds.from_policy(policy))
+
+    tolerant = Settings().policy.with_overrides(["monitoring.roc_auc_drop=0.05"])
+    assert report(Settings().policy).retrain_recommended
+    assert not report(tolerant).retrain_recommended
+    assert report(tolerant).verdict == "none"
+
+
 @pytest.fixture(scope="module")
 def reference() -> pd.DataFrame:
     return generated_gold(3_000, seed=1)
@@ -104,8 +123,8 @@ def test_monitor_writes_json_html_and_mlflow_run(workspace_copy: Settings) -> No
     assert "internet_service" in report.drifted_features()
     assert set(report.performance) >= {"roc_auc", "accuracy", "recall"}  # labels present
     saved = json.loads((workspace_copy.reports_dir / "drift_fibre.json").read_text())
-    assert saved["verdict"] == "severe" and saved["thresholds"] == {"moderate": 0.1,
-                                                                    "severe": 0.2}
+    assert saved["verdict"] == "severe" and saved["thresholds"] == {
+        "moderate": 0.1, "severe": 0.2, "roc_auc_drop": 0.02}
     page = (workspace_copy.reports_dir / "drift_fibre.html").read_text()
     assert page.count("data:image/png;base64,") == 3
     assert "http://" not in page and "https://" not in page  # self-contained, no CDN
