@@ -127,24 +127,15 @@ def quiz_of(solution_path: Path) -> Quiz | None:
     return load_quiz(solution_path.parent.name, solution_path.parents[1])
 
 
-def starter_text(solution_path: Path) -> str:
-    """The starter notebook for ``solution_path``, as the exact text written to disk."""
+def generate(solution_path: Path) -> tuple[nbformat.NotebookNode | None, str]:
+    """From one read of a solution notebook: the notebook with its quiz cells refreshed when
+    they were out of date (else None), and the starter as the exact text written to disk."""
     name = str(solution_path.relative_to(solution_path.parents[1]))
     solution = nbformat.read(str(solution_path), as_version=4)
-    starter = make_starter(solution, name, quiz_of(solution_path))
-    return nbformat.writes(starter) + "\n"
-
-
-def sync_solution_quiz(solution_path: Path, write: bool) -> bool:
-    """True when the solution's quiz cells match its quiz file (rewritten when ``write``)."""
     quiz = quiz_of(solution_path)
-    if quiz is None:
-        return True
-    solution = nbformat.read(str(solution_path), as_version=4)
-    fresh = quiz_cells_in_sync(solution, quiz)
-    if not fresh and write:
-        nbformat.write(solution, str(solution_path))
-    return fresh
+    refreshed = quiz is not None and not quiz_cells_in_sync(solution, quiz)
+    starter = make_starter(solution, name, quiz)
+    return (solution if refreshed else None), nbformat.writes(starter) + "\n"
 
 
 def solution_notebooks(solutions_dir: Path = SOLUTIONS_DIR) -> list[Path]:
@@ -158,9 +149,10 @@ def out_of_date(solutions_dir: Path = SOLUTIONS_DIR, exercises_dir: Path = EXERC
     stale = []
     for solution in solution_notebooks(solutions_dir):
         starter = exercises_dir / solution.parent.name / NOTEBOOK_NAME
-        if not sync_solution_quiz(solution, write=False):
+        refreshed, text = generate(solution)
+        if refreshed is not None:
             stale.append(f"solutions/{solution.parent.name}/{NOTEBOOK_NAME}")
-        elif not starter.exists() or starter.read_text() != starter_text(solution):
+        elif not starter.exists() or starter.read_text() != text:
             stale.append(f"exercises/{solution.parent.name}/{NOTEBOOK_NAME}")
     return stale
 
@@ -169,11 +161,13 @@ def write_starters(solutions_dir: Path = SOLUTIONS_DIR, exercises_dir: Path = EX
                    ) -> list[Path]:
     written = []
     for solution in solution_notebooks(solutions_dir):
-        if not sync_solution_quiz(solution, write=True):
+        refreshed, text = generate(solution)
+        if refreshed is not None:
+            nbformat.write(refreshed, str(solution))
             written.append(solution)
         starter = exercises_dir / solution.parent.name / NOTEBOOK_NAME
         starter.parent.mkdir(parents=True, exist_ok=True)
-        starter.write_text(starter_text(solution))
+        starter.write_text(text)
         written.append(starter)
     return written
 

@@ -66,3 +66,33 @@ def test_the_starter_notebook_has_no_outputs_and_the_right_tags():
     assert all(c.outputs == [] and c.execution_count is None for c in starter.cells)
     assert solution.cells[0].outputs, "the solution itself is left untouched"
     assert make_starter(solution, "01_x") == starter, "generation is deterministic"
+
+
+QUIZ = """minutes = 5
+
+[q1]
+kind = "choice"
+points = 1
+prompt = "Which?"
+options = { a = "one", b = "two" }
+answer = "b"
+why = { a = "not this", b = "this one" }
+"""
+
+
+def test_the_quiz_cells_are_written_into_the_solution_and_blanked_in_the_starter(tmp_path):
+    from grading.make_starters import out_of_date, write_starters
+
+    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    (solutions / "01_x").mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]),
+                   str(solutions / "01_x" / "exercise.ipynb"))
+    (solutions / "01_x" / "quiz.toml").write_text(QUIZ)
+    assert out_of_date(solutions, exercises) == ["solutions/01_x/exercise.ipynb"]
+    write_starters(solutions, exercises)
+    assert out_of_date(solutions, exercises) == []
+    solved = nbformat.read(str(solutions / "01_x" / "exercise.ipynb"), as_version=4)
+    starter = nbformat.read(str(exercises / "01_x" / "exercise.ipynb"), as_version=4)
+    assert [c.source for c in solved.cells][-1] == 'check("quiz")'
+    assert '"q1": "b"' in solved.cells[-2].source
+    assert '"q1": None' in starter.cells[-2].source and '"b"' not in starter.cells[-2].source
