@@ -106,12 +106,17 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def gradebook_text(rows: list[dict[str, str]]) -> str:
+def csv_text(columns: Iterable[str], rows: Iterable[dict[str, str]]) -> str:
+    """A CSV table with its header, every cell one a spreadsheet shows as text."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=GRADEBOOK_COLUMNS)
+    writer = csv.DictWriter(buffer, fieldnames=list(columns))
     writer.writeheader()
     writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
+
+
+def gradebook_text(rows: list[dict[str, str]]) -> str:
+    return csv_text(GRADEBOOK_COLUMNS, rows)
 
 
 def write_gradebook(results: Iterable[StudentResult], path: Path, isolation: str = SANDBOXED
@@ -183,21 +188,14 @@ def rubric_rows(results: Iterable[StudentResult]) -> list[dict[str, str]]:
 def write_rubric(results: Iterable[StudentResult], path: Path) -> Path:
     """The rubric sheet (CSV, formula cells escaped): one row per student and item, with an
     empty ``mark`` column for the instructor."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=RUBRIC_COLUMNS)
-    writer.writeheader()
-    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rubric_rows(results))
-    write_atomically(path, buffer.getvalue())
+    write_atomically(path, csv_text(RUBRIC_COLUMNS, rubric_rows(results)))
     return path
 
 
 def write_skipped(skipped: list[Skipped], path: Path) -> Path:
     """The folders that were not graded, with the reason (CSV; formula cells escaped)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["folder", "reason"])
-    writer.writerows([csv_cell(s.path), csv_cell(s.reason)] for s in skipped)
-    write_atomically(path, buffer.getvalue())
+    rows = ({"folder": s.path, "reason": s.reason} for s in skipped)
+    write_atomically(path, csv_text(("folder", "reason"), rows))
     return path
 
 
