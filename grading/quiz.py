@@ -212,13 +212,9 @@ def _score_match(question: Question, given: Any) -> tuple[bool, str]:
 
 
 def _score_number(question: Question, given: Any) -> tuple[bool, str]:
-    try:
-        import numpy as np
+    import numpy as np  # a kernel's answer may be a numpy number; a sandbox's is plain JSON
 
-        plain = (int, float, np.integer, np.floating)
-    except ImportError:  # pragma: no cover - numpy is always installed with the course
-        plain = (int, float)
-    if isinstance(given, bool) or not isinstance(given, plain):
+    if isinstance(given, bool) or not isinstance(given, (int, float, np.integer, np.floating)):
         return False, f"expected a number, got {type(given).__name__}"
     value = float(given)
     if abs(value - question.answer) <= question.tolerance:
@@ -265,6 +261,8 @@ def quiz_test(exercise: str) -> Callable[..., None]:
     """A pytest test function, parametrised over the questions of ``exercise``'s quiz."""
     import pytest
 
+    from grading.plugin import EXPLANATION
+
     quiz = load_quiz(exercise)
     by_name = {q.name: q for q in quiz.questions}
     params = [pytest.param(q.name, id=q.name,
@@ -280,7 +278,7 @@ def quiz_test(exercise: str) -> Callable[..., None]:
         assert type(answers) is dict, f"expected `quiz` to be a dict, got {type(answers).__name__}"
         right, words = score(by_name[name], answers.get(name))
         assert right, words
-        record_property("explanation", words)
+        record_property(EXPLANATION, words)
 
     return test_quiz
 
