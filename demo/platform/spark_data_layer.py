@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,21 +92,28 @@ class SparkCleanResult:
 def clean(bronze: DataFrame, require_label: bool = True) -> SparkCleanResult:
     """``demo.data_layer.clean.clean`` in Spark: the same rules, reasons and accounting."""
     raw = {name: F.col(name) for name in RAW_COLUMNS if name in bronze.columns}
-    ids = rules.trimmed(raw[ID_COLUMN])
+    bronze, line = _materialise(bronze, "_line", {
+        "id": rules.trimmed(raw[ID_COLUMN]),
+        "blank": _every_field_blank(raw.values())})
+    ids = line["id"]
     id_blank = ids.isNull() | (ids == "")
     quarantine_rules = [rules.Rule("customer_id is missing", id_blank,
                                    F.lit("customer_id is missing"))]
     repairs: list[rules.Repair] = []
 
+    categories = [f.name for f in rules.CATEGORY_FEATURES]
     bronze, values = _materialise(bronze, "_v", {
         f.name: rules.category_value(raw[f.name], f.allowed) for f in rules.CATEGORY_FEATURES})
+    bronze, blank = _materialise(bronze, "_b", {
+        name: rules.is_blank_category(raw[name]) for name in categories})
     for feature in rules.CATEGORY_FEATURES:
-        quarantine_rules.append(rules.category_invalid_rule(feature, raw[feature.name],
-                                                            values[feature.name]))
-        repairs.append(rules.spelling_repair(feature, raw[feature.name], values[feature.name]))
+        name = feature.name
+        quarantine_rules.append(rules.category_invalid_rule(feature, raw[name], values[name],
+                                                            blank[name]))
+        repairs.append(rules.spelling_repair(feature, raw[name], values[name]))
     quarantine_rules += rules.contradiction_rules(values)
-    bronze, values = _materialise(bronze, "_d", _derive(values, raw, repairs))
-    bronze, values = _materialise(bronze, "_u", _fill_unknown(values, raw, repairs))
+    bronze, values = _materialise(bronze, "_d", _derive(values, blank, repairs))
+    bronze, values = _materialise(bronze, "_u", _fill_unknown(values, blank, repairs))
 
     bronze, senior = _parsed(bronze, "senior_citizen", FLAG_WORDS)
     quarantine_rules += rules.senior_rules(senior)
@@ -141,7 +149,7 @@ def clean(bronze: DataFrame, require_label: bool = True) -> SparkCleanResult:
     if require_label:
         label = rules.category_value(raw[LABEL_COLUMN], FEATURES_BY_NAME[LABEL_COLUMN].allowed)
         quarantine_rules += rules.label_rules(raw[LABEL_COLUMN], label)
-    quarantine_rules += _whole_line_rules(bronze, raw, id_blank)
+    quarantine_rules += _whole_line_rules(bronze, line["blank"])
 
     typed = {ID_COLUMN: ids}
     for name in RAW_COLUMNS:
@@ -165,42 +173,48 @@ def _materialise(frame: DataFrame, prefix: str, columns: dict[str, Column],
 def _parsed(frame: DataFrame, name: str, words: dict[str, float] | None = None,
             ) -> tuple[DataFrame, rules.Parsed]:
     """``rules.parse_number`` on one column, its parts computed once (see ``_materialise``)."""
-    parsed = rules.parse_number(F.col(name), words)
+    frame, text = _materialise(frame, f"_n_{name}", {"text": rules.trimmed(F.col(name))})
+    parsed = rules.parse_number(text["text"], words)
     frame, parts = _materialise(frame, f"_n_{name}", {
-        "text": parsed.text, "value": parsed.value, "missing": parsed.missing,
-        "unreadable": parsed.unreadable})
+        "value": parsed.value, "missing": parsed.missing, "unreadable": parsed.unreadable})
+    parts["text"] = text["text"]
     return frame, rules.Parsed(**parts)
 
 
-def _derive(values: dict[str, Column], raw: dict[str, Column],
+def _derive(values: dict[str, Column], blank: dict[str, Column],
             repairs: list[rules.Repair]) -> dict[str, Column]:
-    """Blanks the other phone or internet column states (README: phone and internet)."""
+    """Blanks the other phone or internet column states (README: phone and internet).
+    ``blank`` says, per category column, whether its raw value is a blank spelling."""
     derived = dict(values)
     for name, where, value, rule in rules.derivations(values):
-        blank = where & derived[name].isNull() & rules.is_blank_category(raw[name])
-        repairs.append(rules.Repair(rule, blank))
-        derived[name] = F.when(blank, F.lit(value)).otherwise(derived[name])
+        filled = where & derived[name].isNull() & blank[name]
+        repairs.append(rules.Repair(rule, filled))
+        derived[name] = F.when(filled, F.lit(value)).otherwise(derived[name])
     return derived
 
 
-def _fill_unknown(values: dict[str, Column], raw: dict[str, Column],
+def _fill_unknown(values: dict[str, Column], blank: dict[str, Column],
                   repairs: list[rules.Repair]) -> dict[str, Column]:
     """README: any other blank category -> the explicit value Unknown."""
     filled = {}
     for name, value in values.items():
-        blank = value.isNull() & rules.is_blank_category(raw[name])
-        repairs.append(rules.Repair(f"{name} blank -> {UNKNOWN}", blank))
-        filled[name] = F.when(blank, F.lit(UNKNOWN)).otherwise(value)
+        unknown = value.isNull() & blank[name]
+        repairs.append(rules.Repair(f"{name} blank -> {UNKNOWN}", unknown))
+        filled[name] = F.when(unknown, F.lit(UNKNOWN)).otherwise(value)
     return filled
 
 
-def _whole_line_rules(bronze: DataFrame, raw: dict[str, Column],
-                      id_blank: Column) -> list[rules.Rule]:
-    """README: a blank line, a line with the wrong number of fields: one reason says it."""
-    blank = id_blank
-    for column in raw.values():
+def _every_field_blank(columns: Iterable[Column]) -> Column:
+    """True when every field of the line is empty or whitespace."""
+    blank = F.lit(True)
+    for column in columns:
         text = rules.trimmed(column)
         blank = blank & (text.isNull() | (text == ""))
+    return blank
+
+
+def _whole_line_rules(bronze: DataFrame, blank: Column) -> list[rules.Rule]:
+    """README: a blank line, a line with the wrong number of fields: one reason says it."""
     found = [rules.Rule("line is blank", blank, F.lit("line is blank"))]
     if PARSE_ERROR in bronze.columns:
         problem = F.col(PARSE_ERROR)
@@ -290,17 +304,21 @@ def _split(bronze: DataFrame, quarantine_rules: list[rules.Rule], repairs: list[
 def _mark_duplicates(rows: DataFrame, raw_names: list[str], typed: list[str]) -> DataFrame:
     """README: exact duplicates and duplicates after normalisation are dropped; the same
     id with different values quarantines every copy (``clean._id_duplicates``)."""
-    first = Window.partitionBy(*raw_names).orderBy(POSITION)
+    # Every copy of a customer id lands in one partition, once: each window below is keyed by
+    # the id (among other columns), so none of them needs a shuffle of its own.
+    the_id = F.col(f"_t_{ID_COLUMN}")
+    rows = rows.repartition(the_id)
+    first = Window.partitionBy(the_id, *raw_names).orderBy(POSITION)
     rows = rows.withColumn("_exact", F.row_number().over(first) > 1)
     candidate = ~F.col("_exact") & ~F.col("_id_blank")
-    by_id = Window.partitionBy(F.col(f"_t_{ID_COLUMN}"), candidate)
+    by_id = Window.partitionBy(the_id, candidate)
     rows = rows.withColumn("_repeated", candidate & (F.count(F.lit(1)).over(by_id) > 1))
     same = Window.partitionBy(*[F.col(f"_t_{n}") for n in typed], F.col("_reason"),
                               F.col("_repeated")).orderBy(POSITION)
     rows = rows.withColumn("_normalised",
                            F.col("_repeated") & (F.row_number().over(same) > 1))
     clashing = F.col("_repeated") & ~F.col("_normalised")
-    by_clash = Window.partitionBy(F.col(f"_t_{ID_COLUMN}"), clashing)
+    by_clash = Window.partitionBy(the_id, clashing)
     rows = rows.withColumn("_clash", clashing & (F.count(F.lit(1)).over(by_clash) > 1))
     lines = F.array_join(F.array_sort(F.collect_list(F.col(SOURCE_ROW)).over(
         by_clash.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)))

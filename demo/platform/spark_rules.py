@@ -81,11 +81,12 @@ def is_blank_category(raw: Column) -> Column:
 # -- categories (checks.category_rules) -------------------------------------------------
 
 
-def category_invalid_rule(feature: Feature, raw: Column, value: Column) -> Rule:
-    """README: a value that is not (a variant of) an allowed value -> quarantine."""
+def category_invalid_rule(feature: Feature, raw: Column, value: Column, blank: Column) -> Rule:
+    """README: a value that is not (a variant of) an allowed value -> quarantine.
+    ``blank``: ``is_blank_category(raw)``, computed once by the caller."""
     known = ", ".join(feature.known_values)
     return Rule(f"{feature.name} is not an allowed value",
-                value.isNull() & ~is_blank_category(raw),
+                value.isNull() & ~blank,
                 F.concat(F.lit(f"{feature.name} "), python_repr(raw),
                          F.lit(f" is not one of {known}")))
 
@@ -164,9 +165,9 @@ class Parsed:
     unreadable: Column
 
 
-def parse_number(raw: Column, words: dict[str, float] | None = None) -> Parsed:
-    """``rules.parse_number``: the same null spellings, number pattern and flag words."""
-    text = trimmed(raw)
+def parse_number(text: Column, words: dict[str, float] | None = None) -> Parsed:
+    """``rules.parse_number``: the same null spellings, number pattern and flag words.
+    ``text`` is the raw value already ``trimmed``."""
     lowered = F.lower(text)
     missing = text.isNull() | lowered.isin(*BLANK_TEXT)
     readable = F.coalesce(text.rlike(f"(?i)^({NUMBER})$"), F.lit(False))
