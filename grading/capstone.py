@@ -252,6 +252,15 @@ def champion_scores(report: dict[str, Any], data: CapstoneData) -> tuple[pd.Seri
     return pd.Series(given, dtype=float), ""
 
 
+def beats_baseline(data: CapstoneData, scores: pd.Series) -> tuple[bool, str]:
+    """Does the champion beat the incumbent rule by ``AUC_MARGIN`` on the hidden labels?"""
+    champion_auc = roc_auc(data.hidden_labels, scores)
+    rule_auc = roc_auc(data.hidden_labels, data.rule_scores)
+    return champion_auc >= rule_auc + AUC_MARGIN, (
+        f"ROC AUC {champion_auc:.3f} vs the rule's {rule_auc:.3f} on {len(scores)} hidden "
+        f"customers (needed {rule_auc + AUC_MARGIN:.3f})")
+
+
 def api_evidence(report: dict[str, Any], scores: pd.Series) -> tuple[bool, str]:
     api = report.get("api")
     if not isinstance(api, dict):
@@ -363,13 +372,9 @@ def check_submission(submission: Path, work: Path, secret: int, sandbox: bool = 
     if scores is None:
         evidence["champion_beats_baseline"] = evidence["api_answers"] = why
     else:
-        champion_auc = roc_auc(data.hidden_labels, scores)
-        rule_auc = roc_auc(data.hidden_labels, data.rule_scores)
-        if champion_auc >= rule_auc + AUC_MARGIN:
+        beats, evidence["champion_beats_baseline"] = beats_baseline(data, scores)
+        if beats:
             earned["champion_beats_baseline"] = points["champion_beats_baseline"]
-        evidence["champion_beats_baseline"] = (
-            f"ROC AUC {champion_auc:.3f} vs the rule's {rule_auc:.3f} on {HIDDEN_ROWS} hidden "
-            f"customers (needed {rule_auc + AUC_MARGIN:.3f})")
         answered, evidence["api_answers"] = api_evidence(report, scores)
         if answered:
             earned["api_answers"] = points["api_answers"]
