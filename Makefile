@@ -31,7 +31,7 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast test-under-load platform platform-stop platform-status platform-promote app api lab mlflow grade bench exercises lock clean
+.PHONY: help venv demo test test-fast test-under-load platform platform-stop platform-status platform-promote app api lab mlflow grade capstone-check bench exercises lock clean
 
 ## help: list the targets with one line each
 help:
@@ -101,6 +101,10 @@ mlflow: $(STAMP)
 ## grade: grade your own exercises; SUBMISSIONS=DIR [OUT=DIR] [EXTRA_TESTS=DIR] [ARGS=...] grades a class
 grade: $(STAMP)
 	$(PY) -m grading $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(if $(OUT),--out $(OUT)) $(if $(EXTRA_TESTS),--extra-tests $(EXTRA_TESTS)) $(ARGS)
+
+## capstone-check: check a capstone folder (SUBMISSION=DIR [SEED=secret] [OUT=DIR]); writes a score sheet
+capstone-check: $(STAMP)
+	$(PY) -m grading.capstone $(or $(SUBMISSION),exercises/capstone) $(if $(SEED),--seed $(SEED)) $(if $(OUT),--out $(OUT)) $(ARGS)
 
 ## exercises: regenerate the starter notebooks in exercises/ from solutions/
 exercises: $(STAMP)

@@ -88,8 +88,10 @@ def sandbox_environment() -> dict[str, str]:
     }
 
 
-def bwrap_command(notebooks: Path, spec: SandboxSpec) -> list[str]:
-    """The full ``bwrap ... python -m grading.runner`` command for one student."""
+def bwrap_prefix(spec: SandboxSpec) -> list[str]:
+    """``bwrap`` and its options up to the command: the namespaces, the read-only system,
+    interpreter and course parts, the sized scratch and the clean environment. A caller adds
+    its own binds (``--ro-bind``/``--bind``) and then the command to run."""
     command = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
                "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--cap-drop", "ALL",
                "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
@@ -114,11 +116,16 @@ def bwrap_command(notebooks: Path, spec: SandboxSpec) -> list[str]:
     for part in COURSE_PARTS:
         source = DATASETS_DIR if part == "datasets" else PROJECT_ROOT / part
         command += ["--ro-bind", str(source), str(source)]
-    command += ["--ro-bind", str(notebooks), str(SUBMISSION)]
     for key, value in sandbox_environment().items():
         command += ["--setenv", key, value]
-    return command + [sys.executable, "-m", "grading.runner", str(SUBMISSION),
-                      str(spec.output_cap), str(spec.memory_bytes)]
+    return command
+
+
+def bwrap_command(notebooks: Path, spec: SandboxSpec) -> list[str]:
+    """The full ``bwrap ... python -m grading.runner`` command for one student."""
+    return [*bwrap_prefix(spec), "--ro-bind", str(notebooks), str(SUBMISSION),
+            sys.executable, "-m", "grading.runner", str(SUBMISSION),
+            str(spec.output_cap), str(spec.memory_bytes)]
 
 
 def plain_command(notebooks: Path, spec: SandboxSpec) -> list[str]:

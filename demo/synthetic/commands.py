@@ -19,7 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--scenario",
         default="baseline",
         metavar="NAME",
-        help="population: baseline, price_rise, fibre_rollout, churn_shift",
+        help="population: baseline, price_rise, fibre_rollout, churn_shift, or "
+        "northwind (the capstone's company)",
     )
     parser.add_argument(
         "--id-start",
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from demo.synthetic.customers import draw_customers
     from demo.synthetic.defects import make_raw
     from demo.synthetic.export import write_csv
-    from demo.synthetic.scenarios import SCENARIOS
+    from demo.synthetic.scenarios import known_scenarios
 
     if not 1 <= args.rows <= MAX_ROWS:
         raise DemoError(f"--rows {args.rows}: expected a whole number from 1 to {MAX_ROWS:,}")
@@ -64,9 +65,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise DemoError(f"--seed {args.seed}: expected a non-negative whole number")
     if args.id_start < 0:
         raise DemoError(f"--id-start {args.id_start}: expected a non-negative whole number")
-    if args.scenario not in SCENARIOS:
+    scenarios = known_scenarios()
+    if args.scenario not in scenarios:
         raise DemoError(
-            f"--scenario {args.scenario!r} is unknown; expected one of: {', '.join(SCENARIOS)}"
+            f"--scenario {args.scenario!r} is unknown; expected one of: {', '.join(scenarios)}"
         )
     out = _checked_output(args, settings)
     try:
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with progress() as bar:
         task = bar.add_task(f"generating {args.rows:,} customers", total=args.rows)
         frame = draw_customers(
-            args.rows, args.seed, SCENARIOS[args.scenario].params, id_start=args.id_start
+            args.rows, args.seed, scenarios[args.scenario].params, id_start=args.id_start
         )
         log = None
         if not args.clean:
