@@ -4,8 +4,9 @@ The platform profile runs the same rules as ``demo.data_layer`` (read the two si
 ``spark_rules.py`` mirrors ``checks.py``). What differs, stated plainly:
 
 - Ingest: the raw file is read and refused by the very same ``demo.data_layer.ingest`` code
-  (one reader, so line numbers, header folding and refusals cannot drift), then handed to
-  Spark as Parquet; cleaning, de-duplication and gold run in Spark.
+  (one reader, so line numbers, header folding and refusals cannot drift), a part at a time
+  (``staging.py``), then handed to Spark as Parquet; cleaning, de-duplication and gold run
+  in Spark.
 - The contract: no Great Expectations on Spark here; Spark-side aggregate checks (no nulls,
   allowed values, ranges, unique ids) run over the whole silver table instead.
 """
@@ -13,6 +14,7 @@ The platform profile runs the same rules as ``demo.data_layer`` (read the two si
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,8 +27,8 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 # The same accounting check as pandas: rows read = silver + quarantine + duplicates dropped.
-from demo.data_layer.clean import QUARANTINE_REASON, check_accounting, check_columns
-from demo.data_layer.ingest import PARSE_ERROR, SOURCE_ROW, read_raw_csv, to_bronze
+from demo.data_layer.clean import QUARANTINE_REASON, check_accounting
+from demo.data_layer.ingest import PARSE_ERROR, SOURCE_ROW
 from demo.data_layer.rules import FLAG_WORDS
 from demo.data_layer.runner import new_run_id
 from demo.errors import ContractError, DataError
@@ -41,9 +43,9 @@ from demo.feature_spec import (
     UNKNOWN,
 )
 from demo.platform import spark_rules as rules
+from demo.platform.staging import POSITION, stage_raw_csv
 from demo.settings import Settings
 
-POSITION = "_position"  # the row's place in the raw file: "keep first" means smallest
 SUMMARY_FILE = "spark_data_layer_summary.json"
 
 
@@ -378,16 +380,8 @@ def run_spark_data_layer(settings: Settings, raw_path: str | Path, master: str =
     settings.ensure_dirs()
 
     start = time.perf_counter()
-    bronze_result = to_bronze(read_raw_csv(raw_path), str(raw_path))
-    bronze_frame = bronze_result.frame
-    check_columns(bronze_frame, require_label)
-    bronze_frame[POSITION] = range(len(bronze_frame))
-    bronze_frame[LINEAGE_COLUMNS[0]] = bronze_frame[LINEAGE_COLUMNS[0]].astype("str")
-    staging = settings.lake_dir / "spark_staging" / f"{run_id}.parquet"
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    bronze_frame.to_parquet(staging, index=False)
-    rows_in_file = len(bronze_frame)
-    del bronze_frame
+    staging = settings.lake_dir / "spark_staging" / run_id
+    staged = stage_raw_csv(raw_path, staging, require_label)
     seconds["ingest"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -413,17 +407,17 @@ def run_spark_data_layer(settings: Settings, raw_path: str | Path, master: str =
     gold = build_gold(cleaned.silver)
     paths["gold"] = _write(gold, settings.gold_dir, run_id)
     seconds["write"] = time.perf_counter() - start
-    staging.unlink()
+    shutil.rmtree(staging)
     summary = {
         "run_id": run_id, "source_file": str(raw_path), "engine": "spark",
         "master": session.sparkContext.master, "rows_read": cleaned.rows_read,
-        "rows_in_file": rows_in_file,
+        "rows_in_file": staged.rows,
         "rows_silver": cleaned.rows_silver, "rows_quarantined": cleaned.rows_quarantined,
         "duplicates_dropped": cleaned.duplicates_dropped,
         "quarantine_reasons": cleaned.quarantine_reasons, "repairs": cleaned.repairs,
         "rows_gold": cleaned.rows_silver,  # gold is silver's model-input columns, row for row
-        "unknown_columns": bronze_result.unknown_columns,
-        "renamed_columns": bronze_result.renamed,
+        "unknown_columns": staged.unknown_columns,
+        "renamed_columns": staged.renamed,
         "validation": {"engine": "spark aggregate checks", "success": not failures,
                        "failed_expectations": failures},
         "files": {name: str(path) for name, path in paths.items()},
