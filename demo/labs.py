@@ -30,6 +30,16 @@ import pandas as pd
 from demo.errors import DemoError
 from demo.settings import Settings
 
+# The words a diagnosis is given in: the exercises' labs answer with these, so an answer is a
+# choice a grader can check, not a sentence.
+LAYERS = ("data", "model", "deployment")
+ROLES = ("business analyst", "data engineer", "data scientist", "MLOps engineer",
+         "software developer")
+ARTIFACTS = ("quarantine table", "data-layer summary", "validation report", "tracking runs",
+             "model registry", "drift report", "served features", "prediction log")
+FIXES = ("convert the unit back", "map the spelling back", "move the alias back",
+         "widen the contract", "retrain the model", "roll back the code")
+
 LAB_ROWS = 400  # small on purpose: a lab is about reading artifacts, not about volume
 
 # Where each lab puts what it adds to the workspace.

@@ -1,8 +1,9 @@
 """Tests for exercise 05 (the demo pipeline): quarantine by column, lineage, a new feature,
-and a model re-trained with it."""
+a model re-trained with it, and an incident in the model registry."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,11 @@ import pandas as pd
 import pytest
 
 from demo.data_layer.runner import DataLayerResult, run_data_layer
+from demo.labs import break_champion
+from demo.model_layer.store import open_store
 from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
+from grading.labs import Incident, diagnosis_mistakes, incidents
 from grading.quiz import quiz_test
 
 
@@ -145,6 +149,71 @@ def test_compare_with_feature_scores_both_models(nb, reference, data_run) -> Non
             f"the '{key}' ROC AUC should be {expected[key]:.4f} with the recipe in the "
             f"instructions, got {got[key]}"
         )
+
+
+# -- q5: an incident lab (demo/labs.py, "champion"). Registries are broken here, with seeds the
+# learner does not see when grading; the test knows the answer because it chose the break.
+
+
+@pytest.fixture(scope="module")
+def champion_incidents(variant_seed, tmp_path_factory) -> list[Incident]:
+    empty = Settings.from_env(tmp_path_factory.mktemp("empty-store"))
+    open_store(empty)  # one empty tracking store, copied: creating one takes seconds
+
+    def broken_registry(folder: Path, seed: int) -> Incident:
+        shutil.copy(empty.mlflow_db, folder / "mlflow.db")
+        return Incident(folder, break_champion(Settings.from_env(folder), seed))
+
+    return incidents(broken_registry, tmp_path_factory, variant_seed, "champion")
+
+
+def registry_state(store: Path) -> dict[str, object]:
+    """The aliases and versions of the lab's registered model, read with MLflow."""
+    import mlflow
+
+    settings = Settings.from_env(store.parent)
+    client = mlflow.MlflowClient(f"sqlite:///{store}")
+    versions = client.search_model_versions(f"name='{settings.model_name}'")
+    aliases = client.get_registered_model(settings.model_name).aliases
+    return {"aliases": {str(k): str(v) for k, v in aliases.items()},
+            "versions": sorted(str(v.version) for v in versions)}
+
+
+@pytest.mark.question("q5")
+@pytest.mark.points(3)
+def test_champion_incident_is_diagnosed(nb, champion_incidents) -> None:
+    """The layer, its owner, the artifact, the version serving, the fix and the policy's
+    version are named"""
+    for incident in champion_incidents:
+        got = nb.diagnose(nb.files.put_folder(incident.folder, "incident"))
+        mistakes = diagnosis_mistakes(got, {
+            "layer": {"model", "deployment"}, "owner": "MLOps engineer",
+            "artifact": "model registry", "culprit": incident.injection.culprit,
+            "fix": "move the alias back",
+            "version": str(incident.injection.detail["policy_champion"])})
+        assert not mistakes, "; ".join(mistakes)
+
+
+@pytest.mark.question("q5")
+@pytest.mark.points(2)
+def test_champion_incident_is_repaired(nb, champion_incidents, tmp_path: Path) -> None:
+    """After the repair the policy's version is champion, and nothing else changed"""
+    for index, incident in enumerate(champion_incidents):
+        before = registry_state(incident.folder / "mlflow.db")
+        workspace = nb.files.put_folder(incident.folder, "incident")
+        nb.repair(workspace)
+        copy = tmp_path / f"repaired-{index}" / "mlflow.db"
+        copy.parent.mkdir()
+        copy.write_bytes(nb.files.read_bytes(workspace / "mlflow.db"))
+        after = registry_state(copy)
+        expected = str(incident.injection.detail["policy_champion"])
+        assert after["aliases"].get("champion") == expected, (
+            f"champion points at version {after['aliases'].get('champion')}, not at the "
+            "version the promotion policy chose")
+        assert after["versions"] == before["versions"], "the repair added or removed versions"
+        others = {k: v for k, v in after["aliases"].items() if k != "champion"}
+        assert others == {k: v for k, v in before["aliases"].items() if k != "champion"}, (
+            "the repair moved another alias too")
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----
