@@ -135,7 +135,12 @@ def registry_history(settings: Settings, seed: int, versions: int | None = None)
     count = versions or int(rng.integers(4, 7))
     store = open_store(settings)
     client, name, margin = store.client, settings.model_name, settings.policy.promotion_margin
-    client.create_registered_model(name)
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_registered_model(name)
+    except MlflowException:
+        client.create_registered_model(name)
     champion, champion_score = None, None
     for number in range(1, count + 1):
         if number == count:  # the newest: best on paper, but not by the policy's margin
@@ -163,7 +168,7 @@ def registry_history(settings: Settings, seed: int, versions: int | None = None)
 def break_champion(settings: Settings, seed: int) -> Injection:
     """Point ``champion`` at another version than the one the policy chose. In an empty
     workspace, first write a registry history to break."""
-    from demo.model_layer.registry import CHAMPION
+    from demo.model_layer.registry import CHAMPION, version_by_alias
     from demo.model_layer.store import open_store
 
     store = open_store(settings)
@@ -173,7 +178,10 @@ def break_champion(settings: Settings, seed: int) -> Injection:
         chosen = registry_history(settings, seed)
         numbers = [str(v.version) for v in client.search_model_versions(f"name='{name}'")]
     else:
-        chosen = str(client.get_model_version_by_alias(name, CHAMPION).version)
+        serving = version_by_alias(settings, CHAMPION, store)
+        if serving is None:
+            raise DemoError(f"{name} has no champion to break; train first (python -m demo train)")
+        chosen = str(serving.version)
     others = sorted((n for n in numbers if n != chosen), key=int)
     if not others:
         raise DemoError(f"the registry holds only version {chosen} of {name}; register another "

@@ -80,11 +80,14 @@ def test_compare_with_feature_scores_both_models(nb, reference, data_run) -> Non
 
 @pytest.fixture(scope="module")
 def champion_incidents(variant_seed, tmp_path_factory) -> list[Incident]:
-    empty = Settings.from_env(tmp_path_factory.mktemp("empty-store"))
-    open_store(empty)  # one empty tracking store, copied: creating one takes seconds
+    empty: list[Path] = []  # one empty tracking store, copied: creating one takes seconds
 
     def broken_registry(folder: Path, seed: int) -> Incident:
-        shutil.copy(empty.mlflow_db, folder / "mlflow.db")
+        if not empty:
+            template = Settings.from_env(tmp_path_factory.mktemp("empty-store"))
+            open_store(template)
+            empty.append(template.mlflow_db)
+        shutil.copy(empty[0], folder / "mlflow.db")
         return Incident(folder, break_champion(Settings.from_env(folder), seed))
 
     return incidents(broken_registry, tmp_path_factory, variant_seed, "champion")

@@ -144,3 +144,13 @@ def test_the_command_line_lists_breaks_and_never_tells(tmp_path: Path, capsys) -
     assert (workspace / INCOMING_FILE).exists()
     assert main(["lab", "break", "nonsense", "--workspace", str(workspace)]) == 2
     assert "no lab named 'nonsense'" in capsys.readouterr().err
+
+
+def test_a_registry_without_a_champion_cannot_be_broken(empty_store: Path, tmp_path: Path) -> None:
+    settings = registry(empty_store, tmp_path / "none")
+    from demo.labs import registry_history
+
+    registry_history(settings, seed=1, versions=2)
+    open_store(settings).client.delete_registered_model_alias(settings.model_name, "champion")
+    with pytest.raises(DemoError, match="no champion to break"):
+        break_champion(settings, seed=1)
