@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "demo.synthetic.commands",
     "demo.platform.commands",
     "demo.profile_commands",
+    "demo.lab_commands",
 )
 
 

@@ -107,13 +107,56 @@ def _glob(folder: Path, pattern: str) -> list[Path]:
     return sorted(folder.glob(pattern))
 
 
+def _write_base64(path: Path, data: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(data, validate=True))
+
+
+def _read_base64(path: Path) -> str:
+    if path.stat().st_size > MAX_STORE_BYTES:
+        raise ValueError(f"{path.name} is larger than the grader reads ({MAX_STORE_BYTES:,} bytes)")
+    return base64.b64encode(path.read_bytes()).decode()
+
+
 FILE_OPS: dict[str, Callable[..., Any]] = {
     "mkdir": lambda path: path.mkdir(parents=True, exist_ok=True),
     "write_text": _write_text,
     "exists": lambda path: path.exists(),
     "glob": _glob,
     "read_parquet": lambda path: pd.read_parquet(path),
+    "write_base64": _write_base64,  # any file (a Parquet table, a tracking store), as base64
+    "read_base64": _read_base64,
 }
+
+
+class FolderTransfers:
+    """Copying a whole folder made on the trusted side (a broken lab workspace) into the
+    student's scratch folder, and reading files back, on top of ``folder``, ``write_bytes``
+    and ``read_bytes``."""
+
+    def folder(self, name: str) -> Path:
+        raise NotImplementedError
+
+    def write_bytes(self, path: Path, data: bytes) -> None:
+        raise NotImplementedError
+
+    def put_folder(self, source: Path, name: str) -> Path:
+        """A new folder on the student's side holding a copy of every file under ``source``."""
+        target = self.folder(name)
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                self.write_bytes(target / path.relative_to(source), path.read_bytes())
+        return target
+
+
+def decoded_bytes(data: object) -> bytes:
+    """What ``read_base64`` sent, checked on the trusted side."""
+    if type(data) is not str:
+        raise ValueError(f"expected the file as base64 text, got {type(data).__name__}")
+    decoded = base64.b64decode(data, validate=True)
+    if len(decoded) > MAX_STORE_BYTES:
+        raise ValueError("a file larger than the grader reads")
+    return decoded
 
 
 # -- the trusted side: rebuilding what crossed ------------------------------------------------

@@ -8,6 +8,7 @@ plain data (one whose ``__eq__`` always says True, say) is refused here too.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grading.exports import EXPORTS, FILE_OPS, Recipe
+from grading.exports import EXPORTS, FILE_OPS, FolderTransfers, Recipe, decoded_bytes
 from grading.outcomes import FAILED, StudentError
 from grading.protocol import Unexportable, decode, encode, round_trip
 
@@ -94,7 +95,7 @@ class LocalNotebook:
         return object.__getattribute__(self, "_files")
 
 
-class LocalFiles:
+class LocalFiles(FolderTransfers):
     """The same file operations as ``RemoteFiles``, on a local temporary folder."""
 
     def __init__(self, root: Path) -> None:
@@ -119,6 +120,12 @@ class LocalFiles:
 
     def read_parquet(self, path: Path) -> Any:
         return _plain(FILE_OPS["read_parquet"](path))
+
+    def write_bytes(self, path: Path, data: bytes) -> None:
+        FILE_OPS["write_base64"](path, base64.b64encode(data).decode())
+
+    def read_bytes(self, path: Path) -> bytes:
+        return decoded_bytes(_plain(FILE_OPS["read_base64"](path)))
 
 
 class ReferenceAnswers:

@@ -10,6 +10,7 @@ that student only, and the rest of their checks earn nothing).
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import select
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grading.exports import FolderTransfers, decoded_bytes
 from grading.outcomes import (
     CRASHED,
     EXIT,
@@ -345,7 +347,7 @@ class RemoteNotebook:
                            object.__getattribute__(self, "_exercise"))
 
 
-class RemoteFiles:
+class RemoteFiles(FolderTransfers):
     """The student's scratch folder, seen from the trusted side through the runner."""
 
     def __init__(self, link: SandboxLink, exercise: str) -> None:
@@ -374,3 +376,9 @@ class RemoteFiles:
 
     def read_parquet(self, path: Path) -> Any:
         return self._do("read_parquet", path)
+
+    def write_bytes(self, path: Path, data: bytes) -> None:
+        self._do("write_base64", path, base64.b64encode(data).decode())
+
+    def read_bytes(self, path: Path) -> bytes:
+        return decoded_bytes(self._do("read_base64", path))

@@ -446,6 +446,12 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
                               "reason": "Scores everyone overnight for the app to read."},
         }}
         """, "nightly batch scores where the brief needs a live one; the wrong feature store"),
+    ("02_layers", "q7"): ("diagnose", """
+        quarantine = pd.read_parquet(sorted((Path(workspace) / "lake" / "quarantine").glob("*"))[-1])
+        column = quarantine["quarantine_reason"].str.split(" ").str[0].value_counts().index[0]
+        return {"layer": "data", "owner": "data engineer", "artifact": "quarantine table",
+                "culprit": column, "fix": "widen the contract"}
+        """, "widens the contract to let the new values in, so nothing is repaired"),
     ("03_roles", "q1"): ("build_raci", """
         roles = ["business analyst", "data engineer", "data scientist", "MLOps engineer",
                  "software developer"]
@@ -474,13 +480,7 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
                            "reason": "The analyst looks at the dashboard anyway."},
         }}
         """, "boxes for a role the team lacks, the wrong box's service, no registry"),
-    ("04_cloud_architecture", "q1"): ("service_for", """
-        rows = services[services["component"] == component]
-        return str(rows.iloc[0]["azure"])
-        """, "always answers with Azure's service"),
-    ("04_cloud_architecture", "q2"): ("equivalent", "return product",
-                                      "returns the product it was given"),
-    ("04_cloud_architecture", "q3"): ("locations", """
+    ("04_cloud_architecture", "q1"): ("locations", """
         settings = Settings.from_env(".")
         return {"storage": str(settings.lake_dir),
                 "experiment tracking": settings.tracking_uri,
@@ -488,9 +488,9 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
                 "artifacts": str(settings.artifacts_dir),
                 "prediction log": str(settings.prediction_log)}
         """, "ignores the workspace it was given"),
-    ("04_cloud_architecture", "q4"): ("gold_under", "return pd.read_csv(raw_path)",
+    ("04_cloud_architecture", "q2"): ("gold_under", "return pd.read_csv(raw_path)",
                                       "returns the raw file instead of running the data layer"),
-    ("04_cloud_architecture", "q5"): ("design", """
+    ("04_cloud_architecture", "q3"): ("design", """
         design = {"platform": "gcp", "boxes": {
             "storage": {"service": "BigQuery", "owner": "data engineer",
                         "reason": "All customer tables in one warehouse."},
@@ -501,22 +501,26 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
                                   "reason": "Real-time scores for every application."},
         }}
         """, "an online endpoint nobody calls, the wrong box's service, no lineage, no owner"),
-    ("05_demo", "q1"): ("quarantined_by_column",
-                        'return quarantine["quarantine_reason"].value_counts().to_dict()',
-                        "counts whole reasons, not the columns at fault"),
-    ("05_demo", "q2"): ("source_line", """
-        return int((gold["customer_id"] == customer_id).to_numpy().argmax()) + 1
-        """, "the row's position in gold, not its line in the raw file"),
-    ("05_demo", "q3"): ("add_total_per_month",
+    ("05_demo", "q1"): ("add_total_per_month",
                         'return gold.assign(total_per_month=gold["total_charges"] / gold["tenure"])',
                         "divides by a tenure of 0"),
-    ("05_demo", "q4"): ("compare_with_feature", """
+    ("05_demo", "q2"): ("compare_with_feature", """
         split = split_gold(add_total_per_month(gold), seed)
         labels = label_vector(split.train)
         model = build_pipeline("logistic_regression").fit(features(split.train), labels)
         auc = float(roc_auc_score(labels, model.predict_proba(features(split.train))[:, 1]))
         return {"without": auc, "with": auc}
         """, "scores on the training rows, and never adds the feature"),
+    ("05_demo", "q3"): ("diagnose", """
+        settings = Settings.from_env(workspace)
+        client = mlflow.MlflowClient(settings.tracking_uri)
+        versions = client.search_model_versions(f"name='{settings.model_name}'")
+        best = max(versions, key=lambda v: client.get_run(v.run_id).data.metrics["holdout_roc_auc"])
+        serving = client.get_model_version_by_alias(settings.model_name, "champion")
+        return {"layer": "model", "owner": "MLOps engineer", "artifact": "model registry",
+                "culprit": str(serving.version), "fix": "move the alias back",
+                "version": str(best.version)}
+        """, "serves the best score, ignoring the policy's margin"),
     ("06_best_practices", "q1"): ("best_threshold", "return 0.5",
                                   "the default threshold, whatever the costs"),
     ("06_best_practices", "q2"): ("find_leaky_feature", """
@@ -543,6 +547,12 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
         return [run["run_id"] for run in runs
                 if run.get("tags", {}).get("data_hash") == data_hash]
         """, "only the data is checked, not the rest of the record"),
+    ("06_best_practices", "q6"): ("diagnose", """
+        report = json.loads((Path(workspace) / "reports" / "serving_drift.json").read_text())
+        worst = max(report["features"], key=lambda row: row["psi"])
+        return {"layer": "deployment", "owner": "MLOps engineer", "artifact": "drift report",
+                "culprit": worst["feature"], "fix": "retrain the model"}
+        """, "retrains on the skewed inputs instead of fixing how serving computes them"),
     ("06_best_practices", "q4"): ("choose_model", "return max(scores, key=scores.get)",
                                   "the best score, however small its lead"),
 }

@@ -1,18 +1,25 @@
 """Tests for exercise 02 (the three layers): headers, a cleaning rule, an expectation, a
-tracked run, the PSI, and the layers laid out for a brief."""
+tracked run, the PSI, the layers laid out for a brief, and an incident to diagnose and
+repair."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from demo import feature_spec
+from demo.data_layer.clean import clean
 from demo.data_layer.ingest import read_raw_csv, to_bronze
+from demo.labs import INCOMING_FILE, break_contract, contract_delivery
 from demo.paths import SAMPLE_RAW_CSV
+from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
 from grading.design import Brief, design_tests
 from grading.exports import passes_expectation, rebuilt_expectation, run_in_store
+from grading.labs import FIX_FOR_KIND, Incident, diagnosis_mistakes, incidents
 from grading.quiz import quiz_test
 
 HEADERS = [
@@ -303,6 +310,57 @@ KESTREL_BROADBAND = Brief(
 (test_layers_cover_every_stage, test_layers_meet_the_brief,
  test_layers_services_exist_on_the_platform, test_layers_owners_fit_their_roles,
  test_rubric_layer_reasons) = design_tests("q6", KESTREL_BROADBAND)
+
+
+# -- q7: an incident lab (demo/labs.py, "contract"). Workspaces are broken here, with seeds the
+# learner does not see when grading; the test knows the answer because it chose the break.
+
+
+def broken_delivery(folder: Path, seed: int) -> Incident:
+    injection = break_contract(Settings.from_env(folder), seed)
+    return Incident(folder, injection, healthy=contract_delivery(seed)[0])
+
+
+@pytest.fixture(scope="module")
+def contract_incidents(variant_seed, tmp_path_factory) -> list[Incident]:
+    return incidents(broken_delivery, tmp_path_factory, variant_seed, "contract")
+
+
+@pytest.mark.question("q7")
+@pytest.mark.points(3)
+def test_contract_incident_is_diagnosed(nb, contract_incidents) -> None:
+    """The layer, its owner, an artifact that shows it, the column and the fix are named"""
+    for incident in contract_incidents:
+        got = nb.diagnose(nb.files.put_folder(incident.folder, "incident"))
+        mistakes = diagnosis_mistakes(got, {
+            "layer": "data", "owner": "data engineer",
+            "artifact": {"quarantine table", "data-layer summary"},
+            "culprit": incident.injection.culprit,
+            "fix": FIX_FOR_KIND[incident.injection.detail["kind"]]})
+        assert not mistakes, "; ".join(mistakes)
+
+
+@pytest.mark.question("q7")
+@pytest.mark.points(2)
+def test_contract_incident_is_repaired(nb, contract_incidents, tmp_path: Path) -> None:
+    """After the repair the data layer keeps every row, with the values upstream meant"""
+    for index, incident in enumerate(contract_incidents):
+        workspace = nb.files.put_folder(incident.folder, "incident")
+        nb.repair(workspace)
+        repaired = tmp_path / f"repaired-{index}.csv"
+        repaired.write_bytes(nb.files.read_bytes(workspace / INCOMING_FILE))
+        cleaned = clean(to_bronze(read_raw_csv(repaired), repaired.name))
+        assert cleaned.rows_quarantined == 0, (
+            f"the data layer still quarantines {cleaned.rows_quarantined} rows of the repaired "
+            "delivery")
+        column = incident.injection.culprit
+        expected = incident.healthy.set_index("customer_id")[column]
+        got = cleaned.silver.set_index("customer_id")[column].reindex(expected.index)
+        if incident.injection.detail["kind"] == "unit":
+            same = np.allclose(got.astype(float), expected.astype(float))
+        else:
+            same = bool((got.astype(str) == expected.astype(str)).all())
+        assert same, f"the repaired {column} does not hold the values the upstream system meant"
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----

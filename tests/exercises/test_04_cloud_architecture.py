@@ -1,132 +1,20 @@
-"""Tests for exercise 04 (cloud architecture): provider lookups, translation between
-providers, where artifacts go under a configuration, one pipeline in two workspaces, and a
-design for a brief."""
+"""Tests for exercise 04 (cloud architecture): where artifacts go under a configuration, one
+pipeline in two workspaces, and a design for a brief."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from demo.paths import DATASETS_DIR
 from demo.synthetic.scenarios import generate_batch
 from grading.design import Brief, design_tests
 from grading.quiz import quiz_test
 
-PROVIDERS = ["databricks", "azure", "gcp", "aws"]
 LOCATION_KEYS = {"storage", "experiment tracking", "model registry", "artifacts",
                  "prediction log"}
 
 
-def services() -> pd.DataFrame:
-    return pd.read_csv(DATASETS_DIR / "cloud_services.csv")
-
-
-def cell(component: str, provider: str) -> str:
-    table = services()
-    return str(table.loc[table["component"] == component, provider].iloc[0])
-
-
-def raises_value_error(call, *args) -> str | None:
-    """The ValueError's message, or None when the call did not raise one."""
-    try:
-        call(*args)
-    except ValueError as error:
-        return str(error)
-    return None
-
-
 @pytest.mark.question("q1")
-@pytest.mark.points(2)
-def test_service_for_reads_the_table(nb) -> None:
-    """Each component's service is read from the right cell, whatever the case."""
-    for component, provider in [("storage", "aws"), ("model registry", "azure"),
-                                ("experiment tracking", "gcp"), ("monitoring", "databricks"),
-                                ("storage", "local")]:
-        expected = cell(component, provider)
-        for asked_component, asked_provider in [(component, provider),
-                                                (component.title(), provider.upper())]:
-            got = nb.service_for(services(), asked_component, asked_provider)
-            assert got == expected, (
-                f"service_for(services, {asked_component!r}, {asked_provider!r}) should be "
-                f"{expected!r}, got {got!r}"
-            )
-
-
-@pytest.mark.question("q1")
-@pytest.mark.points(1)
-def test_service_for_refuses_unknown_names(nb) -> None:
-    """An unknown component or provider raises a ValueError that names it."""
-    assert nb.service_for(services(), "storage", "aws") == cell("storage", "aws"), (
-        "service_for(services, 'storage', 'aws') should return the service, not raise"
-    )
-    for component, provider, named in [("quantum storage", "aws", "quantum storage"),
-                                       ("storage", "oracle", "oracle")]:
-        message = raises_value_error(nb.service_for, services(), component, provider)
-        assert message is not None, (
-            f"service_for(services, {component!r}, {provider!r}) should raise ValueError"
-        )
-        assert named in message, f"the error should name {named!r}; it says {message!r}"
-
-
-def unique_products() -> list[tuple[str, str]]:
-    """(product, component) pairs: a provider's whole cell that no other row mentions."""
-    table = services()
-    pairs = []
-    for component in ("storage", "experiment tracking", "model registry", "data pipelines"):
-        for provider in ("aws", "gcp"):
-            product = cell(component, provider)
-            mentions = table[PROVIDERS].apply(
-                lambda column, p=product: column.fillna("").str.lower().str.contains(
-                    p.lower(), regex=False)
-            ).any(axis=1)
-            if mentions.sum() == 1:
-                pairs.append((product, component))
-    return pairs
-
-
-@pytest.mark.question("q2")
-@pytest.mark.points(2)
-def test_equivalent_translates_between_providers(nb) -> None:
-    """A product on one provider maps to the same component's service on another."""
-    pairs = unique_products()
-    assert pairs, "cloud_services.csv has no unambiguous products to test with"
-    for product, component in pairs:
-        for target in ("azure", "databricks", "local"):
-            expected = cell(component, target)
-            for asked in (product, product.upper()):
-                got = nb.equivalent(services(), asked, target)
-                assert got == expected, (
-                    f"equivalent(services, {asked!r}, {target!r}) should be the {component} "
-                    f"service on {target}, {expected!r}; got {got!r}"
-                )
-
-
-@pytest.mark.question("q2")
-@pytest.mark.points(1)
-def test_equivalent_refuses_unknown_and_ambiguous_products(nb) -> None:
-    """No match and several matches both raise a ValueError."""
-    product, component = unique_products()[0]
-    assert nb.equivalent(services(), product, "aws") == cell(component, "aws"), (
-        f"equivalent(services, {product!r}, 'aws') should return the service, not raise"
-    )
-    message = raises_value_error(nb.equivalent, services(), "Snowflake Cortex", "aws")
-    assert message is not None, "a product nobody offers should raise ValueError"
-    table = services()
-    vague = table[PROVIDERS].apply(
-        lambda column: column.fillna("").str.contains("Vertex AI", regex=False)).any(axis=1)
-    assert vague.sum() > 1, "the test expects 'Vertex AI' in several rows of cloud_services.csv"
-    message = raises_value_error(nb.equivalent, services(), "Vertex AI", "aws")
-    assert message is not None, (
-        "'Vertex AI' appears for several components; equivalent should raise ValueError"
-    )
-    matched = list(table.loc[vague, "component"])
-    assert any(component in message for component in matched), (
-        f"the ambiguity error should name the components that matched ({matched}); "
-        f"it says {message!r}"
-    )
-
-
-@pytest.mark.question("q3")
 @pytest.mark.points(2)
 def test_locations_follow_the_workspace(nb) -> None:
     """Every location lies inside the workspace it was given."""
@@ -143,7 +31,7 @@ def test_locations_follow_the_workspace(nb) -> None:
     assert not nb.files.exists(workspace), "locations() should not create the workspace folder"
 
 
-@pytest.mark.question("q3")
+@pytest.mark.question("q1")
 @pytest.mark.points(2)
 def test_locations_are_the_pipelines_settings(nb) -> None:
     """Each location is the one the pipeline itself uses."""
@@ -178,7 +66,7 @@ def two_runs(nb):
     return tables, written
 
 
-@pytest.mark.question("q4")
+@pytest.mark.question("q2")
 @pytest.mark.points(2)
 def test_gold_is_written_in_each_workspace(two_runs) -> None:
     """Each run writes its gold table inside its own workspace."""
@@ -193,7 +81,7 @@ def test_gold_is_written_in_each_workspace(two_runs) -> None:
         )
 
 
-@pytest.mark.question("q4")
+@pytest.mark.question("q2")
 @pytest.mark.points(2)
 def test_gold_is_the_same_under_both_configurations(two_runs) -> None:
     """The same raw file gives the same gold rows under both configurations."""
@@ -217,7 +105,7 @@ def test_gold_is_the_same_under_both_configurations(two_runs) -> None:
     )
 
 
-# -- q5: a design for Fjord Telecom's brief (grading/design.py holds the checks). The reasons
+# -- q3: a design for Fjord Telecom's brief (grading/design.py holds the checks). The reasons
 # are not scored here: make grade lists them on the rubric sheet.
 
 FJORD_TELECOM = Brief(
@@ -230,7 +118,7 @@ FJORD_TELECOM = Brief(
 )
 (test_design_covers_every_stage, test_design_meets_the_brief,
  test_design_services_exist_on_the_platform, test_design_owners_fit_their_roles,
- test_rubric_design_reasons) = design_tests("q5", FJORD_TELECOM)
+ test_rubric_design_reasons) = design_tests("q3", FJORD_TELECOM)
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----

@@ -1,17 +1,20 @@
-"""Tests for exercise 05 (the demo pipeline): quarantine by column, lineage, a new feature,
-and a model re-trained with it."""
+"""Tests for exercise 05 (the demo pipeline): a new feature, a model re-trained with it, and
+an incident in the model registry."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from demo.data_layer.runner import DataLayerResult, run_data_layer
+from demo.labs import break_champion
+from demo.model_layer.store import open_store
 from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
+from grading.labs import Incident, diagnosis_mistakes, incidents
 from grading.quiz import quiz_test
 
 
@@ -25,82 +28,6 @@ def data_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataLayerResult,
 
 
 @pytest.mark.question("q1")
-@pytest.mark.points(1)
-def test_quarantine_by_column_on_a_small_table(nb) -> None:
-    """Each row counts once per column named in its reason."""
-    quarantine = pd.DataFrame({"quarantine_reason": [
-        "tenure is missing", "tenure is missing; total_charges -3.5 is negative",
-        "churn 'Maybe' is not Yes or No", "tenure 99 outside 0..72; tenure is missing",
-    ]})
-    got = nb.quarantined_by_column(quarantine)
-    assert 0 not in nb.changed_arguments, (
-        "quarantined_by_column changed the quarantine table; work on a copy")
-    expected = {"tenure": 3, "total_charges": 1, "churn": 1}
-    assert dict(got) == expected, f"expected {expected}, got {got}"
-
-
-@pytest.mark.question("q1")
-@pytest.mark.points(2)
-def test_quarantine_by_column_on_a_real_run(nb, reference, data_run) -> None:
-    """On a real run's quarantine the counts are right and the most frequent come first."""
-    result, _ = data_run
-    quarantine = result.cleaned.quarantine
-    expected = reference.quarantined_by_column(quarantine)
-    got = nb.quarantined_by_column(quarantine)
-    assert isinstance(got, dict), f"quarantined_by_column should return a dict, got {type(got).__name__}"
-    unexpected = [str(key) for key in got if key not in expected]
-    assert not unexpected, (
-        f"the keys should be column names {sorted(expected)}; got {len(unexpected)} other "
-        f"key(s), e.g. {unexpected[:2]}"
-    )
-    assert {str(k): int(v) for k, v in got.items()} == expected, (
-        f"expected the counts {dict(sorted(expected.items()))}, got {dict(sorted(got.items()))}"
-    )
-    counts = list(got.values())
-    assert counts == sorted(counts, reverse=True), (
-        f"the dict should go from the most frequent column to the least, got {got}"
-    )
-
-
-@pytest.mark.question("q2")
-@pytest.mark.points(2)
-def test_source_line_points_at_the_raw_line(nb, data_run) -> None:
-    """The line number leads back to the customer's line in the raw file."""
-    result, raw_path = data_run
-    lines = raw_path.read_text().splitlines()
-    for position in (0, 17, len(result.gold) - 1):
-        customer = result.gold["customer_id"].iloc[position]
-        got = nb.source_line(result.gold, customer)
-        assert isinstance(got, (int, np.integer)) and not isinstance(got, bool), (
-            f"source_line should return an int, got {type(got).__name__}"
-        )
-        assert got == int(result.gold["_source_row"].iloc[position]), (
-            f"customer {customer} came from line {result.gold['_source_row'].iloc[position]} "
-            f"of the raw file, got {got}"
-        )
-        assert customer in lines[got - 1], f"line {got} of the raw file is not customer {customer}"
-
-
-@pytest.mark.question("q2")
-@pytest.mark.points(1)
-def test_source_line_refuses_a_customer_not_in_gold(nb, data_run) -> None:
-    """A customer the gold table lacks raises a KeyError naming it."""
-    result, _ = data_run
-    present = result.gold["customer_id"].iloc[3]
-    assert nb.source_line(result.gold, present) == int(result.gold["_source_row"].iloc[3]), (
-        f"source_line should find customer {present}, who is in the gold table"
-    )
-    missing = "0000-NOONE"
-    message = None
-    try:
-        nb.source_line(result.gold, missing)
-    except KeyError as error:
-        message = str(error)
-    assert message is not None, f"source_line(gold, {missing!r}) should raise KeyError"
-    assert missing in message, f"the KeyError should name {missing}, it says {message}"
-
-
-@pytest.mark.question("q3")
 @pytest.mark.points(2)
 def test_new_feature_values(nb) -> None:
     """total_per_month is total / tenure, and the monthly price for tenure 0."""
@@ -117,7 +44,7 @@ def test_new_feature_values(nb) -> None:
     assert got == pytest.approx([48.0, 70.0, 22.5]), f"expected [48.0, 70.0, 22.5], got {got}"
 
 
-@pytest.mark.question("q3")
+@pytest.mark.question("q1")
 @pytest.mark.points(1)
 def test_new_feature_keeps_the_table(nb, data_run) -> None:
     """Every other column and row of a real gold table is unchanged."""
@@ -130,7 +57,7 @@ def test_new_feature_keeps_the_table(nb, data_run) -> None:
     assert enriched["total_per_month"].notna().all(), "total_per_month has missing values"
 
 
-@pytest.mark.question("q4")
+@pytest.mark.question("q2")
 @pytest.mark.points(3)
 def test_compare_with_feature_scores_both_models(nb, reference, data_run) -> None:
     """Both scores are the ROC AUC of the recipe, on the same held-out rows."""
@@ -145,6 +72,73 @@ def test_compare_with_feature_scores_both_models(nb, reference, data_run) -> Non
             f"the '{key}' ROC AUC should be {expected[key]:.4f} with the recipe in the "
             f"instructions, got {got[key]}"
         )
+
+
+# -- q3: an incident lab (demo/labs.py, "champion"). Registries are broken here, with seeds the
+# learner does not see when grading; the test knows the answer because it chose the break.
+
+
+@pytest.fixture(scope="module")
+def champion_incidents(variant_seed, tmp_path_factory) -> list[Incident]:
+    empty: list[Path] = []  # one empty tracking store, copied: creating one takes seconds
+
+    def broken_registry(folder: Path, seed: int) -> Incident:
+        if not empty:
+            template = Settings.from_env(tmp_path_factory.mktemp("empty-store"))
+            open_store(template)
+            empty.append(template.mlflow_db)
+        shutil.copy(empty[0], folder / "mlflow.db")
+        return Incident(folder, break_champion(Settings.from_env(folder), seed))
+
+    return incidents(broken_registry, tmp_path_factory, variant_seed, "champion")
+
+
+def registry_state(store: Path) -> dict[str, object]:
+    """The aliases and versions of the lab's registered model, read with MLflow."""
+    import mlflow
+
+    settings = Settings.from_env(store.parent)
+    client = mlflow.MlflowClient(f"sqlite:///{store}")
+    versions = client.search_model_versions(f"name='{settings.model_name}'")
+    aliases = client.get_registered_model(settings.model_name).aliases
+    return {"aliases": {str(k): str(v) for k, v in aliases.items()},
+            "versions": sorted(str(v.version) for v in versions)}
+
+
+@pytest.mark.question("q3")
+@pytest.mark.points(3)
+def test_champion_incident_is_diagnosed(nb, champion_incidents) -> None:
+    """The layer, owner, artifact, version serving, fix and the policy's version are named"""
+    for incident in champion_incidents:
+        got = nb.diagnose(nb.files.put_folder(incident.folder, "incident"))
+        mistakes = diagnosis_mistakes(got, {
+            "layer": {"model", "deployment"}, "owner": "MLOps engineer",
+            "artifact": "model registry", "culprit": incident.injection.culprit,
+            "fix": "move the alias back",
+            "version": str(incident.injection.detail["policy_champion"])})
+        assert not mistakes, "; ".join(mistakes)
+
+
+@pytest.mark.question("q3")
+@pytest.mark.points(2)
+def test_champion_incident_is_repaired(nb, champion_incidents, tmp_path: Path) -> None:
+    """After the repair the policy's version is champion, and nothing else changed"""
+    for index, incident in enumerate(champion_incidents):
+        before = registry_state(incident.folder / "mlflow.db")
+        workspace = nb.files.put_folder(incident.folder, "incident")
+        nb.repair(workspace)
+        copy = tmp_path / f"repaired-{index}" / "mlflow.db"
+        copy.parent.mkdir()
+        copy.write_bytes(nb.files.read_bytes(workspace / "mlflow.db"))
+        after = registry_state(copy)
+        expected = str(incident.injection.detail["policy_champion"])
+        assert after["aliases"].get("champion") == expected, (
+            f"champion points at version {after['aliases'].get('champion')}, not at the "
+            "version the promotion policy chose")
+        assert after["versions"] == before["versions"], "the repair added or removed versions"
+        others = {k: v for k, v in after["aliases"].items() if k != "champion"}
+        assert others == {k: v for k, v in before["aliases"].items() if k != "champion"}, (
+            "the repair moved another alias too")
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----

@@ -1,8 +1,10 @@
 """Tests for exercise 06 (best practices): a threshold from costs, a leaking feature, models
-against a baseline, the simplest model that is good enough, and which tracked runs can be
-rebuilt."""
+against a baseline, the simplest model that is good enough, which tracked runs can be
+rebuilt, and an incident of training/serving skew."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,8 +14,11 @@ from threadpoolctl import threadpool_limits
 from demo.data_layer.clean import clean
 from demo.data_layer.features import build_gold
 from demo.data_layer.ingest import to_bronze
+from demo.labs import SERVED_FILE, break_skew, served_features
 from demo.model_layer.evaluate import BusinessCosts, choose_threshold
+from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
+from grading.labs import FIX_FOR_KIND, Incident, diagnosis_mistakes, incidents
 from grading.quiz import quiz_test
 
 
@@ -234,6 +239,57 @@ def test_rebuildable_keeps_the_order_and_the_input(nb) -> None:
     got = nb.rebuildable(runs, DATA_HASH)
     assert got == good, f"expected the rebuildable ids in the order given: {good}, got {got}"
     assert nb.rebuildable([], DATA_HASH) == [], "no runs, no ids"
+
+
+# -- q6: an incident lab (demo/labs.py, "skew"). Workspaces are broken here, with seeds the
+# learner does not see when grading; the test knows the answer because it chose the break.
+
+
+def skewed_serving(folder: Path, seed: int) -> Incident:
+    injection = break_skew(Settings.from_env(folder), seed)
+    return Incident(folder, injection, healthy=served_features(seed)[0])
+
+
+@pytest.fixture(scope="module")
+def skew_incidents(variant_seed, tmp_path_factory) -> list[Incident]:
+    return incidents(skewed_serving, tmp_path_factory, variant_seed, "skew")
+
+
+@pytest.mark.question("q6")
+@pytest.mark.points(3)
+def test_skew_incident_is_diagnosed(nb, skew_incidents) -> None:
+    """The layer, its owner, an artifact that shows it, the feature and the fix are named"""
+    for incident in skew_incidents:
+        got = nb.diagnose(nb.files.put_folder(incident.folder, "incident"))
+        mistakes = diagnosis_mistakes(got, {
+            "layer": "deployment", "owner": {"MLOps engineer", "software developer"},
+            "artifact": {"drift report", "served features"},
+            "culprit": incident.injection.culprit,
+            "fix": FIX_FOR_KIND[incident.injection.detail["kind"]]})
+        assert not mistakes, "; ".join(mistakes)
+
+
+@pytest.mark.question("q6")
+@pytest.mark.points(2)
+def test_skew_incident_is_repaired(nb, skew_incidents) -> None:
+    """After the repair the served feature is the one training computed; nothing else moved"""
+    for incident in skew_incidents:
+        workspace = nb.files.put_folder(incident.folder, "incident")
+        nb.repair(workspace)
+        served = nb.files.read_parquet(workspace / SERVED_FILE)
+        healthy, column = incident.healthy, incident.injection.culprit
+        assert type(served) is pd.DataFrame and list(served.columns) == list(healthy.columns), (
+            "the served table should keep its columns, in their order")
+        assert len(served) == len(healthy), "the repair added or dropped rows"
+        others = [c for c in healthy.columns if c != column]
+        pd.testing.assert_frame_equal(served[others].reset_index(drop=True),
+                                      healthy[others].reset_index(drop=True),
+                                      check_dtype=False, obj="the other served columns")
+        if incident.injection.detail["kind"] == "unit":
+            same = np.allclose(served[column].astype(float), healthy[column].astype(float))
+        else:
+            same = served[column].astype(str).tolist() == healthy[column].astype(str).tolist()
+        assert same, f"the repaired {column} is not what training computed"
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----

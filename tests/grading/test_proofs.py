@@ -54,7 +54,9 @@ def test_solutions_score_100_percent(solutions_and_starters):
         questions = {s.question for s in question_scores(result.outcomes)
                      if s.exercise == exercise}
         assert "quiz" in questions, f"{exercise}: no quiz"
-        assert 3 <= len(questions - {"quiz"}) <= 6, f"{exercise}: {len(questions)} questions"
+        # a handful of questions per exercise; 02 has seven (its sixth is a design, its
+        # seventh an incident lab)
+        assert 3 <= len(questions - {"quiz"}) <= 7, f"{exercise}: {len(questions)} questions"
 
 
 @pytest.mark.slow
