@@ -41,15 +41,15 @@ def assert_same_bronze(path: Path, folder: Path, part_bytes: int) -> None:
 
 # Quoted line breaks, quotes inside values, short and long lines, blank lines, CRLF.
 AWKWARD_LINES = [
-    'C-1,Female,0,Yes,No,1,No,"No phone\nservice",DSL,No,Yes,No,No,No,No,Month-to-month,Yes,'
-    'Electronic check,29.85,29.85,No',
+    ('C-1,Female,0,Yes,No,1,No,"No phone\nservice",DSL,No,Yes,No,No,No,No,Month-to-month,Yes,'
+    'Electronic check,29.85,29.85,No'),
     "",
     "C-2,Male,0,No",
-    'C-3,Male,1,No,No,34,Yes,No,DSL,Yes,No,Yes,No,No,No,One year,No,"Mailed ""check""",56.95,'
-    "1889.5,No,extra",
+    ('C-3,Male,1,No,No,34,Yes,No,DSL,Yes,No,Yes,No,No,No,One year,No,"Mailed ""check""",56.95,'
+    "1889.5,No,extra"),
     "   ",
-    "C-4,Female,0,Yes,No,2,Yes,No,Fiber optic,No,No,No,No,No,No,Month-to-month,Yes,"
-    "Electronic check,70.70,151.65,Yes\r",
+    ("C-4,Female,0,Yes,No,2,Yes,No,Fiber optic,No,No,No,No,No,No,Month-to-month,Yes,"
+    "Electronic check,70.70,151.65,Yes\r"),
 ]
 
 
