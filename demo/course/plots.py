@@ -249,3 +249,71 @@ def accounting_bars(summary: Mapping[str, object], title: str) -> Figure:
                 bbox_to_anchor=(0.5, -0.25))
     axes.set_title(title)
     return figure
+
+
+def learning_curves(curves: pd.DataFrame, intervals: pd.DataFrame, gap_label: str,
+                    metric: str = "roc_auc", panel: str = "churn mode",
+                    size: str = "training rows") -> Figure:
+    """Top: each model's mean score against the training size, one panel per ``panel`` value,
+    with its 95 % band. Bottom: the paired gap between the models with its interval.
+
+    ``curves`` holds one row per fit (``model``, ``repeat``, ``metric``); ``intervals`` is
+    ``experiments.gap_intervals`` of the same fits (``gap``, ``low``, ``high``).
+    """
+    from demo.course.experiments import mean_interval
+
+    panels = list(dict.fromkeys(curves[panel]))
+    figure = Figure(figsize=(5 * len(panels), 6.2), layout="constrained")
+    grid = figure.subplots(2, len(panels), sharex=True, sharey="row", squeeze=False,
+                           height_ratios=(3, 2))
+    for column, name in enumerate(panels):
+        scores, gaps = grid[0, column], grid[1, column]
+        fits = curves[curves[panel] == name]
+        for i, (model, model_fits) in enumerate(fits.groupby("model", sort=False)):
+            by_size = {n: mean_interval(scores_at_n.to_numpy())
+                       for n, scores_at_n in model_fits.groupby(size)[metric]}
+            mean, low, high = (np.array(bounds) for bounds in zip(*by_size.values()))
+            scores.plot(list(by_size), mean, "o-", color=PALETTE[i], label=str(model))
+            scores.fill_between(list(by_size), low, high, color=PALETTE[i], alpha=0.2)
+        gaps.axhline(0, color="#888888", linewidth=1)
+        panel_gaps = intervals[intervals[panel] == name]
+        for x, gap, low, high in zip(panel_gaps[size], panel_gaps["gap"], panel_gaps["low"],
+                                     panel_gaps["high"]):
+            gaps.errorbar(x, gap, yerr=[[gap - low], [high - gap]], fmt="o",
+                          color=_verdict_colour(low, high), capsize=4)
+        scores.set_title(f"{panel}: {name}")
+        scores.legend(frameon=False, fontsize=8, loc="lower right")
+        gaps.set_xscale("log")
+        sizes = sorted(set(curves[size]))
+        gaps.set_xticks(sizes, [f"{n:,}" for n in sizes])
+        gaps.minorticks_off()
+        gaps.set_xlabel(f"{size} (log scale)")
+    grid[0, 0].set_ylabel(f"test {metric.replace('_', ' ').replace('roc auc', 'ROC AUC')}")
+    grid[1, 0].set_ylabel(f"gap: {gap_label}")
+    return figure
+
+
+def interval_bars(intervals: pd.DataFrame, label: str, title: str,
+                  unit: str = "ROC AUC") -> Figure:
+    """One horizontal interval per row: the mean gap and its 95 % confidence interval.
+
+    Green when the interval lies above zero, red below, grey when it straddles zero (no
+    clear winner).
+    """
+    figure = Figure(figsize=(7.5, 0.9 + 0.45 * len(intervals)), layout="constrained")
+    axes = figure.add_subplot()
+    bounds = zip(intervals["gap"], intervals["low"], intervals["high"])
+    for position, (gap, low, high) in enumerate(bounds):
+        axes.errorbar(gap, position, xerr=[[gap - low], [high - gap]], fmt="o",
+                      color=_verdict_colour(low, high), capsize=4)
+    axes.axvline(0, color="#888888", linewidth=1)
+    axes.set_yticks(range(len(intervals)), [str(v) for v in intervals[label]])
+    axes.set_ylim(len(intervals) - 0.4, -0.6)  # first row on top, as in the table
+    axes.set_xlabel(f"gap in {unit} (mean and 95 % interval)")
+    axes.set_title(title)
+    return figure
+
+
+def _verdict_colour(low: float, high: float) -> str:
+    """Green: the interval lies above zero; red: below; grey: it straddles zero."""
+    return PALETTE[2] if low > 0 else PALETTE[3] if high < 0 else PALETTE[7]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from demo.cli import Command
 from demo.errors import DemoError
 from demo.settings import Settings
+
+if TYPE_CHECKING:  # imported for the annotation only: the generator loads when it runs
+    from demo.synthetic.customers import PopulationParams
 
 MAX_ROWS = 10_000_000  # about 1 GB of memory per million rows; this keeps well inside a laptop
 
@@ -21,6 +25,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="population: baseline, price_rise, fibre_rollout, churn_shift, or "
         "northwind (the capstone's company)",
+    )
+    parser.add_argument(
+        "--churn-mode",
+        default="linear",
+        metavar="MODE",
+        help="who churns: linear (the sample's) or non_linear (interactions, a price step, "
+        "a segment; see datasets/README.md)",
     )
     parser.add_argument(
         "--id-start",
@@ -42,7 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _checked_output(args: argparse.Namespace, settings: Settings) -> Path:
     if args.out is None:
-        name = f"{args.scenario}_seed{args.seed}_{args.rows}{'_clean' if args.clean else ''}.csv"
+        mode = "" if args.churn_mode == "linear" else f"_{args.churn_mode}"
+        name = f"{args.scenario}{mode}_seed{args.seed}_{args.rows}{'_clean' if args.clean else ''}.csv"
         return settings.batches_dir / name
     out = Path(args.out).expanduser()
     if out.is_dir():
@@ -50,6 +62,31 @@ def _checked_output(args: argparse.Namespace, settings: Settings) -> Path:
     if out.suffix.lower() != ".csv":
         raise DemoError(f"--out {out}: expected a .csv file name")
     return out
+
+
+def _population(scenario: str, churn_mode: str) -> PopulationParams:
+    """The scenario's population, with churn drawn in ``churn_mode``.
+
+    A concept-drift scenario brings its own churn model, so it takes no other mode.
+    """
+    from dataclasses import replace
+
+    from demo.synthetic.customers import CHURN_MODES, ChurnModel
+    from demo.synthetic.scenarios import known_scenarios
+
+    if churn_mode not in CHURN_MODES:
+        raise DemoError(
+            f"--churn-mode {churn_mode!r} is unknown; expected one of: {', '.join(CHURN_MODES)}"
+        )
+    params = known_scenarios()[scenario].params
+    if churn_mode == "linear":
+        return params
+    if params.churn != ChurnModel():
+        raise DemoError(
+            f"--scenario {scenario} changes who churns; it cannot be combined with "
+            f"--churn-mode {churn_mode}"
+        )
+    return replace(params, churn=CHURN_MODES[churn_mode])
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -70,6 +107,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise DemoError(
             f"--scenario {args.scenario!r} is unknown; expected one of: {', '.join(scenarios)}"
         )
+    population = _population(args.scenario, args.churn_mode)
     out = _checked_output(args, settings)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -78,9 +116,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     with progress() as bar:
         task = bar.add_task(f"generating {args.rows:,} customers", total=args.rows)
-        frame = draw_customers(
-            args.rows, args.seed, scenarios[args.scenario].params, id_start=args.id_start
-        )
+        frame = draw_customers(args.rows, args.seed, population, id_start=args.id_start)
         log = None
         if not args.clean:
             bar.update(task, description="injecting defects")
@@ -95,7 +131,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = [
         {"file": str(out), "rows": len(frame), "columns": frame.shape[1],
-         "scenario": args.scenario, "seed": args.seed, "kind": "clean" if args.clean else "raw"}
+         "scenario": args.scenario, "churn mode": args.churn_mode, "seed": args.seed, "kind": "clean" if args.clean else "raw"}
     ]
     print_table("Generated", summary)
     if log is not None:

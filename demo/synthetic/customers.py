@@ -3,6 +3,16 @@
 Churn is drawn from a logistic model of the features (``ChurnModel``), so the signal is real
 and learnable, and the data card can state exactly what a model should find. Everything is
 vectorised: one million customers take well under a second or two.
+
+Two churn modes (``CHURN_MODES``), chosen with ``population(churn_mode)``:
+
+* ``linear`` (the default, and the committed sample): the log-odds are a sum of per-feature
+  effects, exactly what a logistic regression can represent, so no model can beat it by much;
+* ``non_linear``: the same customers, but part of the churn comes from rules a sum cannot
+  express (``NonLinearEffects``): a contract x tenure interaction, a price step and a segment
+  with its own reason to leave. A tree model has something to find here that a linear one
+  can only approximate; lesson 06 uses both modes to test "start simple" on data where
+  either answer could come out.
 """
 
 from __future__ import annotations
@@ -33,6 +43,43 @@ _ID_MULTIPLIER = 2_654_435_761  # odd and not divisible by 5 or 13, so coprime w
 
 
 @dataclass(frozen=True)
+class NonLinearEffects:
+    """Log-odds terms that switch on for a group of customers (the ``non_linear`` mode).
+
+    None of them is a sum of per-feature effects: a logistic regression on the raw features
+    can only approximate them, while a tree splits on them directly.
+    """
+
+    # contract x tenure: the first months on a contract one can leave at any time
+    new_on_monthly_contract: float = 1.8
+    new_months: int = 6  # tenure below this counts as new
+    # a threshold: bills above the price step feel expensive, whatever the services
+    price_step: float = 1.5
+    price_step_dollars: float = 95.0
+    # a segment with its own reason to leave: seniors on fibre without tech support
+    senior_fibre_no_support: float = 2.2
+    # contract x tenure again: long-standing customers on a term contract rarely leave
+    loyal_on_term_contract: float = -1.0
+    loyal_months: int = 48  # tenure above this counts as loyal
+
+    def log_odds(self, frame: pd.DataFrame) -> np.ndarray:
+        tenure = frame["tenure"].to_numpy(dtype=float)
+        monthly_contract = (frame["contract"] == "Month-to-month").to_numpy()
+        senior_fibre_no_support = (
+            (frame["senior_citizen"].to_numpy() == 1)
+            & (frame["internet_service"] == "Fiber optic").to_numpy()
+            & (frame["tech_support"] == "No").to_numpy()
+        )
+        return (
+            self.new_on_monthly_contract * (monthly_contract & (tenure < self.new_months))
+            + self.price_step
+            * (frame["monthly_charges"].to_numpy(dtype=float) > self.price_step_dollars)
+            + self.senior_fibre_no_support * senior_fibre_no_support
+            + self.loyal_on_term_contract * (~monthly_contract & (tenure > self.loyal_months))
+        )
+
+
+@dataclass(frozen=True)
 class ChurnModel:
     """Log-odds contributions of each feature to churn (the ground truth the model learns)."""
 
@@ -51,6 +98,19 @@ class ChurnModel:
     senior_citizen: float = 0.25
     dependents: float = -0.2
     partner: float = -0.1
+    non_linear: NonLinearEffects | None = None  # None: the linear mode, a sum of the above
+
+
+# The non-linear mode: weaker per-feature effects (tenure, contract) plus the rules of
+# ``NonLinearEffects``; the intercept keeps the churn rate near the linear mode's (about 32 %
+# against 28 %).
+NON_LINEAR_CHURN = ChurnModel(
+    intercept=-2.0,
+    contract={"Month-to-month": 0.7, "One year": -0.6, "Two year": -1.4},
+    tenure_per_month=-0.012,
+    non_linear=NonLinearEffects(),
+)
+CHURN_MODES: dict[str, ChurnModel] = {"linear": ChurnModel(), "non_linear": NON_LINEAR_CHURN}
 
 
 @dataclass(frozen=True)
@@ -63,6 +123,16 @@ class PopulationParams:
     senior_share: float = 0.16
     price_factor: float = 1.0  # multiplies every monthly charge
     churn: ChurnModel = field(default_factory=ChurnModel)
+
+
+def population(churn_mode: str = "linear") -> PopulationParams:
+    """The baseline population with churn drawn in ``churn_mode`` (a key of ``CHURN_MODES``)."""
+    try:
+        return PopulationParams(churn=CHURN_MODES[churn_mode])
+    except KeyError:
+        raise KeyError(
+            f"unknown churn mode {churn_mode!r}; expected one of: {', '.join(CHURN_MODES)}"
+        ) from None
 
 
 def customer_ids(start: int, count: int) -> np.ndarray:
@@ -197,4 +267,6 @@ def churn_probability(frame: pd.DataFrame, model: ChurnModel | None = None) -> n
         + model.dependents * (frame["dependents"] == "Yes").to_numpy()
         + model.partner * (frame["partner"] == "Yes").to_numpy()
     )
+    if model.non_linear is not None:
+        log_odds = log_odds + model.non_linear.log_odds(frame)
     return 1.0 / (1.0 + np.exp(-log_odds))

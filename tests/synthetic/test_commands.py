@@ -41,9 +41,30 @@ def test_default_output_goes_to_the_workspace(tmp_path: Path) -> None:
     assert (workspace / "batches" / "price_rise_seed42_50.csv").is_file()
 
 
+def test_non_linear_mode_same_customers_other_churn(tmp_path: Path) -> None:
+    frames = {}
+    for mode in ("linear", "non_linear"):
+        out = tmp_path / f"{mode}.csv"
+        assert generate("--rows", "2000", "--seed", "4", "--clean", "--churn-mode", mode,
+                        "--out", str(out)) == 0
+        frames[mode] = pd.read_csv(out, dtype=str, keep_default_na=False)
+    inputs = [c for c in RAW_COLUMNS if c != "churn"]
+    pd.testing.assert_frame_equal(frames["linear"][inputs], frames["non_linear"][inputs])
+    assert not frames["linear"]["churn"].equals(frames["non_linear"]["churn"])
+
+
+def test_the_churn_mode_names_the_default_output(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    assert main(["generate", "--workspace", str(workspace), "--rows", "50",
+                 "--scenario", "price_rise", "--churn-mode", "non_linear"]) == 0
+    assert (workspace / "batches" / "price_rise_non_linear_seed42_50.csv").is_file()
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
+        (["--churn-mode", "wiggly"], "expected one of: linear, non_linear"),
+        (["--scenario", "churn_shift", "--churn-mode", "non_linear"], "cannot be combined"),
         (["--rows", "0"], "--rows 0"),
         (["--rows", "-5"], "--rows -5"),
         (["--seed", "-1"], "--seed -1"),
