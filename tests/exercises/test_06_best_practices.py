@@ -15,7 +15,7 @@ from demo.data_layer.clean import clean
 from demo.data_layer.features import build_gold
 from demo.data_layer.ingest import to_bronze
 from demo.labs import SERVED_FILE, break_skew, served_features
-from demo.model_layer.evaluate import BusinessCosts, choose_threshold
+from demo.model_layer.evaluate import BusinessCosts
 from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
 from grading.labs import FIX_FOR_KIND, Incident, diagnosis_mistakes, incidents
@@ -41,18 +41,28 @@ def scored_sample(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return (rng.random(4000) < probabilities).astype(int), probabilities
 
 
+# Cost matrices a retention team could face: the model layer's business costs, and two it
+# cannot state (a cost for every customer left alone, a reward for a saved churner).
+COST_MATRICES = (
+    as_matrix(BusinessCosts()),
+    as_matrix(BusinessCosts(offer_cost=200.0, offer_success_rate=0.3)),
+    as_matrix(BusinessCosts(offer_cost=10.0, lost_customer_cost=100.0)),
+    {"tp": 120.0, "fp": 40.0, "fn": 300.0, "tn": 15.0},
+    {"tp": -80.0, "fp": 60.0, "fn": 250.0, "tn": 0.0},
+)
+
+
 @pytest.mark.question("q1")
 @pytest.mark.points(2)
-def test_threshold_matches_the_model_layer(nb) -> None:
-    """The threshold is the one the model layer's cost rule picks."""
-    labels, probabilities = scored_sample(1)
-    for costs in (BusinessCosts(), BusinessCosts(offer_cost=200.0, offer_success_rate=0.3),
-                  BusinessCosts(offer_cost=10.0, lost_customer_cost=100.0)):
-        expected, _ = choose_threshold(labels, probabilities, costs)
-        got = nb.best_threshold(labels, probabilities, as_matrix(costs))
+def test_threshold_is_the_cheapest_for_each_cost_matrix(nb, reference, variant_seed) -> None:
+    """For each cost matrix, the threshold with the lowest average cost per customer."""
+    labels, probabilities = scored_sample(variant_seed(1))
+    for costs in COST_MATRICES:
+        expected = reference.best_threshold(labels, probabilities, costs)
+        got = nb.best_threshold(labels, probabilities, costs)
         assert isinstance(got, float), f"best_threshold should return a float, got {type(got).__name__}"
         assert got == pytest.approx(expected), (
-            f"with costs {as_matrix(costs)} the cheapest threshold is {expected}, got {got}"
+            f"with costs {costs} the cheapest threshold is {expected}, got {got}"
         )
 
 
