@@ -73,6 +73,16 @@ def _cached(make: Callable[[Path, int], Incident], cache: Path, lab: str, seed: 
                     pd.read_parquet(healthy) if healthy.exists() else None)
 
 
+def assert_diagnosed(nb: Any, found: list[Incident],
+                     expected: Callable[[Incident], Mapping[str, str | set[str]]]) -> None:
+    """The student's ``diagnose`` names, for every broken workspace, what ``expected`` says
+    broke it (a value, or a set of accepted values, per key)."""
+    for incident in found:
+        got = nb.diagnose(nb.files.put_folder(incident.folder, "incident"))
+        mistakes = diagnosis_mistakes(got, expected(incident))
+        assert not mistakes, "; ".join(mistakes)
+
+
 def diagnosis_mistakes(got: Any, expected: Mapping[str, str | set[str]]) -> list[str]:
     """What a diagnosis gets wrong, in words that name the key, never the right value."""
     if type(got) is not dict:

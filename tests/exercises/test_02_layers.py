@@ -19,7 +19,7 @@ from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
 from grading.design import Brief, design_tests
 from grading.exports import passes_expectation, rebuilt_expectation, run_in_store
-from grading.labs import FIX_FOR_KIND, Incident, diagnosis_mistakes, incidents
+from grading.labs import FIX_FOR_KIND, Incident, assert_diagnosed, incidents
 from grading.quiz import quiz_test
 
 HEADERS = [
@@ -330,14 +330,11 @@ def contract_incidents(variant_seed, tmp_path_factory) -> list[Incident]:
 @pytest.mark.points(3)
 def test_contract_incident_is_diagnosed(nb, contract_incidents) -> None:
     """The layer, its owner, an artifact that shows it, the column and the fix are named"""
-    for incident in contract_incidents:
-        got = nb.diagnose(nb.files.put_folder(incident.folder, "incident"))
-        mistakes = diagnosis_mistakes(got, {
-            "layer": "data", "owner": "data engineer",
-            "artifact": {"quarantine table", "data-layer summary"},
-            "culprit": incident.injection.culprit,
-            "fix": FIX_FOR_KIND[incident.injection.detail["kind"]]})
-        assert not mistakes, "; ".join(mistakes)
+    assert_diagnosed(nb, contract_incidents, lambda incident: {
+        "layer": "data", "owner": "data engineer",
+        "artifact": {"quarantine table", "data-layer summary"},
+        "culprit": incident.injection.culprit,
+        "fix": FIX_FOR_KIND[incident.injection.detail["kind"]]})
 
 
 @pytest.mark.question("q7")

@@ -14,7 +14,7 @@ from demo.labs import break_champion
 from demo.model_layer.store import open_store
 from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
-from grading.labs import Incident, diagnosis_mistakes, incidents
+from grading.labs import Incident, assert_diagnosed, incidents
 from grading.quiz import quiz_test
 
 
@@ -109,14 +109,11 @@ def registry_state(store: Path) -> dict[str, object]:
 @pytest.mark.points(3)
 def test_champion_incident_is_diagnosed(nb, champion_incidents) -> None:
     """The layer, owner, artifact, version serving, fix and the policy's version are named"""
-    for incident in champion_incidents:
-        got = nb.diagnose(nb.files.put_folder(incident.folder, "incident"))
-        mistakes = diagnosis_mistakes(got, {
-            "layer": {"model", "deployment"}, "owner": "MLOps engineer",
-            "artifact": "model registry", "culprit": incident.injection.culprit,
-            "fix": "move the alias back",
-            "version": str(incident.injection.detail["policy_champion"])})
-        assert not mistakes, "; ".join(mistakes)
+    assert_diagnosed(nb, champion_incidents, lambda incident: {
+        "layer": {"model", "deployment"}, "owner": "MLOps engineer",
+        "artifact": "model registry", "culprit": incident.injection.culprit,
+        "fix": "move the alias back",
+        "version": str(incident.injection.detail["policy_champion"])})
 
 
 @pytest.mark.question("q3")

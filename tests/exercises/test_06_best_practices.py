@@ -18,7 +18,7 @@ from demo.labs import SERVED_FILE, break_skew, served_features
 from demo.model_layer.evaluate import BusinessCosts
 from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
-from grading.labs import FIX_FOR_KIND, Incident, diagnosis_mistakes, incidents
+from grading.labs import FIX_FOR_KIND, Incident, assert_diagnosed, incidents
 from grading.quiz import quiz_test
 
 
@@ -269,14 +269,11 @@ def skew_incidents(variant_seed, tmp_path_factory) -> list[Incident]:
 @pytest.mark.points(3)
 def test_skew_incident_is_diagnosed(nb, skew_incidents) -> None:
     """The layer, its owner, an artifact that shows it, the feature and the fix are named"""
-    for incident in skew_incidents:
-        got = nb.diagnose(nb.files.put_folder(incident.folder, "incident"))
-        mistakes = diagnosis_mistakes(got, {
-            "layer": "deployment", "owner": {"MLOps engineer", "software developer"},
-            "artifact": {"drift report", "served features"},
-            "culprit": incident.injection.culprit,
-            "fix": FIX_FOR_KIND[incident.injection.detail["kind"]]})
-        assert not mistakes, "; ".join(mistakes)
+    assert_diagnosed(nb, skew_incidents, lambda incident: {
+        "layer": "deployment", "owner": {"MLOps engineer", "software developer"},
+        "artifact": {"drift report", "served features"},
+        "culprit": incident.injection.culprit,
+        "fix": FIX_FOR_KIND[incident.injection.detail["kind"]]})
 
 
 @pytest.mark.question("q6")
