@@ -45,7 +45,12 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
     """Read a raw CSV as text: one ``str`` column per header, plus ``_source_row`` (the line
     each row starts on) and ``_parse_error``. Raises ``DataError`` for a file it cannot read."""
     path = Path(path)
-    data = read_text_bytes(path)
+    return parse_raw_csv(path, read_text_bytes(path))
+
+
+def parse_raw_csv(path: Path, data: bytes) -> pd.DataFrame:
+    """``read_raw_csv`` on the file's bytes, already read and checked (``path`` names the
+    file in errors)."""
     names = header_names(path, data)
     newline = data.find(b"\n")
     if newline < 0 or not data[newline + 1:].strip():
@@ -120,6 +125,12 @@ def read_text_bytes(path: Path) -> bytes:
         data = path.read_bytes()
     except OSError as error:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+    return checked_text(path, data)
+
+
+def checked_text(path: Path, data: bytes) -> bytes:
+    """``data`` (a file's bytes, or its first part) without a UTF-8 byte-order mark, refusing
+    what is clearly not a UTF-8 text file."""
     if not data.strip():
         raise DataError(f"{path}: is empty, expected a CSV file with a header line")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -11,17 +11,22 @@ on its last line), where no reading is right; the whole read refuses nothing the
 
 from __future__ import annotations
 
-import tempfile
+import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-import pandas as pd
-
 from demo.data_layer.clean import check_columns
-from demo.data_layer.ingest import SOURCE_FILE, SOURCE_ROW, read_raw_csv, to_bronze
+from demo.data_layer.ingest import (
+    SOURCE_FILE,
+    SOURCE_ROW,
+    checked_text,
+    parse_raw_csv,
+    read_raw_csv,
+    to_bronze,
+)
 from demo.errors import DataError
 
 POSITION = "_position"  # the row's place in the raw file: "keep first" means smallest
@@ -49,8 +54,11 @@ def stage_raw_csv(raw_path: str | Path, folder: Path, require_label: bool = True
     staged = StagedFile(folder)
     ingested_at = datetime.now(UTC)  # one stamp for the whole file, as in pandas
     for index, (lines_before, text) in enumerate(csv_parts(raw_path, part_bytes)):
+        # Every part starts with the file's first line: the first part is checked as a whole
+        # read checks the file; the others only lose the byte-order mark (if any).
+        text = checked_text(raw_path, text) if index == 0 else text.removeprefix(codecs.BOM_UTF8)
         try:
-            raw = read_part(text, folder)
+            raw = parse_raw_csv(raw_path, text)
         except DataError as error:
             read_raw_csv(raw_path)  # the whole file's own error names the right line
             raise DataError(f"{raw_path}, in the part after data line {lines_before}: "
@@ -66,14 +74,6 @@ def stage_raw_csv(raw_path: str | Path, folder: Path, require_label: bool = True
         frame.to_parquet(folder / f"part-{index:05d}.parquet", index=False)
         staged.rows += len(frame)
     return staged
-
-
-def read_part(text: bytes, folder: Path) -> pd.DataFrame:
-    """The shared reader on one part (the header line, then some of the file's lines)."""
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=".csv") as part:
-        part.write(text)
-        part.flush()
-        return read_raw_csv(part.name)
 
 
 def csv_parts(path: Path, part_bytes: int) -> Iterator[tuple[int, bytes]]:

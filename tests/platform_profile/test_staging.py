@@ -3,6 +3,7 @@ the same rows, values, line numbers and refusals, wherever the parts are cut."""
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +65,12 @@ def awkward_file(path: Path, repeats: int, trailing_blank_lines: int) -> Path:
 def test_awkward_lines_cut_anywhere(tmp_path: Path, part_bytes: int) -> None:
     raw = awkward_file(tmp_path / "awkward.csv", repeats=40, trailing_blank_lines=30)
     assert_same_bronze(raw, tmp_path / "staged", part_bytes)
+
+
+def test_a_byte_order_mark_is_read_once(tmp_path: Path) -> None:
+    raw = awkward_file(tmp_path / "bom.csv", repeats=20, trailing_blank_lines=0)
+    raw.write_bytes(codecs.BOM_UTF8 + raw.read_bytes())
+    assert_same_bronze(raw, tmp_path / "staged", 600)
 
 
 def test_the_committed_sample(tmp_path: Path) -> None:
