@@ -49,13 +49,14 @@ def print_table(
     columns: Sequence[str] | None = None,
 ) -> None:
     """Print rows (dicts, or sequences with ``columns``) as one table."""
-    rows = list(rows)
+    listed: list[Mapping[str, object] | Sequence[object]] = list(rows)
     if columns is None:
-        columns = list(rows[0].keys()) if rows and isinstance(rows[0], Mapping) else []
+        first = listed[0] if listed else None
+        columns = list(first.keys()) if isinstance(first, Mapping) else []
     table = Table(title=title, title_justify="left")
     for name in columns:
         table.add_column(str(name))
-    for row in rows:
+    for row in listed:
         values = [row.get(c, "") for c in columns] if isinstance(row, Mapping) else list(row)
         table.add_row(*(_fmt(v) for v in values))
     console.print(table)

@@ -50,6 +50,13 @@ class Feature:
         return self.kind in ("binary", "integer", "float")
 
     @property
+    def bounds(self) -> tuple[float, float]:
+        """(minimum, maximum) of a numeric column; the spec must give both."""
+        if self.minimum is None or self.maximum is None:
+            raise ValueError(f"the feature spec gives {self.name} no numeric range")
+        return self.minimum, self.maximum
+
+    @property
     def known_values(self) -> tuple[str, ...]:
         """The allowed values a source can actually send (``allowed`` without UNKNOWN)."""
         return tuple(v for v in self.allowed or () if v != UNKNOWN)
@@ -102,7 +109,8 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 FEATURES = tuple(  # categorical model inputs also allow the explicit UNKNOWN (last)
-    replace(f, allowed=(*f.allowed, UNKNOWN)) if f.kind == "category" and f.model_input else f
+    replace(f, allowed=(*(f.allowed or ()), UNKNOWN)) if f.kind == "category" and f.model_input
+    else f
     for f in FEATURES
 )
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}

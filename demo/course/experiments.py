@@ -64,7 +64,7 @@ def fit_timed(candidate: str, params: Params, train: pd.DataFrame, seed: int) ->
 def probabilities_of(model: Any, frame: pd.DataFrame) -> np.ndarray:
     """The model's churn probability for each row of ``frame`` (on one thread)."""
     with one_thread():
-        return model.predict_proba(features(frame))[:, 1]
+        return np.asarray(model.predict_proba(features(frame))[:, 1])
 
 
 def evaluate_on(model: Any, threshold: float, frame: pd.DataFrame,
@@ -237,10 +237,10 @@ def mean_interval(values: Sequence[float],
     """The mean of independent repeats and its Student-t confidence interval (low, high)."""
     from scipy import stats
 
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    half = (stats.t.ppf((1 + confidence) / 2, len(values) - 1)
-            * values.std(ddof=1) / np.sqrt(len(values)))
+    repeats = np.asarray(values, dtype=float)
+    mean = float(repeats.mean())
+    half = (stats.t.ppf((1 + confidence) / 2, len(repeats) - 1)
+            * repeats.std(ddof=1) / np.sqrt(len(repeats)))
     return mean, mean - half, mean + half
 
 
@@ -270,8 +270,8 @@ def move_champion(source: Any, target: Any) -> str:
     store) with its threshold, and becomes the target's champion through the same
     promotion rule, judged on the source run's recorded test rows.
     """
-    from demo.model_layer.loading import recorded_test_split
-    from demo.model_layer.registry import ModelToRegister, load_model, register_and_promote
+    from demo.model_layer.loading import load_model, recorded_test_split
+    from demo.model_layer.registry import ModelToRegister, register_and_promote
     from demo.model_layer.store import open_store
     from demo.model_layer.tracking import log_model, open_run
 

@@ -7,6 +7,7 @@ ends with one shows it exactly once and no global plotting state leaks between c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -234,10 +235,11 @@ def psi_bars(features: pd.DataFrame, prediction_psi: float, title: str,
     return figure
 
 
-def accounting_bars(summary: Mapping[str, object], title: str) -> Figure:
+def accounting_bars(summary: Mapping[str, Any], title: str) -> Figure:
     """One stacked bar: rows read split into silver, quarantine and dropped duplicates."""
-    parts = {"silver": summary["rows_silver"], "quarantine": summary["rows_quarantined"],
-             "duplicates dropped": summary["duplicates_dropped"]}
+    parts = {"silver": int(summary["rows_silver"]),
+             "quarantine": int(summary["rows_quarantined"]),
+             "duplicates dropped": int(summary["duplicates_dropped"])}
     figure = Figure(figsize=(8, 1.8), layout="constrained")
     axes = figure.add_subplot()
     left = 0

@@ -153,9 +153,11 @@ def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> Valid
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
+    from great_expectations.checkpoint.actions import UpdateDataDocsAction
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch_definition = (context.data_sources.add_pandas("silver")
                         .add_dataframe_asset("silver")
                         .add_batch_definition_whole_dataframe("whole"))
@@ -174,9 +176,9 @@ def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> Valid
         name="silver_contract", data=batch_definition, suite=context.suites.add(suite)))
     checkpoint = context.checkpoints.add(gx.Checkpoint(
         name="silver_contract", validation_definitions=[definition],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["course"])]))
+        actions=[UpdateDataDocsAction(name="data_docs", site_names=["course"])]))
     outcome = checkpoint.run(batch_parameters={"dataframe": silver})
-    raw = next(iter(outcome.run_results.values())).to_json_dict()
+    raw = next(iter(outcome.run_results.values())).to_json_dict()  # type: ignore[no-untyped-call]
     return ValidationReport(results=_results_table(raw), rows=len(silver), raw=raw,
                             data_docs=docs_dir / "index.html")
 

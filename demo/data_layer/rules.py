@@ -171,7 +171,7 @@ def check_number(name: str, text: pd.Series, number: pd.Series, blank: pd.Series
     """README: text that is not a number, a negative amount, a value outside the spec's
     range, and (for integer columns) a fraction are rejected."""
     feature = FEATURES_BY_NAME[name]
-    low, high = feature.minimum, feature.maximum
+    low, high = feature.bounds
     shown = text.fillna("")
     unreadable = number.isna() & ~blank
     found.reject(f"{name} is not a number", unreadable,

@@ -54,7 +54,7 @@ def scores_figure(reference_scores: np.ndarray, current_scores: np.ndarray) -> A
 
     figure = Figure(figsize=(7, 3))
     axes = figure.add_subplot()
-    bins = np.linspace(0, 1, 21)
+    bins = np.linspace(0, 1, 21).tolist()  # 20 equal bins of probability
     axes.hist(reference_scores, bins=bins, alpha=0.6, density=True, label="training data")
     axes.hist(current_scores, bins=bins, alpha=0.6, density=True, label="this batch")
     axes.set_xlabel("predicted churn probability")

@@ -47,7 +47,7 @@ class PipelinePredictor:
 
     def predict_proba(self, columns: Columns) -> np.ndarray:
         frame = pd.DataFrame({name: list(columns[name]) for name in INPUT_COLUMNS})
-        return self.pipeline.predict_proba(frame)[:, 1]
+        return np.asarray(self.pipeline.predict_proba(frame)[:, 1])
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class EncodedPredictor:
         return out
 
     def predict_proba(self, columns: Columns) -> np.ndarray:
-        return self.classifier.predict_proba(self.matrix(columns))[:, 1]
+        return np.asarray(self.classifier.predict_proba(self.matrix(columns))[:, 1])
 
 
 def _block_for(name: str, transformer: Any, columns: Sequence[str]) -> _Block | str:
@@ -150,9 +150,10 @@ def random_valid_customers(rows: int, seed: int) -> pd.DataFrame:
         if feature.is_categorical:
             data[feature.name] = rng.choice(np.array(feature.allowed, dtype=object), rows)
         elif feature.kind == "float":
-            data[feature.name] = np.round(rng.uniform(feature.minimum, feature.maximum, rows), 2)
+            data[feature.name] = np.round(rng.uniform(*feature.bounds, rows), 2)
         else:
-            data[feature.name] = rng.integers(int(feature.minimum), int(feature.maximum) + 1, rows)
+            low, high = feature.bounds
+            data[feature.name] = rng.integers(int(low), int(high) + 1, rows)
     return pd.DataFrame(data)
 
 

@@ -172,7 +172,8 @@ class DriftReport:
             drop is not None and drop >= self.thresholds.roc_auc_drop)
 
     def drifted_features(self) -> list[str]:
-        return self.features.loc[self.features["level"] != "none", "feature"].tolist()
+        return [str(name) for name in
+                self.features.loc[self.features["level"] != "none", "feature"]]
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in asdict(self).items() if k != "features"}

@@ -40,7 +40,7 @@ def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataF
                   batch_name: str, log_to_mlflow: bool = True, champion: Any = None
                   ) -> DriftReport:
     """Compare ``current`` with ``reference`` under the champion; write and log the report."""
-    from demo.model_layer.registry import load_model
+    from demo.model_layer.loading import load_model
 
     champion = champion or load_model(settings, "champion")
     reference_scores = champion.model.predict_proba(reference[INPUT_COLUMNS])[:, 1]

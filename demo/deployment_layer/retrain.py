@@ -56,7 +56,7 @@ def split_new_data(new_labelled: pd.DataFrame, seed: int,
 
 def champion_recipe(settings: Settings) -> str:
     """The champion's candidate type (its registry tag), so the challenger is like for like."""
-    from demo.model_layer.registry import version_by_alias
+    from demo.model_layer.loading import version_by_alias
 
     found = version_by_alias(settings, "champion")
     if found is None:

@@ -25,7 +25,7 @@ _NUMERIC_TYPES: dict[str, type] = {"binary": int, "integer": int, "float": float
 def _field_for(feature: Feature) -> tuple[Any, Any]:
     """The (type, Field) pair pydantic needs for one feature of the spec."""
     if feature.is_categorical:
-        annotation: Any = Literal[tuple(feature.allowed or ())]  # type: ignore[valid-type]
+        annotation: Any = Literal[tuple(feature.allowed or ())]
         return annotation, Field(description=feature.description, examples=[feature.example])
     return _NUMERIC_TYPES[feature.kind], Field(
         description=feature.description,
@@ -65,17 +65,18 @@ def customer_model() -> type[BaseModel]:
 @cache
 def batch_model(max_batch: int) -> type[BaseModel]:
     """A batch of customers, between 1 and ``max_batch`` of them."""
+    customer: Any = customer_model()
     return create_model(
         "CustomerBatch",
         __config__=ConfigDict(extra="forbid"),
         customers=(
-            list[customer_model()],  # type: ignore[misc]
+            list[customer],
             Field(min_length=1, description=f"1 to {max_batch:,} customers."),
         ),
     )
 
 
-def example_request_customer() -> dict[str, object]:
+def example_request_customer() -> dict[str, Any]:
     return {ID_COLUMN: "7590-VHVEG", **example_customer()}
 
 
@@ -125,7 +126,8 @@ def parse_customers(body: bytes, max_batch: int) -> list[BaseModel]:
             if isinstance(customers, list) and len(customers) > max_batch:
                 raise HTTPException(413, f"batch of {len(customers):,} customers is too "
                                          f"large: at most {max_batch:,} per request")
-            return list(batch_model(max_batch).model_validate(data).customers)
+            batch: Any = batch_model(max_batch).model_validate(data)
+            return list(batch.customers)
         return [customer_model().model_validate(data)]
     except ValidationError as exc:
         raise HTTPException(422, describe_errors(exc)) from None

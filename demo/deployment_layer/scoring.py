@@ -111,7 +111,7 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
 def score_file(settings: Settings, input_path: Path, output: Path,
                alias: str = "champion") -> ScoringResult:
     """The ``score`` command: clean, score with ``models:/<name>@alias``, write, count."""
-    from demo.model_layer.registry import load_model
+    from demo.model_layer.loading import load_model
 
     if not Path(input_path).exists():
         raise DataError(f"no such file: {input_path}")

@@ -30,7 +30,7 @@ from demo.settings import OFFLINE_ENV, Settings
 LOOPBACK = "127.0.0.1"
 
 
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
     """Poll ``url`` until it answers; fail with the child's output if it dies or hangs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -44,13 +44,13 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float, log: Path
     raise DemoError(f"the server did not answer {url} within {timeout:.0f} s")
 
 
-def _check_alive(process: subprocess.Popen, log: Path) -> None:
+def _check_alive(process: subprocess.Popen[bytes], log: Path) -> None:
     if process.poll() is not None:
         raise DemoError(f"the server exited with code {process.returncode}: "
                         f"{log.read_text(errors='replace')[-1500:]}")
 
 
-def wait_for_port(port_file: Path, process: subprocess.Popen, timeout: float, log: Path) -> int:
+def wait_for_port(port_file: Path, process: subprocess.Popen[bytes], timeout: float, log: Path) -> int:
     """The port the child reports once it has bound its socket."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -81,7 +81,7 @@ class ApiServer:
         name = f"server-{uuid.uuid4().hex[:8]}"
         self.output = settings.serving_dir / f"{name}.log"
         self.port_file = settings.serving_dir / f"{name}.port"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.port: int | None = None
 
     @property

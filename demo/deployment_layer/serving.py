@@ -97,7 +97,7 @@ class ModelSet:
             index = np.flatnonzero(chosen)
             if model is None or index.size == 0:
                 continue
-            subset = customers if index.size == len(customers) else [customers[i] for i in index]
+            subset = customers if index.size == len(customers) else [customers[int(i)] for i in index]
             columns = {name: [getattr(c, name) for c in subset] for name in INPUT_COLUMNS}
             probabilities[index], decisions[index] = model.predict(columns)
             for i in index:
@@ -114,7 +114,7 @@ class ModelSet:
 
 def served_model(settings: Settings, alias: str) -> ServedModel:
     """Load ``models:/<name>@alias`` from the workspace registry and prepare its fast path."""
-    from demo.model_layer.registry import load_model
+    from demo.model_layer.loading import load_model
 
     loaded = load_model(settings, alias)
     return ServedModel(

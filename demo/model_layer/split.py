@@ -75,7 +75,7 @@ def label_vector(frame: pd.DataFrame) -> np.ndarray:
             f"column '{LABEL_COLUMN}' has {int(bad.sum())} value(s) that are not 0/1 "
             f"(e.g. {example!r}) in the training table"
         )
-    return labels.to_numpy(dtype=np.int64)
+    return np.asarray(labels.to_numpy(dtype=np.int64))
 
 
 def features(frame: pd.DataFrame) -> pd.DataFrame:

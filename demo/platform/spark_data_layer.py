@@ -23,7 +23,7 @@ from typing import Any
 
 from pyspark import SparkConf, SparkContext
 from pyspark.java_gateway import launch_gateway
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F
 
 # The same accounting check as pandas: rows read = silver + quarantine + duplicates dropped.
@@ -70,7 +70,8 @@ def spark_session(master: str = "local[*]", shuffle_partitions: int = 8,
     if console_log is not None and SparkContext._active_spark_context is None:
         console_log.parent.mkdir(parents=True, exist_ok=True)
         with console_log.open("ab") as console:  # the JVM keeps its own copy of the handle
-            gateway = launch_gateway(conf, popen_kwargs={"stdout": console, "stderr": console})
+            gateway = launch_gateway(  # type: ignore[no-untyped-call]
+                conf, popen_kwargs={"stdout": console, "stderr": console})
         SparkContext(conf=conf, gateway=gateway)
     session = SparkSession.builder.config(conf=conf).getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
@@ -105,7 +106,7 @@ def clean(bronze: DataFrame, require_label: bool = True) -> SparkCleanResult:
 
     categories = [f.name for f in rules.CATEGORY_FEATURES]
     bronze, values = _materialise(bronze, "_v", {
-        f.name: rules.category_value(raw[f.name], f.allowed) for f in rules.CATEGORY_FEATURES})
+        f.name: rules.category_value(raw[f.name], f.allowed or ()) for f in rules.CATEGORY_FEATURES})
     bronze, blank = _materialise(bronze, "_b", {
         name: rules.is_blank_category(raw[name]) for name in categories})
     for feature in rules.CATEGORY_FEATURES:
@@ -149,7 +150,8 @@ def clean(bronze: DataFrame, require_label: bool = True) -> SparkCleanResult:
                                     finite & (numbers[name] != parsed.value)))
     label = None
     if require_label:
-        label = rules.category_value(raw[LABEL_COLUMN], FEATURES_BY_NAME[LABEL_COLUMN].allowed)
+        label = rules.category_value(raw[LABEL_COLUMN],
+                                     FEATURES_BY_NAME[LABEL_COLUMN].allowed or ())
         quarantine_rules += rules.label_rules(raw[LABEL_COLUMN], label)
     quarantine_rules += _whole_line_rules(bronze, line["blank"])
 
@@ -264,7 +266,7 @@ def _split(bronze: DataFrame, quarantine_rules: list[rules.Rule], repairs: list[
     keep = ~bad & ~dropped
     conflict_rule = rules.Rule("customer_id appears with different values",
                                F.col("_conflict").isNotNull(), F.col("_conflict"))
-    counts = rows.agg(
+    counts = only_row(rows.agg(
         F.count(F.lit(1)).alias("read"),
         F.sum(F.col("_exact").cast("long")).alias("exact"),
         F.sum(F.col("_normalised").cast("long")).alias("normalised"),
@@ -274,7 +276,7 @@ def _split(bronze: DataFrame, quarantine_rules: list[rules.Rule], repairs: list[
         F.sum((conflict_rule.rejects & bad).cast("long")).alias("_qc"),
         *[F.sum((F.col(f"_r{i}") & keep).cast("long")).alias(f"_r{i}")
           for i in range(len(repairs))],
-    ).first()
+    ))
 
     silver = rows.where(keep).orderBy(POSITION).select(
         *[F.col(f"_t_{name}").alias(name) for name in typed], *lineage)
@@ -359,11 +361,12 @@ def contract_checks(silver: DataFrame, rows: int) -> list[str]:
             checks[f"{name} in allowed values"] = F.bool_and(
                 F.coalesce(F.col(name).isin(*feature.allowed), F.lit(True)))
         if feature.minimum is not None:
-            checks[f"{name} in {feature.minimum:g}..{feature.maximum:g}"] = F.bool_and(
-                F.coalesce(F.col(name).between(feature.minimum, feature.maximum), F.lit(True)))
+            low, high = feature.bounds
+            checks[f"{name} in {low:g}..{high:g}"] = F.bool_and(
+                F.coalesce(F.col(name).between(low, high), F.lit(True)))
     if rows == 0:
         return []
-    outcome = silver.agg(*[check.alias(name) for name, check in checks.items()]).first()
+    outcome = only_row(silver.agg(*[check.alias(name) for name, check in checks.items()]))
     return [name for name in checks if not outcome[name]]
 
 
@@ -432,3 +435,11 @@ def _write(frame: DataFrame, folder: Path, run_id: str) -> Path:
     path = folder / f"{run_id}.spark"
     frame.write.mode("error").parquet(str(path))
     return path
+
+
+def only_row(aggregate: DataFrame) -> Row:
+    """The one row of a global aggregation (Spark types ``first()`` as optional)."""
+    row = aggregate.first()
+    if row is None:
+        raise DataError("a Spark aggregation returned no row")
+    return row

@@ -197,7 +197,7 @@ def required_rule(parsed: Parsed, name: str) -> Rule:
 def range_rules(parsed: Parsed, name: str, whole: bool = False) -> list[Rule]:
     """README: not a number, negative amount, out of range, not whole -> quarantine."""
     feature = FEATURES_BY_NAME[name]
-    low, high = feature.minimum, feature.maximum
+    low, high = feature.bounds
     value, present = parsed.value, parsed.value.isNotNull()
     text = F.coalesce(parsed.text, F.lit(""))
     rules = [Rule(f"{name} is not a number", parsed.unreadable,

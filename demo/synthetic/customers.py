@@ -70,13 +70,14 @@ class NonLinearEffects:
             & (frame["internet_service"] == "Fiber optic").to_numpy()
             & (frame["tech_support"] == "No").to_numpy()
         )
-        return (
+        odds: np.ndarray = (
             self.new_on_monthly_contract * (monthly_contract & (tenure < self.new_months))
             + self.price_step
             * (frame["monthly_charges"].to_numpy(dtype=float) > self.price_step_dollars)
             + self.senior_fibre_no_support * senior_fibre_no_support
             + self.loyal_on_term_contract * (~monthly_contract & (tenure > self.loyal_months))
         )
+        return odds
 
 
 @dataclass(frozen=True)
@@ -269,4 +270,4 @@ def churn_probability(frame: pd.DataFrame, model: ChurnModel | None = None) -> n
     )
     if model.non_linear is not None:
         log_odds = log_odds + model.non_linear.log_odds(frame)
-    return 1.0 / (1.0 + np.exp(-log_odds))
+    return np.asarray(1.0 / (1.0 + np.exp(-log_odds)))
