@@ -6,7 +6,8 @@ import pytest
 
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
-from demo.walkthrough import load_record, model_steps
+from demo.steps import run_step
+from demo.walkthrough import load_record
 from tests.app.conftest import open_page, texts
 
 pytestmark = pytest.mark.slow  # every test here starts from a workspace where all steps ran
@@ -39,7 +40,7 @@ def test_serving_form_with_invalid_values_shows_the_api_reasons(
 
 
 def test_serving_scores_an_uploaded_batch_with_the_ab_share(ready_workspace: Settings) -> None:
-    model_steps.run_registry(ready_workspace, candidate="baseline")  # waits as challenger
+    run_step("registry", ready_workspace, candidate="baseline")  # waits as challenger
     head = b"".join(SAMPLE_RAW_CSV.open("rb").readlines()[:301])
     app = open_page("views/serving.py")
     assert "challenger version" in texts(app.caption)
