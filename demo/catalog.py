@@ -35,14 +35,11 @@ FILES = {
     "drift_report": "reports/drift_latest.json",  # the monitor's verdict on it
     "prediction_log": "serving/predictions.jsonl",  # every answer the API gave
 }
-RAW_EXPORTS = ("raw", "traffic", "production_batch")
+RAW_EXPORTS = ("raw", "traffic", "production_batch")  # read as text, as the data layer does
 # Registered models, by alias.
 MODELS = ("champion", "challenger")
 # The candidates of the latest training live in the MLflow experiment, not in a file.
 TRACKED = ("candidates",)
-# What to run when a name is missing (the step that writes it, or a command).
-HINTS = {"raw": "the raw step (`python -m demo run`, or the app's Raw data page)",
-         "candidates": "the train step", **{name: "the registry step" for name in MODELS}}
 
 
 def new_run_id() -> str:
@@ -75,8 +72,8 @@ class Catalog:
         if name == "raw" and self.raw_pointer.exists():
             path = Path(self.raw_pointer.read_text(encoding="utf-8").strip())
         if not path.exists():
-            raise DataError(f"no {name} in {self.settings.workspace}: run "
-                            f"{HINTS.get(name, 'the step that writes it')} first")
+            raise DataError(f"no {name} in {self.settings.workspace}: run the step that "
+                            "makes it first (`python -m demo run`, or the app)")
         return path
 
     def location(self, name: str, run_id: str | None = None) -> Path:
@@ -104,11 +101,8 @@ class Catalog:
 
     def runs(self, table: str) -> list[Path]:
         """Every run of a lake table, oldest first (pandas files and Spark folders alike)."""
-        folder = self.settings.lake_dir / table
-        if not folder.exists():
-            return []
-        return sorted([*folder.glob("*.parquet"), *folder.glob("*.spark")],
-                      key=lambda path: path.stem)
+        folder = self.settings.lake_dir / table  # a folder not made yet holds no run
+        return sorted([*folder.glob("*.parquet"), *folder.glob("*.spark")], key=lambda p: p.stem)
 
     def run_id(self, table: str) -> str:
         """The run id of the newest ``table``: later tables of the same data keep it."""
