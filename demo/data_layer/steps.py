@@ -26,8 +26,6 @@ def raw(catalog: Catalog, source: str | Path | None = None, rows: int = DEFAULT_
     from demo.synthetic.customers import draw_customers
     from demo.synthetic.defects import make_raw
 
-    target = catalog.location("raw")
-    target.parent.mkdir(parents=True, exist_ok=True)
     if source is not None:
         if not Path(source).is_file():
             from demo.data_layer.ingest import read_raw_csv

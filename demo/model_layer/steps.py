@@ -34,8 +34,7 @@ def train(catalog: Catalog, candidates: tuple[str, ...] | None = None,
     same_data = report is not None and report.get("run_id") == gold_path.stem
     tracked = runner.train_and_track(settings, gold, config,
                                      validation_report=report if same_data else None)
-    fits, folder = tracked.training.candidates.values(), artifact_dir(open_store(settings),
-                                                                      tracked.parent_run_id)
+    store, fits = open_store(settings), tracked.training.candidates.values()
     summary = {
         "experiment": settings.experiment_name, "tracking_uri": settings.tracking_uri,
         "parent_run_id": tracked.parent_run_id, "experiment_id": tracked.experiment_id,
@@ -49,10 +48,10 @@ def train(catalog: Catalog, candidates: tuple[str, ...] | None = None,
             "run_id": tracked.run_ids[c.name], "model_uri": tracked.model_uris[c.name],
             "params": c.params, "threshold": c.threshold, "validation": c.validation,
             "test": c.test,
-            "plots": str(artifact_dir(open_store(settings), tracked.run_ids[c.name]) / "plots")}
+            "plots": str(artifact_dir(store, tracked.run_ids[c.name]) / "plots")}
             for c in fits},
         "policy": settings.policy.as_params()}
-    return Done([settings.mlflow_db, folder], summary)
+    return Done([settings.mlflow_db, artifact_dir(store, tracked.parent_run_id)], summary)
 
 
 def registry(catalog: Catalog, candidate: str | None = None, margin: float | None = None,
