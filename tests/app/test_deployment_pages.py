@@ -91,3 +91,15 @@ def test_retraining_trains_judges_and_reports(ready_workspace: Settings) -> None
     assert f"Version {summary['challenger_version']}" in outcome
     assert {m.label: m.value for m in app.metric}["Serving now"] == (
         f"version {summary['serving_version']}")
+
+
+def test_serving_sends_the_presets_traffic_through_the_serve_step(
+    ready_workspace: Settings,
+) -> None:
+    app = open_page("views/serving.py")
+    app.button(key="serve_send_traffic").click().run()
+    assert not app.exception and not app.error
+    summary = load_record(ready_workspace)["serve"]["summary"]
+    assert summary["scenario"] == "price_rise"  # the sidebar's default traffic
+    assert summary["answers"] and {a["kind"] for a in summary["answers"]} == {"batch"}
+    assert sum(summary["served_by_alias"].values()) == summary["answers"][0]["rows"]
