@@ -138,8 +138,10 @@ def needs(step_key: str) -> None:
 
 def missing_prerequisite(step: Step) -> str | None:
     """The first earlier step that has not run (after saying so on the page), else None."""
+    from demo.steps import prerequisites
+
     record = load_record(settings())
-    for key in step.requires:
+    for key in prerequisites(step.key, settings()):
         if key not in record:
             needs(key)
             return key

@@ -6,6 +6,7 @@ import streamlit as st
 
 from demo import walkthrough
 from demo.errors import DemoError
+from demo.steps import Step, run_all
 
 DONE, NOT_YET = ":material/check_circle:", ":material/radio_button_unchecked:"
 DATA_PRESETS = {"Dirty raw export": True, "Clean data (ground truth)": False}
@@ -54,11 +55,12 @@ def render_status() -> None:
 def _run_all(settings: walkthrough.Settings) -> None:
     bar = st.progress(0.0, text="Starting...")
 
-    def on_step(step: walkthrough.Step, index: int) -> None:
-        bar.progress(index / len(walkthrough.STEPS), text=f"{step.title}...")
+    def on_step(step: Step, index: int) -> None:
+        title = walkthrough.STEPS_BY_KEY[step.key].title
+        bar.progress(index / len(walkthrough.STEPS), text=f"{title}...")
 
     try:
-        walkthrough.run_all(settings, presets(), on_step=on_step)
+        run_all(settings, presets().step_options(), on_step=on_step)
     except DemoError as exc:
         bar.empty()
         st.error(f"Run all stopped: {exc}")

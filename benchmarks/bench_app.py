@@ -28,10 +28,11 @@ os.environ["DEMO_WORKSPACE"] = {workspace!r}
 from demo.paths import PROJECT_ROOT
 from demo.settings import configure_offline
 configure_offline()
-from demo.walkthrough import Presets, app_settings, run_all
+from demo.steps import run_all
+from demo.walkthrough import Presets, app_settings
 marks = []
 start = time.perf_counter()
-run_all(app_settings(), Presets(rows={rows}),
+run_all(app_settings(), Presets(rows={rows}).step_options(),
         on_step=lambda step, index: marks.append((step.key, time.perf_counter())))
 end = time.perf_counter()
 figures = {{"run_all": end - start}}

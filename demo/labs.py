@@ -224,11 +224,11 @@ def break_skew(settings: Settings, seed: int, rows: int = LAB_ROWS) -> Injection
     """Write a batch of served features in which one feature arrives transformed, and the
     drift monitor's report on it against the training data (the workspace's latest gold
     table; a small generated one in an empty workspace)."""
-    from demo.data_layer.runner import latest_gold_path
+    from demo.catalog import Catalog
     from demo.deployment_layer.monitoring import psi_by_feature
 
     try:
-        reference_path = latest_gold_path(settings)
+        reference_path = Catalog(settings).path("gold")
     except DemoError:
         reference_path = settings.gold_dir / "lab_training.parquet"
         reference_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,60 +1,133 @@
-"""The whole pipeline, one layer after another: plain functions, files in one workspace.
+"""The whole pipeline on one raw file, as ``python -m demo run`` runs it.
 
-Each layer is one call that returns one section of the run summary. The data layer's
-accounting sits at the top level of ``reports/run_summary.json`` (``rows_read``,
-``rows_silver`` ...); every later layer adds its own section under its name.
+Every step of ``demo.steps`` runs in order through ``run_all``; then the steps' recorded
+summaries are gathered into one run summary, ``reports/run_summary.json``: the data layer's
+accounting at the top level (``rows_read``, ``rows_silver`` ...), then a ``model`` and a
+``deployment`` section.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from demo.data_layer.runner import Progress, run_data_layer, write_summary
+from demo.deployment_layer.steps import BATCH_ROWS, DEFAULT_SCENARIO, SAMPLE_REQUESTS
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
+from demo.step_record import load_record
+from demo.steps import OnStep, Step, run_all
 
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
-
-LayerStep = Callable[[Settings], dict[str, Any]]
-
-
-def later_layers() -> list[tuple[str, LayerStep]]:
-    """The layers after the data layer, in order: (summary section, step)."""
-    from demo.deployment_layer.runner import run_deployment_layer
-    from demo.model_layer.runner import run_model_layer
-
-    return [("model", run_model_layer), ("deployment", run_deployment_layer)]
+SUMMARY_FILE = "run_summary.json"
 
 
-def data_layer_on_engine(settings: Settings, raw_path: str | Path, on_step: Progress,
-                         spark: SparkSession | None = None) -> dict[str, Any]:
-    """The data layer on the profile's engine: pandas in this process, or Spark (the same
-    rules as Spark SQL expressions); either way the tables land in the workspace's lake.
-
-    ``spark``: a session already started to use on the Spark engine (ignored by pandas)."""
-    if settings.profile.data_engine == "spark":
-        from demo.platform.spark_data_layer import run_spark_data_layer
-
-        return run_spark_data_layer(settings, raw_path, master=settings.profile.spark_master,
-                                    spark=spark)
-    return run_data_layer(settings, raw_path, on_step=on_step).summary()
+def pipeline_options(raw_path: str | Path, scenario: str = DEFAULT_SCENARIO,
+                     rows: int = BATCH_ROWS) -> dict[str, dict[str, Any]]:
+    """The command line's choices for each step: start from ``raw_path``; a few customers
+    asked of the API over HTTP (a real uvicorn process); a drifted, labelled batch of
+    ``scenario`` to score, monitor and retrain on."""
+    return {"raw": {"source": raw_path},
+            "serve": {"traffic": scenario, "rows": SAMPLE_REQUESTS, "dirty": False,
+                      "singles": SAMPLE_REQUESTS, "challenger_share": 0.0, "over_http": True},
+            "monitor": {"traffic": scenario, "rows": rows}}
 
 
 def run_pipeline(settings: Settings, raw_path: str | Path = SAMPLE_RAW_CSV,
-                 on_step: Progress | None = None) -> dict[str, Any]:
-    """Run every layer on ``raw_path``; write and return the run summary."""
-    step = on_step or (lambda name: None)
-    if settings.uses_tracking_server:  # before the data layer's work, not after it
-        from demo.platform.tracking_server import require_tracking_server
+                 on_step: OnStep | None = None) -> dict[str, Any]:
+    """Run every step on ``raw_path``; write and return the run summary (also when a step
+    fails after the raw file was taken, so what ran can be inspected)."""
+    started: list[str] = []
 
-        require_tracking_server(settings.tracking_uri)
-    summary = data_layer_on_engine(settings, raw_path, step)
-    write_summary(settings, summary)
-    for section, run_layer in later_layers():
-        step(section)
-        summary[section] = run_layer(settings)
-        write_summary(settings, summary)
+    def note(step: Step, index: int) -> None:
+        started.append(step.key)
+        if on_step is not None:
+            on_step(step, index)
+
+    try:
+        run_all(settings, pipeline_options(raw_path), on_step=note)
+    finally:
+        if len(started) > 1:  # the raw step ran, so the record holds this run's steps only
+            write_summary(settings, run_summary(load_record(settings)))
+    return run_summary(load_record(settings))
+
+
+def write_summary(settings: Settings, summary: dict[str, Any]) -> Path:
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.reports_dir / SUMMARY_FILE
+    path.write_text(json.dumps(summary, indent=2, default=str))
+    return path
+
+
+def run_summary(record: dict[str, dict]) -> dict[str, Any]:
+    """The run summary from the steps' record: data accounting, model, deployment."""
+    summary = data_section(record)
+    if "registry" in record:
+        summary["model"] = model_section(record["train"], record["registry"])
+    if "retrain" in record:
+        summary["deployment"] = deployment_section(record)
     return summary
+
+
+def data_section(record: dict[str, dict]) -> dict[str, Any]:
+    if "spark_data" in record:  # the Spark step writes the whole section itself
+        return dict(record["spark_data"]["summary"])
+    if "clean" not in record:
+        return {}
+    summary = dict(record["clean"]["summary"])
+    features = record.get("features", {}).get("summary", {})
+    contract = record.get("contract", {}).get("summary")
+    files = summary.pop("files") | ({"gold": record["features"]["artifacts"][0]}
+                                    if features else {})
+    if contract is not None:
+        files |= {"validation_json": record["contract"]["artifacts"][0],
+                  "validation_html": contract["report"]}
+    summary |= {
+        "rows_gold": features.get("rows", 0),
+        "validation": ({k: v for k, v in contract.items() if k not in ("run_id", "report")}
+                       if contract else {"success": None, "failed_expectations": [],
+                                         "skipped": True}),
+        "files": files,
+        "seconds": {key: record[key]["seconds"] for key in ("clean", "contract", "features")
+                    if key in record}}
+    return summary
+
+
+def model_section(train: dict[str, Any], registry: dict[str, Any]) -> dict[str, Any]:
+    trained, registered = train["summary"], registry["summary"]
+    return {
+        "experiment": trained["experiment"], "tracking_uri": trained["tracking_uri"],
+        "training_run_id": trained["parent_run_id"], "data_hash": trained["data_hash"],
+        "rows": trained["split_sizes"],
+        "candidates": {name: {"run_id": c["run_id"], "params": c["params"],
+                              "decision_threshold": c["threshold"],
+                              "validation": c["validation"], "test": c["test"]}
+                       for name, c in trained["candidates"].items()},
+        "best_candidate": trained["best"], "registered_model": registered["registered_model"],
+        "registered_version": registered["version"], "alias": registered["alias"],
+        "champion_version": registered["serving_version"],
+        "promotion": {k: v for k, v in registered.items() if k not in (
+            "candidate", "version", "alias", "model_uri", "registered_model")},
+        "policy": trained["policy"], "gold_path": trained["gold_path"],
+        "seconds": {"train_and_track": train["seconds"],
+                    "register_and_promote": registry["seconds"]}}
+
+
+def deployment_section(record: dict[str, dict]) -> dict[str, Any]:
+    served, monitored = record["serve"]["summary"], record["monitor"]["summary"]
+    retrained = record["retrain"]["summary"]
+    return {
+        "scenario": monitored["scenario"], "batch": monitored["batch_path"],
+        **{key: monitored[key] for key in ("batch_rows_read", "batch_scored",
+                                           "batch_quarantined", "scores")},
+        "drift_verdict": monitored["verdict"],
+        "drifted_features": ", ".join(monitored["drifted_features"]) or "none",
+        "prediction_psi": round(monitored["prediction_psi"], 4),
+        "batch_roc_auc": round(monitored["performance"].get("roc_auc", float("nan")), 4),
+        "retrain_recommended": monitored["retrain_recommended"],
+        "drift_report": record["monitor"]["artifacts"][1],
+        **{key: value for key, value in served.items() if key.startswith("api_")},
+        "challenger_version": retrained["challenger_version"],
+        "promoted": retrained["promoted"], "promotion_reason": retrained["reason"],
+        "api_serves_after_reload": retrained["api_serves_after_reload"],
+        "prediction_log": record["serve"]["artifacts"][0],
+        "seconds": round(sum(record[k]["seconds"] for k in ("serve", "monitor", "retrain")), 1)}

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from demo.cli import Command
 from demo.model_layer.commands import add_policy_option, print_model_summary
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
+
+if TYPE_CHECKING:
+    from demo.steps import Step
 
 
 def configure_run(parser: argparse.ArgumentParser) -> None:
@@ -20,12 +24,11 @@ def configure_run(parser: argparse.ArgumentParser) -> None:
 
 def run_run(args: argparse.Namespace, settings: Settings) -> int:
     from demo.console import console, print_table
-    from demo.data_layer.commands import data_layer_progress, show_summary
+    from demo.data_layer.commands import show_summary
     from demo.pipeline import run_pipeline
 
     settings = settings.with_policy(args.policy)
-    with data_layer_progress() as on_step:
-        summary = run_pipeline(settings, args.raw, on_step=_ignore_other_steps(on_step))
+    summary = run_pipeline(settings, args.raw, on_step=_show_progress(settings))
     show_summary(summary)
     for section, values in summary.items():
         if section == "model":
@@ -41,11 +44,18 @@ _DATA_SECTIONS = {"quarantine_reasons", "repairs", "renamed_columns", "validatio
                   "seconds"}
 
 
-def _ignore_other_steps(on_step: Callable[[str], None]) -> Callable[[str], None]:
-    """The data layer's progress bar shows only the data layer's steps."""
-    from demo.data_layer.runner import STEPS
+def _show_progress(settings: Settings) -> Callable[[Step, int], None]:
+    """One line on stderr as each step starts (a line, not a bar: scoring shows its own)."""
+    from demo.console import err_console, progress_enabled
+    from demo.steps import pipeline_for
 
-    return lambda name: on_step(name) if name in STEPS else None
+    total = len(pipeline_for(settings))
+
+    def on_step(step: Step, index: int) -> None:
+        if progress_enabled():
+            err_console.print(f"step {index + 1}/{total}: {step.key}")
+
+    return on_step
 
 
 def _short(value: object) -> object:

@@ -6,7 +6,7 @@ import pandas as pd
 import step_page
 import streamlit as st
 
-from demo.walkthrough import data_steps
+from demo.steps import run_step
 
 step = step_page.header("clean")
 settings = step_page.settings()
@@ -19,7 +19,7 @@ st.markdown(
 )
 
 step_page.action_button(step, "Clean the raw data", "Ingesting and cleaning...",
-                        lambda: data_steps.run_clean(settings))
+                        lambda: run_step("clean", settings))
 
 entry = step_page.done("clean")
 if entry is not None:
@@ -34,9 +34,10 @@ if entry is not None:
     st.caption(f"Every row accounted for: {summary['rows_silver']:,} + "
                f"{summary['rows_quarantined']:,} + {summary['duplicates_dropped']:,} = "
                f"{accounted:,} of {summary['rows_read']:,} read.")
-    if summary.get("renamed"):
-        with st.expander(f"Headers renamed to the spec's names ({len(summary['renamed'])})"):
-            st.dataframe(pd.DataFrame(summary["renamed"].items(), columns=["raw", "canonical"]),
+    if summary.get("renamed_columns"):
+        renamed = summary["renamed_columns"]
+        with st.expander(f"Headers renamed to the spec's names ({len(renamed)})"):
+            st.dataframe(pd.DataFrame(renamed.items(), columns=["raw", "canonical"]),
                          hide_index=True, width="stretch")
     repairs, reasons = st.columns(2)
     with repairs:

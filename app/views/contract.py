@@ -5,7 +5,7 @@ from __future__ import annotations
 import step_page
 import streamlit as st
 
-from demo.walkthrough import data_steps
+from demo.steps import run_step
 
 step = step_page.header("contract")
 settings = step_page.settings()
@@ -19,7 +19,7 @@ st.markdown(
 
 step_page.action_button(step, "Run the data contract",
                         "Validating silver (Great Expectations)...",
-                        lambda: data_steps.run_contract(settings))
+                        lambda: run_step("contract", settings))
 
 entry = step_page.done("contract")
 if entry is not None:

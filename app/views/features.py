@@ -7,7 +7,7 @@ import step_page
 import streamlit as st
 
 from demo.feature_spec import MODEL_INPUTS
-from demo.walkthrough import data_steps
+from demo.steps import run_step
 
 step = step_page.header("features")
 settings = step_page.settings()
@@ -19,7 +19,7 @@ st.markdown(
 )
 
 step_page.action_button(step, "Build the gold table", "Building features...",
-                        lambda: data_steps.run_features(settings))
+                        lambda: run_step("features", settings))
 
 entry = step_page.done("features")
 if entry is not None:

@@ -8,7 +8,10 @@ import step_page
 import streamlit as st
 import workshop_sidebar
 
-from demo.walkthrough import Presets, deployment_steps, traffic_scenarios
+from demo.deployment_layer.steps import MONITOR_ROWS
+from demo.steps import run_step
+from demo.walkthrough import traffic_scenarios
+from demo.walkthrough.display import psi_table
 
 LEVEL_COLOURS = {"none": "#2e7d32", "moderate": "#ef6c00", "severe": "#c62828"}
 
@@ -30,12 +33,12 @@ if step_page.missing_prerequisite(step) is None:
     with st.form("monitor"):
         scenario = st.selectbox("Drift scenario of the production batch", scenarios,
                                 index=scenarios.index(presets.traffic), key="monitor_scenario")
-        rows = st.slider("Rows in the batch", 500, 10_000, deployment_steps.MONITOR_ROWS,
+        rows = st.slider("Rows in the batch", 500, 10_000, MONITOR_ROWS,
                          step=500, key="monitor_rows")
         if st.form_submit_button("Run the drift monitor", type="primary"):
             step_page.run_step("Generating the batch and measuring drift...",
-                               lambda: deployment_steps.run_monitor(
-                                   settings, Presets(presets.dirty, scenario), rows))
+                               lambda: run_step("monitor", settings, traffic=scenario,
+                                                rows=rows, dirty=presets.dirty))
 
 entry = step_page.done("monitor")
 if entry is not None:
@@ -58,7 +61,7 @@ if entry is not None:
         auc_col.metric("ROC AUC on the batch", f"{summary['performance']['roc_auc']:.3f}",
                        delta=None if before is None else
                        f"{summary['performance']['roc_auc'] - before:+.3f} vs training")
-    table = deployment_steps.psi_table(summary)
+    table = psi_table(summary)
     bars = alt.Chart(table).mark_bar().encode(
         x=alt.X("psi:Q", title="PSI"),
         y=alt.Y("feature:N", sort="-x", title=None),

@@ -9,7 +9,12 @@ import step_page
 import streamlit as st
 import workshop_sidebar
 
-from demo.walkthrough import data_steps, load_record
+from demo.data_layer.ingest import read_raw_csv
+from demo.data_layer.steps import MAX_ROWS
+from demo.paths import SAMPLE_RAW_CSV
+from demo.steps import run_step
+from demo.walkthrough import load_record
+from demo.walkthrough.display import save_uploaded_raw
 
 step = step_page.header("raw")
 settings = step_page.settings()
@@ -28,25 +33,26 @@ with st.form("make_raw"):
     source = st.radio("Source", ["Generate customers", "The committed sample"], horizontal=True,
                       key="raw_source")
     rows_col, seed_col = st.columns(2)
-    rows = rows_col.number_input("Rows", min_value=100, max_value=data_steps.MAX_ROWS,
+    rows = rows_col.number_input("Rows", min_value=100, max_value=MAX_ROWS,
                                  value=presets.rows, step=100, key="raw_rows")
     seed = seed_col.number_input("Seed", min_value=0, value=settings.seed, key="raw_seed")
     if st.form_submit_button("Make the raw file", type="primary"):
-        step_page.run_step("Writing the raw file...", lambda: data_steps.run_raw(
-            settings, presets, rows=int(rows), seed=int(seed),
-            use_sample=source == "The committed sample"))
+        step_page.run_step("Writing the raw file...", lambda: run_step(
+            "raw", settings, **({"source": SAMPLE_RAW_CSV} if source == "The committed sample"
+                                else {"rows": int(rows), "seed": int(seed),
+                                      "dirty": presets.dirty})))
 
 with st.expander("...or upload your own raw CSV"):
     upload = st.file_uploader("A raw customer export (CSV)", type=["csv"], key="raw_upload")
     used = st.button("Use the uploaded file", key="use_upload", disabled=upload is None)
-    if used and step_page.run_step("Reading the upload...", lambda: data_steps.save_uploaded_raw(
+    if used and step_page.run_step("Reading the upload...", lambda: save_uploaded_raw(
             settings, upload.name, upload.getvalue())):
         st.success(f"Using {upload.name} as the raw file.")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def preview(path: str, modified: float) -> pd.DataFrame:
-    return data_steps.read_raw(Path(path)).head(50)
+    return read_raw_csv(Path(path)).head(50)
 
 
 entry = load_record(settings).get("raw")

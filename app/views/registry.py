@@ -5,7 +5,8 @@ from __future__ import annotations
 import step_page
 import streamlit as st
 
-from demo.walkthrough import model_steps
+from demo.steps import run_step
+from demo.walkthrough.display import registry_versions
 
 step = step_page.header("registry")
 settings = step_page.settings()
@@ -28,8 +29,8 @@ if step_page.missing_prerequisite(step) is None:
                            settings.policy.promotion_margin, step=0.001, format="%.3f",
                            key="register_margin")
         if st.form_submit_button("Register and apply the promotion policy", type="primary"):
-            step_page.run_step("Registering...", lambda: model_steps.run_registry(
-                settings, candidate=candidate, margin=margin))
+            step_page.run_step("Registering...", lambda: run_step(
+                "registry", settings, candidate=candidate, margin=margin))
 
 entry = step_page.done("registry")
 if entry is not None:
@@ -42,7 +43,7 @@ if entry is not None:
          (f"Champion (version {summary['champion_version']})", summary["champion_score"])],
         summary["serving_version"])
     st.subheader("Every registered version")
-    versions = step_page.run_or_warn(lambda: model_steps.registry_versions(settings))
+    versions = step_page.run_or_warn(lambda: registry_versions(settings))
     if versions is not None:
         st.dataframe(versions, hide_index=True, width="stretch")
 step_page.footer(step, [] if entry is None else entry["artifacts"])

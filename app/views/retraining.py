@@ -5,7 +5,8 @@ from __future__ import annotations
 import step_page
 import streamlit as st
 
-from demo.walkthrough import deployment_steps, model_steps
+from demo.steps import run_step
+from demo.walkthrough.display import registry_versions
 
 step = step_page.header("retrain")
 settings = step_page.settings()
@@ -26,7 +27,7 @@ if step_page.missing_prerequisite(step) is None:
         trials = st.slider("Search trials for the challenger", 1, 6, 1, key="retrain_trials")
         if st.form_submit_button("Retrain and judge the challenger", type="primary"):
             step_page.run_step("Retraining (tracked in MLflow)...",
-                               lambda: deployment_steps.run_retrain(settings, trials=trials))
+                               lambda: run_step("retrain", settings, trials=trials))
 
 entry = step_page.done("retrain")
 if entry is not None:
@@ -42,7 +43,7 @@ if entry is not None:
         summary["serving_version"])
     st.caption(f"Trained on {summary['training_rows']:,} rows; judged on "
                f"{summary['holdout_rows']:,} held-out rows of the new batch.")
-    versions = step_page.run_or_warn(lambda: model_steps.registry_versions(settings))
+    versions = step_page.run_or_warn(lambda: registry_versions(settings))
     if versions is not None:
         st.subheader("The registry now")
         st.dataframe(versions, hide_index=True, width="stretch")

@@ -9,8 +9,11 @@ import step_page
 import streamlit as st
 import workshop_sidebar
 
+from demo.deployment_layer import client as api_client
+from demo.deployment_layer.steps import TRAFFIC_ROWS
 from demo.feature_spec import ID_COLUMN, MODEL_INPUTS
-from demo.walkthrough import deployment_steps
+from demo.steps import run_step
+from demo.walkthrough.display import record_answers, registry_stamp, save_upload
 
 step = step_page.header("serve")
 settings = step_page.settings()
@@ -23,13 +26,13 @@ st.markdown(
 )
 
 
-@st.cache_resource(max_entries=2, on_release=deployment_steps.close_api, show_spinner=False)
+@st.cache_resource(max_entries=2, on_release=api_client.stop, show_spinner=False)
 def api(workspace: str, share: float, registry_stamp: str) -> Any:
     """One started API per workspace, challenger share and registry state."""
-    return deployment_steps.open_api(step_page.settings(), share)
+    return api_client.start_in_process(step_page.settings(), share)
 
 
-def show_answer(answer: deployment_steps.ApiAnswer) -> None:
+def show_answer(answer: api_client.ApiAnswer) -> None:
     if answer.status != 200:
         st.error(f"The API refused the request (HTTP {answer.status}): "
                  + "; ".join(answer.problems()) + ". Correct the value and send it again.")
@@ -74,7 +77,7 @@ if step_page.missing_prerequisite(step) is None:
     share = st.slider("Share of customers routed to the challenger (A/B test)", 0.0, 0.5,
                       settings.policy.serving_challenger_share, step=0.05, key="serve_share")
     client = step_page.run_step("Starting the API (loading the models)...", lambda: api(
-        str(settings.workspace), share, deployment_steps.registry_stamp(settings)))
+        str(settings.workspace), share, registry_stamp(settings)))
     ready = client.get("/ready").json() if client is not None else {"reason": "no API"}
     if not ready.get("ready"):
         st.error(f"The API is not ready: {ready.get('reason')}. Register a model on the "
@@ -91,8 +94,8 @@ if step_page.missing_prerequisite(step) is None:
     with single:
         payload = customer_form()
         if payload is not None:
-            answer = deployment_steps.ask(client, payload, "form")
-            deployment_steps.record_answers(settings, [answer], share)
+            answer = api_client.ask(client, payload, "form")
+            record_answers(settings, [answer], share)
             show_answer(answer)
     with batch:
         upload = st.file_uploader("Raw customers to score (CSV, the export's format)",
@@ -101,24 +104,26 @@ if step_page.missing_prerequisite(step) is None:
         send_upload = left.button("Score the uploaded file", key="serve_send_upload",
                                   disabled=upload is None)
         presets = workshop_sidebar.presets()
-        send_traffic = right.button(f"Send {deployment_steps.TRAFFIC_ROWS} customers of "
+        send_traffic = right.button(f"Send {TRAFFIC_ROWS} customers of "
                                     f"'{presets.traffic}' traffic", key="serve_send_traffic")
         path = None
         if send_upload and upload is not None:
-            path = deployment_steps.save_upload(settings, upload.name, upload.getvalue())
-        elif send_traffic:
-            path = deployment_steps.traffic_batch(settings, presets.traffic,
-                                                  deployment_steps.TRAFFIC_ROWS, presets.dirty)
+            path = save_upload(settings, upload.name, upload.getvalue())
+        elif send_traffic:  # the serve step, with its own API: this page's one lets go first
+            api.clear()
+            step_page.run_step("Sending traffic...", lambda: run_step(
+                "serve", settings, traffic=presets.traffic, dirty=presets.dirty,
+                challenger_share=share))
         if path is not None:
             prepared = step_page.run_step("Cleaning the batch...",
-                                          lambda: deployment_steps.customers_from_csv(path))
+                                          lambda: api_client.customers_from_csv(path))
             if prepared is not None:
                 customers, cleaning = prepared
                 st.caption(f"{cleaning['rows_read']:,} rows read, {cleaning['rows_usable']:,} "
                            f"sent, {cleaning['rows_quarantined']:,} quarantined by the data "
                            "layer's rules.")
-                answers = deployment_steps.ask_in_batches(client, customers)
-                deployment_steps.record_answers(settings, answers, share)
+                answers = api_client.ask_in_batches(client, customers)
+                record_answers(settings, answers, share)
                 for answer in answers:
                     show_answer(answer)
 

@@ -9,7 +9,8 @@ import step_page
 import streamlit as st
 
 from demo.model_layer.candidates import CANDIDATES
-from demo.walkthrough import model_steps
+from demo.steps import run_step
+from demo.walkthrough.display import runs_table
 
 step = step_page.header("train")
 settings = step_page.settings()
@@ -45,8 +46,8 @@ if step_page.missing_prerequisite(step) is None:
                    "hist_gradient_boosting": {"learning_rate": float(rate),
                                               "max_iter": int(max_iter),
                                               "max_leaf_nodes": int(leaves)}}
-        step_page.run_step("Training and logging to MLflow...", lambda: model_steps.run_train(
-            settings, candidates=tuple(chosen),
+        step_page.run_step("Training and logging to MLflow...", lambda: run_step(
+            "train", settings, candidates=tuple(chosen),
             params={k: v for k, v in by_hand.items() if k in chosen} if mode == "Set by hand"
             else None,
             trials=trials if mode == "Random search" else 1))
@@ -75,7 +76,7 @@ if entry is not None:
             for index, plot in enumerate(plots):
                 columns[index % 3].image(str(plot), caption=plot.stem.replace("_", " "))
     st.subheader("Runs compared (every training in this workspace)")
-    runs = step_page.run_or_warn(lambda: model_steps.runs_table(settings))
+    runs = step_page.run_or_warn(lambda: runs_table(settings))
     if runs is not None:
         st.dataframe(runs, hide_index=True, width="stretch")
 step_page.footer(step, [] if entry is None else entry["artifacts"])

@@ -38,12 +38,12 @@ def configure_validate(parser: argparse.ArgumentParser) -> None:
 def run_validate(args: argparse.Namespace, settings: Settings) -> int:
     import pandas as pd
 
+    from demo.catalog import Catalog, new_run_id
     from demo.console import console, print_table
     from demo.data_layer.contract import save_report, validate_silver
-    from demo.data_layer.runner import latest_silver_path, new_run_id
     from demo.errors import ContractError, DataError
 
-    path = args.silver or latest_silver_path(settings)
+    path = args.silver or Catalog(settings).path("silver")
     if not path.exists():
         raise DataError(f"{path}: no such file")
     try:

@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from demo.catalog import Catalog, new_run_id
 from demo.data_layer.clean import CleanResult, clean
 from demo.data_layer.features import build_gold
 from demo.data_layer.ingest import BronzeResult, read_raw_csv, to_bronze
@@ -70,10 +70,6 @@ class DataLayerResult:
         }
 
 
-def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-
-
 def run_data_layer(
     settings: Settings,
     raw_path: str | Path,
@@ -104,12 +100,11 @@ def run_data_layer(
                         f"top reasons: {_top_reasons(cleaned)}")
     result = DataLayerResult(run_id, str(raw_path), bronze, cleaned, None, None,
                              seconds=seconds)
+    catalog = Catalog(settings)
     with _timed(seconds, "write"):
-        for name, table, folder in (
-                ("bronze", bronze.frame, settings.bronze_dir),
-                ("silver", cleaned.silver, settings.silver_dir),
-                ("quarantine", cleaned.quarantine, settings.quarantine_dir)):
-            result.paths[name] = _write_parquet(table, folder, run_id)
+        for name, table in (("bronze", bronze.frame), ("silver", cleaned.silver),
+                            ("quarantine", cleaned.quarantine)):
+            result.paths[name] = catalog.save(name, table, run_id)
     if validate:
         step("validate")
         from demo.data_layer.contract import save_report, validate_silver  # seconds to import
@@ -130,7 +125,7 @@ def run_data_layer(
         result.gold = build_gold(cleaned.silver)
     step("write")
     with _timed(seconds, "write"):
-        result.paths["gold"] = _write_parquet(result.gold, settings.gold_dir, run_id)
+        result.paths["gold"] = catalog.save("gold", result.gold, run_id)
     write_summary(settings, result.summary())
     return result
 
@@ -142,32 +137,6 @@ def write_summary(settings: Settings, data_section: dict[str, Any]) -> Path:
     (settings.reports_dir / DATA_SUMMARY_FILE).write_text(text)
     path = settings.reports_dir / SUMMARY_FILE
     path.write_text(text)
-    return path
-
-
-def latest_path(folder: Path, table: str, settings: Settings) -> Path:
-    # pandas writes <run id>.parquet files, Spark <run id>.spark folders; run ids sort by time
-    files = sorted([*folder.glob("*.parquet"), *folder.glob("*.spark")],
-                   key=lambda path: path.stem) if folder.exists() else []
-    if not files:
-        raise DataError(f"no {table} table in {settings.workspace}: "
-                        "run `python -m demo ingest` first")
-    return files[-1]
-
-
-def latest_gold_path(settings: Settings) -> Path:
-    """The newest gold table in the workspace."""
-    return latest_path(settings.gold_dir, "gold", settings)
-
-
-def latest_silver_path(settings: Settings) -> Path:
-    return latest_path(settings.silver_dir, "silver", settings)
-
-
-def _write_parquet(frame: pd.DataFrame, folder: Path, run_id: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{run_id}.parquet"
-    frame.to_parquet(path, index=False)
     return path
 
 

@@ -23,9 +23,9 @@ from demo.settings import Settings
 
 def reference_table(settings: Settings) -> pd.DataFrame:
     """The training data the champion learnt from: the latest gold table."""
-    from demo.data_layer.runner import latest_gold_path
+    from demo.catalog import Catalog
 
-    return pd.read_parquet(latest_gold_path(settings))
+    return Catalog(settings).load("gold")
 
 
 def _labels(frame: pd.DataFrame) -> pd.Series | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from demo.catalog import Catalog
 from demo.errors import ContractError, DataError
 from demo.model_layer.lineage import dataset_hash, lineage_tags
 from demo.model_layer.loading import recorded_test_split, require_alias
@@ -44,13 +45,6 @@ def generator_seed(gold: pd.DataFrame) -> int | None:
     if len(sources) == 1 and Path(str(sources[0])).resolve() == SAMPLE_RAW_CSV.resolve():
         return SAMPLE_GENERATOR_SEED
     return None
-
-
-def latest_gold(settings: Settings) -> Path:
-    """The newest gold table, as the data layer reports it."""
-    from demo.data_layer.runner import latest_gold_path
-
-    return latest_gold_path(settings)
 
 
 def read_gold(path: Path) -> pd.DataFrame:
@@ -172,7 +166,7 @@ def run_model_layer(
 
     ``config`` and ``margin`` default to the settings' policy (``demo/params.toml``).
     """
-    path = gold_path or latest_gold(settings)
+    path = gold_path or Catalog(settings).path("gold")
     report = contract_report(settings)
     if gold_path is None:
         check_contract(report, path, force)

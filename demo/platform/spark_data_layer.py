@@ -26,11 +26,12 @@ from pyspark.java_gateway import launch_gateway
 from pyspark.sql import Column, DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F
 
+from demo.catalog import new_run_id
+
 # The same accounting check as pandas: rows read = silver + quarantine + duplicates dropped.
 from demo.data_layer.clean import QUARANTINE_REASON, check_accounting
 from demo.data_layer.ingest import PARSE_ERROR, SOURCE_ROW
 from demo.data_layer.rules import FLAG_WORDS
-from demo.data_layer.runner import new_run_id
 from demo.errors import ContractError, DataError
 from demo.feature_spec import (
     FEATURES_BY_NAME,

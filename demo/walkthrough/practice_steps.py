@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from demo.catalog import Catalog
 from demo.feature_spec import ID_COLUMN
 from demo.settings import Settings
-from demo.walkthrough.data_steps import load_table
-from demo.walkthrough.record import step_result
+from demo.walkthrough.display import step_summary
 
 TUNING_TRIALS = 8
 
@@ -33,7 +33,7 @@ def simple_versus_complex(settings: Settings) -> pd.DataFrame:
     from demo.model_layer.evaluate import BusinessCosts
     from demo.model_layer.split import split_gold
 
-    split = split_gold(load_table(settings, "features"), settings.seed)
+    split = split_gold(Catalog(settings).load("gold"), settings.seed)
     costs = BusinessCosts.from_policy(settings.policy)
     return compare_plans(_plans(), split, costs, settings.seed).drop(columns="params")
 
@@ -47,10 +47,10 @@ def clean_versus_dirty(settings: Settings) -> pd.DataFrame:
     from demo.model_layer.evaluate import BusinessCosts
     from demo.model_layer.split import split_gold
 
-    gold = load_table(settings, "features")
+    gold = Catalog(settings).load("gold")
     split = split_gold(gold, settings.seed)
     test_ids = set(split.test[ID_COLUMN].astype(str))
-    bronze = load_table(settings, "clean", 0)
+    bronze = Catalog(settings).load("bronze")
     raw_rows = bronze[~bronze[ID_COLUMN].astype(str).str.strip().isin(test_ids)]
     training_sets = {
         "cleaned (gold)": pd.concat([split.train, split.validation], ignore_index=True),
@@ -73,7 +73,7 @@ def decision_thresholds(settings: Settings) -> pd.DataFrame:
     from demo.model_layer.store import open_store
 
     champion = load_model(settings)
-    training = step_result(settings, "train")["summary"]
+    training = step_summary(settings, "train")
     test = pd.read_parquet(artifact_dir(open_store(settings, create=False),
                                         training["parent_run_id"]) / "split" / "test.parquet")
     probabilities = champion.model.predict_proba(features(test))[:, 1]

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from demo.paths import PROJECT_ROOT
 from demo.settings import WORKSPACE_ENV, Settings
+from demo.steps import run_all
 from demo.walkthrough import Presets
 
 APP_SCRIPT = PROJECT_ROOT / "app" / "streamlit_app.py"
@@ -66,14 +67,8 @@ def ready_workspace(
 
 
 def run_steps(settings: Settings, until: str) -> None:
-    """Run the walkthrough's steps in order up to and including ``until``."""
-    from demo.walkthrough import RUNNERS, STEPS, model_steps
-
-    presets = Presets(rows=TEST_ROWS)
-    for step in STEPS:
-        if step.key == "train":  # the pages need a model, not the slowest candidate
-            model_steps.run_train(settings, candidates=TEST_CANDIDATES)
-        else:
-            RUNNERS[step.key](settings, presets)
-        if step.key == until:
-            return
+    """Run the pipeline's steps in order up to and including ``until``, as "run all" does
+    (the pages need a model, not the slowest candidate)."""
+    options = Presets(rows=TEST_ROWS).step_options()
+    options["train"]["candidates"] = TEST_CANDIDATES
+    run_all(settings, options, until=until)

@@ -52,7 +52,8 @@ def test_contract_and_features_run_in_order(app_workspace: Settings) -> None:
     assert {"customer_id", "tenure", "churn"} <= set(gold.columns)
     assert {m.label: m.value for m in app.metric}["Rows"] == f"{len(gold):,}"
     assert completed_steps(app_workspace) == ["raw", "clean", "contract", "features"]
-    assert "<workspace>/lake/gold/gold.parquet" in texts(app.code)
+    run_id = load_record(app_workspace)["features"]["summary"]["run_id"]  # silver's run
+    assert f"<workspace>/lake/gold/{run_id}.parquet" in texts(app.code)
 
 
 @pytest.mark.slow
@@ -95,8 +96,8 @@ def test_every_step_page_names_its_layer_role_function_and_cloud(
     [("views/contract.py", "Cleaning and quarantine"),
      ("views/registry.py", "Training and tracking"),
      ("views/serving.py", "Registry and promotion"),
-     ("views/monitoring.py", "Registry and promotion"),
-     ("views/retraining.py", "Monitoring")],
+     ("views/monitoring.py", "Features"),  # the earliest missing step is named first
+     ("views/retraining.py", "Features")],
 )
 def test_a_step_before_its_prerequisite_says_what_to_run(
     app_workspace: Settings, page: str, missing: str

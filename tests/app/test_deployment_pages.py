@@ -6,7 +6,8 @@ import pytest
 
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
-from demo.walkthrough import load_record, model_steps
+from demo.steps import run_step
+from demo.walkthrough import load_record
 from tests.app.conftest import open_page, texts
 
 pytestmark = pytest.mark.slow  # every test here starts from a workspace where all steps ran
@@ -39,7 +40,7 @@ def test_serving_form_with_invalid_values_shows_the_api_reasons(
 
 
 def test_serving_scores_an_uploaded_batch_with_the_ab_share(ready_workspace: Settings) -> None:
-    model_steps.run_registry(ready_workspace, candidate="baseline")  # waits as challenger
+    run_step("registry", ready_workspace, candidate="baseline")  # waits as challenger
     head = b"".join(SAMPLE_RAW_CSV.open("rb").readlines()[:301])
     app = open_page("views/serving.py")
     assert "challenger version" in texts(app.caption)
@@ -90,3 +91,15 @@ def test_retraining_trains_judges_and_reports(ready_workspace: Settings) -> None
     assert f"Version {summary['challenger_version']}" in outcome
     assert {m.label: m.value for m in app.metric}["Serving now"] == (
         f"version {summary['serving_version']}")
+
+
+def test_serving_sends_the_presets_traffic_through_the_serve_step(
+    ready_workspace: Settings,
+) -> None:
+    app = open_page("views/serving.py")
+    app.button(key="serve_send_traffic").click().run()
+    assert not app.exception and not app.error
+    summary = load_record(ready_workspace)["serve"]["summary"]
+    assert summary["scenario"] == "price_rise"  # the sidebar's default traffic
+    assert summary["answers"] and {a["kind"] for a in summary["answers"]} == {"batch"}
+    assert sum(summary["served_by_alias"].values()) == summary["answers"][0]["rows"]

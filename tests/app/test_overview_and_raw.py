@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from demo.catalog import Catalog
 from demo.settings import Settings
-from demo.walkthrough import completed_steps, load_record, raw_path
+from demo.walkthrough import completed_steps, load_record
 from tests.app.conftest import open_page, texts
 
 
@@ -30,7 +31,7 @@ def test_raw_page_generates_a_dirty_file_with_its_defect_log(app_workspace: Sett
     app.number_input(key="raw_rows").set_value(500)
     app.button(key="FormSubmitter:make_raw-Make the raw file").click().run()
     assert not app.exception and not app.error
-    assert raw_path(app_workspace).exists()
+    assert Catalog(app_workspace).location("raw").exists()
     assert {m.label: m.value for m in app.metric}["Rows"] == "500"
     assert "Defects injected" in texts(app.subheader)
     assert "<workspace>/raw/customers_raw.csv" in texts(app.code)
@@ -82,8 +83,8 @@ def test_a_usable_upload_becomes_the_raw_file(app_workspace: Settings) -> None:
 def test_reset_removes_every_artifact(app_workspace: Settings) -> None:
     app = open_page("views/raw_data.py")
     app.button(key="FormSubmitter:make_raw-Make the raw file").click().run()
-    assert raw_path(app_workspace).exists()
+    assert Catalog(app_workspace).location("raw").exists()
     app.sidebar.button(key="reset").click().run()
-    assert not raw_path(app_workspace).exists()
+    assert not Catalog(app_workspace).location("raw").exists()
     assert completed_steps(app_workspace) == []
     assert "Workspace reset" in texts(app.sidebar.success)

@@ -58,22 +58,17 @@ def clean_file(path: Path, require_label: bool = True) -> CleanResult:
 
 @pytest.fixture(scope="session")
 def sample_pipeline(tmp_path_factory: pytest.TempPathFactory,
-                    ) -> Iterator[tuple[dict[str, Any], Settings, list[int]]]:
-    """The pipeline once on the committed sample, with a stand-in for the later layers.
+                    ) -> Iterator[tuple[dict[str, Any], Settings]]:
+    """The pipeline's data steps once on the committed sample (as `python -m demo run` runs
+    them), and the run summary gathered from their record.
 
     Shared because the contract (Great Expectations) makes it the slowest step here."""
-    from demo.data_layer.runner import latest_gold_path
-    from demo.pipeline import run_pipeline
+    from demo.pipeline import pipeline_options, run_summary, write_summary
+    from demo.step_record import load_record
+    from demo.steps import run_all
 
     settings = Settings.from_env(tmp_path_factory.mktemp("sample") / "workspace")
-    seen: list[int] = []
-
-    def fake_layer(layer_settings: Settings) -> dict[str, int]:
-        rows = len(pd.read_parquet(latest_gold_path(layer_settings)))
-        seen.append(rows)
-        return {"rows_used": rows}
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("demo.pipeline.later_layers", lambda: [("fake", fake_layer)])
-        summary = run_pipeline(settings, SAMPLE_RAW_CSV)
-    yield summary, settings, seen
+    run_all(settings, pipeline_options(SAMPLE_RAW_CSV), until="features")
+    summary = run_summary(load_record(settings))
+    write_summary(settings, summary)
+    yield summary, settings

@@ -63,7 +63,7 @@ def test_contract_fails_on_the_raw_sample_with_the_expected_expectations(raw_rep
 
 
 def test_pipeline_on_the_sample_passes_the_contract_and_saves_reports(sample_pipeline) -> None:
-    summary, settings, _ = sample_pipeline
+    summary, settings = sample_pipeline
     assert summary["validation"]["success"] is True
     assert summary["rows_read"] == (summary["rows_silver"] + summary["rows_quarantined"]
                                     + summary["duplicates_dropped"])

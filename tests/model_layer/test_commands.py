@@ -37,13 +37,6 @@ def write_gold(settings: Settings, frame: pd.DataFrame, run_id: str = "20260101T
     return path
 
 
-def test_the_pipeline_runs_the_model_layer_after_the_data_layer() -> None:
-    from demo.model_layer.runner import run_model_layer
-    from demo.pipeline import later_layers
-
-    assert later_layers()[0] == ("model", run_model_layer)
-
-
 @pytest.mark.slow
 def test_train_then_promote_from_the_command_line(
     settings: Settings, capsys: pytest.CaptureFixture[str]

@@ -1,6 +1,5 @@
-"""The walkthrough's steps: layer, owning role, the demo function, the cloud component.
-
-Names only; no work. ``STEPS`` lists the steps in the talk's order.
+"""How the app presents each step: title, layer, owning role, the demo function, the cloud
+component, the artifact. Names only; the steps themselves are ``demo.steps``.
 """
 
 from __future__ import annotations
@@ -9,8 +8,10 @@ import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
+from demo.data_layer.steps import DEFAULT_ROWS
+from demo.deployment_layer.steps import DEFAULT_TRAFFIC
 from demo.errors import DemoError
 from demo.paths import DEFAULT_WORKSPACE
 from demo.settings import WORKSPACE_ENV, Settings
@@ -29,7 +30,6 @@ class Step:
     function: str  # "module:qualname" of the demo function that does the work
     component: str  # the reference-architecture component (a row of cloud_services.csv)
     artifact: str  # what the step leaves in the workspace
-    requires: tuple[str, ...] = ()
 
 
 STEPS: tuple[Step, ...] = (
@@ -37,31 +37,39 @@ STEPS: tuple[Step, ...] = (
          "sources", "the raw CSV export, as received"),
     Step("clean", "Cleaning and quarantine", "data", "data engineer",
          "demo.data_layer.clean:clean", "data pipelines",
-         "bronze, silver and quarantine tables (Parquet)", ("raw",)),
+         "bronze, silver and quarantine tables (Parquet)"),
     Step("contract", "Data contract", "data", "data engineer",
          "demo.data_layer.contract:validate_silver", "data validation",
-         "the validation report (JSON)", ("clean",)),
+         "the validation report (JSON)"),
     Step("features", "Features", "data", "data scientist",
          "demo.data_layer.features:build_gold", "feature store",
-         "the gold feature table (Parquet)", ("contract",)),
+         "the gold feature table (Parquet)"),
     Step("train", "Training and tracking", "model", "data scientist",
          "demo.model_layer.train:fit_candidates", "experiment tracking",
-         "MLflow runs: parameters, metrics, plots, models", ("features",)),
+         "MLflow runs: parameters, metrics, plots, models"),
     Step("registry", "Registry and promotion", "model", "MLOps engineer",
          "demo.model_layer.registry:register_and_promote", "model registry",
-         "a registered model version with the champion alias", ("train",)),
+         "a registered model version with the champion alias"),
     Step("serve", "Serving", "deployment", "software developer",
          "demo.deployment_layer.api:create_app", "managed endpoints",
-         "the prediction log (JSON lines)", ("registry",)),
+         "the prediction log (JSON lines)"),
     Step("monitor", "Monitoring", "deployment", "MLOps engineer",
          "demo.deployment_layer.monitoring:drift_report", "monitoring",
-         "the drift report (JSON)", ("registry",)),
+         "the drift report (JSON)"),
     Step("retrain", "Retraining and promotion", "deployment", "MLOps engineer",
          "demo.deployment_layer.retrain:retrain", "pipelines / orchestration",
-         "a challenger version and the promotion decision", ("monitor",)),
+         "a challenger version and the promotion decision"),
 )
 
 STEPS_BY_KEY: dict[str, Step] = {step.key: step for step in STEPS}
+
+
+def completed_steps(settings: Settings) -> list[str]:
+    """The keys of the steps that have run, in the walkthrough's order."""
+    from demo.step_record import load_record
+
+    record = load_record(settings)
+    return [step.key for step in STEPS if step.key in record]
 
 
 def app_settings() -> Settings:
@@ -83,17 +91,7 @@ def resolve_function(dotted: str) -> Callable[..., object]:
     return target  # type: ignore[return-value]
 
 
-def raw_dir(settings: Settings) -> Path:
-    """Where the walkthrough keeps the raw file it starts from."""
-    return settings.workspace / "raw"
-
-
-def raw_path(settings: Settings) -> Path:
-    return raw_dir(settings) / "customers_raw.csv"
-
-
-DEFAULT_TRAFFIC = "price_rise"
-DEFAULT_ROWS = 7_043  # the size of the public export the course's data imitates
+QUICK_TRIALS = 1  # "run all" trains each candidate once, on its defaults
 
 
 @dataclass(frozen=True)
@@ -103,6 +101,12 @@ class Presets:
     dirty: bool = True
     traffic: str = DEFAULT_TRAFFIC
     rows: int = DEFAULT_ROWS  # customers in the raw file "run all" starts from
+
+    def step_options(self) -> dict[str, dict[str, Any]]:
+        """The options ``demo.steps.run_all`` passes to each step under these presets."""
+        traffic = {"traffic": self.traffic, "dirty": self.dirty}
+        return {"raw": {"rows": self.rows, "dirty": self.dirty},
+                "train": {"trials": QUICK_TRIALS}, "serve": traffic, "monitor": traffic}
 
 
 def traffic_scenarios() -> list[str]:

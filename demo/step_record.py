@@ -1,19 +1,28 @@
-"""The walkthrough's record in the workspace: which steps ran, what they wrote, their figures.
+"""The record of the steps in the workspace: which ran, what they wrote, their summaries.
 
-Pages read it to show a step's result after a page switch or a restart; a step that needs an
-earlier one asks it first and gets a ``DemoError`` saying what to run.
+``demo.steps.run_step`` writes it after every step; the app reads it to show a step's result
+after a page switch or a restart, and a step asks it whether its inputs were made.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from demo.errors import DemoError
+from demo.catalog import Catalog
 from demo.settings import Settings
-from demo.walkthrough.catalogue import STEPS, STEPS_BY_KEY, raw_dir
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a step leaves: the files it wrote (the app shows them) and its summary."""
+
+    artifacts: list[Path]
+    summary: dict[str, Any]
 
 
 def record_path(settings: Settings) -> Path:
@@ -45,44 +54,15 @@ def _relative(path: Path, settings: Settings) -> str:
         return str(path)  # outside the workspace: kept absolute (joining leaves it as is)
 
 
-def completed_steps(settings: Settings) -> list[str]:
-    """The keys of the steps that have run, in the walkthrough's order."""
-    record = load_record(settings)
-    return [step.key for step in STEPS if step.key in record]
-
-
-def dependents(key: str) -> set[str]:
-    """Every step that needs ``key``'s output, directly or not."""
-    found: set[str] = set()
-    frontier = {key}
-    while frontier:
-        frontier = {s.key for s in STEPS if set(s.requires) & frontier} - found
-        found |= frontier
-    return found
-
-
-def step_result(settings: Settings, key: str) -> dict:
-    """The recorded result of a step; ``DemoError`` saying what to run when it has not run."""
-    entry = load_record(settings).get(key)
-    if entry is None:
-        step = STEPS_BY_KEY[key]
-        raise DemoError(f"the step '{step.title}' has not run yet in {settings.workspace}: "
-                        "run it first")
-    return entry
-
-
-def require(settings: Settings, key: str) -> None:
-    """Raise ``DemoError`` naming the first missing prerequisite of step ``key``."""
-    for needed in STEPS_BY_KEY[key].requires:
-        step_result(settings, needed)
-
-
-def save_step(settings: Settings, key: str, artifacts: list[Path], summary: dict) -> dict:
-    """Record a finished step; the steps that depend on it are stale and forgotten."""
-    record = {k: v for k, v in load_record(settings).items() if k not in dependents(key)}
+def save_step(settings: Settings, key: str, artifacts: list[Path], summary: dict,
+              stale: set[str] | frozenset[str] = frozenset(), seconds: float | None = None
+              ) -> dict:
+    """Record a finished step; the ``stale`` steps (that used its old output) are forgotten."""
+    record = {k: v for k, v in load_record(settings).items() if k not in stale}
     record[key] = {
         "artifacts": [str(p) for p in artifacts],
         "summary": summary,
+        "seconds": seconds,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     stored = {k: {**v, "artifacts": [_relative(Path(p), settings) for p in v["artifacts"]]}
@@ -96,7 +76,7 @@ def save_step(settings: Settings, key: str, artifacts: list[Path], summary: dict
 # Everything a run writes; reset removes exactly these, never the workspace folder itself.
 def _generated_paths(settings: Settings) -> list[Path]:
     return [
-        raw_dir(settings),
+        Catalog(settings).location("raw").parent,
         settings.lake_dir,
         settings.reports_dir,
         settings.serving_dir,

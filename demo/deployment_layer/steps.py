@@ -1,0 +1,98 @@
+"""The deployment layer's steps: serve production traffic, monitor it, retrain on it.
+
+Traffic comes from the generator (a scenario: baseline, price_rise, churn_shift ...), written
+as a raw export and cleaned by the data layer's rules before the API or the monitor sees it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from demo.catalog import Catalog
+from demo.step_record import Done
+
+DEFAULT_TRAFFIC = "price_rise"
+TRAFFIC_ROWS = 300  # one batch of production requests
+MONITOR_ROWS = 2_000  # one labelled batch of production data for the monitor
+BATCH_ID_START = 10_000_000  # production customers get ids the training sample never used
+# What `python -m demo run` sends: a few customers to the API, a drifted batch to monitor.
+DEFAULT_SCENARIO = "churn_shift"
+SAMPLE_REQUESTS = 5
+BATCH_ROWS = 3_000
+
+
+def write_traffic(catalog: Catalog, scenario: str, rows: int, dirty: bool, name: str) -> Path:
+    """A generated, labelled batch of production customers under ``scenario`` (raw CSV)."""
+    from demo.synthetic.scenarios import generate_batch
+
+    return catalog.save(name, generate_batch(rows, catalog.settings.seed + 1, scenario,
+                                             id_start=BATCH_ID_START, dirty=dirty,
+                                             with_label=True))
+
+
+def serve(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = TRAFFIC_ROWS,
+          dirty: bool = True, challenger_share: float | None = None, singles: int = 0,
+          over_http: bool = False) -> Done:
+    """Send a batch of ``traffic`` through the real API (the first ``singles`` customers
+    also one by one), which answers with the champion and logs every prediction."""
+    from demo.deployment_layer import client as api
+
+    settings = catalog.settings
+    share = (settings.policy.serving_challenger_share if challenger_share is None
+             else challenger_share)
+    customers, _ = api.customers_from_csv(write_traffic(catalog, traffic, rows, dirty, "traffic"))
+    with api.open_api(settings, share, over_http) as client:
+        api.require_ready(client)
+        answers = [api.ask(client, customer, "single") for customer in customers[:singles]]
+        answers += api.ask_in_batches(client, customers)
+        served = client.get("/model").json()["champion"]
+        url = str(client.base_url)
+    latencies = sorted(a.latency_ms for a in answers[:singles] or answers)
+    summary = api.answers_summary(api.answer_rows(answers), share) | {
+        "scenario": traffic, "api_url": url, "api_requests": len(answers),
+        "api_answered_by_version": ", ".join(sorted(set().union(*(a.versions()
+                                                                  for a in answers)))),
+        "api_median_latency_ms": round(latencies[len(latencies) // 2], 2),
+        "api_serving_route": served["serving_route"].split(",")[0]}
+    return Done([catalog.location("prediction_log")], summary)
+
+
+def monitor(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = MONITOR_ROWS,
+            dirty: bool = True) -> Done:
+    """Score a labelled production batch with the champion and compare it with the
+    training data: PSI per feature, prediction drift, performance; a retraining verdict."""
+    from demo.deployment_layer.monitoring_runner import monitor_frame
+    from demo.deployment_layer.scoring import prepare_batch, score_prepared
+    from demo.model_layer.loading import load_model
+
+    settings = catalog.settings
+    path = write_traffic(catalog, traffic, rows, dirty, "production_batch")
+    batch = prepare_batch(path, require_label=True)
+    champion = load_model(settings, "champion")
+    scored = score_prepared(champion, batch, catalog.location("scores"))
+    report = monitor_frame(settings, catalog.load("gold"), batch.features, path.name,
+                           champion=champion)
+    stem = settings.reports_dir / f"drift_{path.stem}"
+    return Done([stem.with_suffix(".json"), stem.with_suffix(".html"), path, scored.output],
+                report.to_dict() | {
+                    "scenario": traffic, "batch_path": str(path),
+                    "batch_rows_read": scored.rows_read, "batch_scored": scored.rows_scored,
+                    "batch_quarantined": scored.rows_quarantined,
+                    "scores": str(scored.output)})
+
+
+def retrain(catalog: Catalog, trials: int = 1) -> Done:
+    """Retrain on the training data plus the production batch's labelled rows, judge the
+    challenger against the champion on a fresh holdout of them, and let the policy decide;
+    then ask a freshly started API which version it serves."""
+    from demo.deployment_layer import client as api
+    from demo.deployment_layer.retrain import retrain as retrain_challenger
+    from demo.deployment_layer.scoring import prepare_batch
+
+    settings, path = catalog.settings, catalog.path("production_batch")
+    batch = prepare_batch(path, require_label=True)
+    outcome = retrain_challenger(settings, catalog.load("gold"), batch.features, trials=trials)
+    with api.open_api(settings, challenger_share=0.0) as client:
+        serving = client.get("/model").json()["champion"]["version"]
+    return Done([settings.mlflow_db], outcome.summary() | {
+        "batch_path": str(path), "api_serves_after_reload": str(serving)})
