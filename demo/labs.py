@@ -52,6 +52,7 @@ LAB_ROWS = 400  # small on purpose: a lab is about reading artifacts, not about 
 INCOMING_FILE = Path("incoming") / "customers.csv"  # contract: the upstream delivery
 SERVED_FILE = Path("serving") / "served_features.parquet"  # skew: what reached the model
 DRIFT_FILE = Path("reports") / "serving_drift.json"  # skew: the drift monitor's report
+LEAK_GOLD_FILE = Path("lake") / "gold" / "20260301T020000000000Z.parquet"  # leak: with the CRM's
 PRODUCTION_FILE = Path("incoming") / "production.csv"  # drift: the production batch
 TRAINING_GOLD = Path("lake") / "training" / "gold.parquet"  # drift: what the champion learnt on
 PRODUCTION_DRIFT_FILE = Path("reports") / "production_drift.json"  # drift: the monitor's report
@@ -303,8 +304,8 @@ def break_leak(settings: Settings, seed: int, rows: int = LAB_ROWS) -> Injection
     from demo.model_layer.store import open_store
 
     gold, injection = leaky_gold(seed, rows)
-    settings.gold_dir.mkdir(parents=True, exist_ok=True)
-    gold_path = settings.gold_dir / "20260301T020000000000Z.parquet"
+    gold_path = settings.workspace / LEAK_GOLD_FILE
+    gold_path.parent.mkdir(parents=True, exist_ok=True)
     gold.to_parquet(gold_path, index=False)
     rng = np.random.default_rng(seed + 1)
     store = open_store(settings)
@@ -315,8 +316,7 @@ def break_leak(settings: Settings, seed: int, rows: int = LAB_ROWS) -> Injection
     for run_name, features, score in history:
         run = store.client.create_run(store.experiment_id, run_name=run_name)
         store.client.log_param(run.info.run_id, "features", ",".join(features))
-        store.client.set_tag(run.info.run_id, "gold_table", str(gold_path.relative_to(
-            settings.workspace)))
+        store.client.set_tag(run.info.run_id, "gold_table", str(LEAK_GOLD_FILE))
         store.client.log_metric(run.info.run_id, "holdout_roc_auc", round(score, 4))
         store.client.set_terminated(run.info.run_id)
     return injection
@@ -334,9 +334,11 @@ BROKEN_COLUMNS = {  # how a new release of the feature code breaks a column, and
 }
 
 
-def break_drift(settings: Settings, seed: int, rows: int = LAB_ROWS) -> Injection:
+def break_drift(settings: Settings, seed: int, rows: int = LAB_ROWS, story: str | None = None
+                ) -> Injection:
     """Run the data layer on a production batch, perhaps break one column of its gold table
-    the way a buggy release would, and write the drift monitor's report against training."""
+    the way a buggy release would, and write the drift monitor's report against training.
+    The seed picks the story unless ``story`` ("drift" or "broken") does."""
     from demo.data_layer.runner import run_data_layer
     from demo.deployment_layer.monitoring import psi_by_feature
     from demo.synthetic.scenarios import generate_batch
@@ -345,7 +347,7 @@ def break_drift(settings: Settings, seed: int, rows: int = LAB_ROWS) -> Injectio
     training = _gold(rows, int(rng.integers(1 << 30)))
     (settings.workspace / TRAINING_GOLD).parent.mkdir(parents=True, exist_ok=True)
     training.to_parquet(settings.workspace / TRAINING_GOLD, index=False)
-    drifted = rng.random() < 0.5
+    drifted = rng.random() < 0.5 if story is None else story == "drift"
     scenario = str(rng.choice(sorted(DRIFT_SCENARIOS))) if drifted else "baseline"
     batch = generate_batch(rows, seed=int(rng.integers(1 << 30)), scenario=scenario)
     incoming = settings.workspace / PRODUCTION_FILE

@@ -59,7 +59,7 @@ def test_different_seeds_break_different_things() -> None:
 
 
 def test_the_workspace_does_not_say_what_broke(tmp_path: Path) -> None:
-    for name in ("contract", "skew"):
+    for name in ("contract", "skew", "drift"):
         folder = tmp_path / name
         injection = break_workspace(name, Settings.from_env(folder), seed=5)
         text = workspace_bytes(folder)
@@ -207,3 +207,11 @@ def test_drift_is_real_or_the_feature_code_broke_and_silver_tells_which(tmp_path
                    and gold[c].astype(str).tolist() != silver[c].astype(str).tolist()]
         assert differs == ([injection.culprit] if injection.detail["kind"] == "broken" else [])
     assert kinds == {"drift", "broken"}
+
+
+def test_a_drift_story_can_be_chosen(tmp_path: Path) -> None:
+    from demo.labs import break_drift
+
+    for story in ("drift", "broken"):
+        injection = break_drift(Settings.from_env(tmp_path / story), seed=3, story=story)
+        assert injection.detail["kind"] == story
