@@ -16,8 +16,12 @@ WHERE_TO_LOOK = {
                 "it: read what it wrote (lake/, reports/)",
     "champion": "the model registry changed: look at the versions, their tags and aliases "
                 "(make mlflow)",
+    "leak": "the CRM's columns joined the gold table (lake/gold/) and a run was tracked with "
+            "them: compare the runs (make mlflow) and the table's columns",
     "skew": "served features are in serving/served_features.parquet and the drift monitor's "
             "report in reports/serving_drift.json",
+    "drift": "a production batch is in incoming/production.csv, the data layer's tables in "
+             "lake/, and the drift monitor's report in reports/production_drift.json",
 }
 
 
@@ -25,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("list", "break"),
                         help="list the labs, or break the workspace with one")
     parser.add_argument("name", nargs="?", metavar="NAME",
-                        help="the lab to run: contract, champion or skew")
+                        help="the lab to run: contract, champion, leak, skew or drift")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
                         help="picks what breaks: another seed, another culprit")
 

@@ -74,24 +74,13 @@ def signature_dict(value: Any) -> dict[str, Any]:
     return {"is_signature": True, "type": "ModelSignature", "signature": plain}
 
 
-MAX_STORE_BYTES = 8 * 2**20
-
-
-def tracking_store(run_id: Any, uri: str) -> dict[str, Any]:
-    """The SQLite tracking store at ``uri`` as bytes (base64), with the run id returned; the
-    trusted side opens the copy with MLflow and reads the run there."""
-    path = Path(uri.removeprefix("sqlite:///"))
-    if not uri.startswith("sqlite:///") or path.stat().st_size > MAX_STORE_BYTES:
-        raise ValueError(f"expected a SQLite tracking store of at most {MAX_STORE_BYTES:,} bytes")
-    return {"run_id": run_id if type(run_id) is str else repr(run_id)[:100],
-            "store": base64.b64encode(path.read_bytes()).decode()}
+MAX_STORE_BYTES = 8 * 2**20  # the largest file (a workspace's file, a store) either side reads
 
 
 EXPORTS: dict[str, Callable[..., Any]] = {
     "expectation": expectation_config,
     "request_model": request_model_schema,
     "signature": signature_dict,
-    "tracking_store": tracking_store,
 }
 
 
@@ -195,21 +184,3 @@ def refused_fields(schema: dict[str, Any], payload: dict[str, Any]) -> list[str]
         if error.absolute_path:
             refused.append(str(error.absolute_path[0]))
     return list(dict.fromkeys(refused))
-
-
-def run_in_store(exported: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """The run ``tracking_store`` exported, read with MLflow from a copy of the store."""
-    import mlflow
-
-    data = base64.b64decode(exported["store"], validate=True)
-    if len(data) > MAX_STORE_BYTES:
-        raise ValueError("the tracking store is larger than the grader reads")
-    folder.mkdir(parents=True, exist_ok=True)
-    copy = folder / "mlflow.db"
-    copy.write_bytes(data)
-    client = mlflow.MlflowClient(f"sqlite:///{copy}")
-    run = client.get_run(exported["run_id"])
-    experiment = client.get_experiment(run.info.experiment_id)
-    return {"run_id": run.info.run_id, "params": dict(run.data.params),
-            "metrics": {k: float(v) for k, v in run.data.metrics.items()},
-            "status": run.info.status, "experiment": experiment.name}

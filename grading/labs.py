@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,14 @@ from grading.plugin import REFERENCE_CACHE_ENV
 
 # The public seeds of every lab test; under a secret they become hidden ones (variant_seed).
 LAB_SEEDS = (21, 22)
+
+# What every lab asks of each broken workspace; a lab may ask one more thing.
+DIAGNOSIS_ANSWERS = ("layer", "owner", "artifact", "culprit", "fix")
+# The points of a lab (exercises/README.md states the rule): each answer is worth a point per
+# hidden incident and is scored when right on every one; the repair, the part that changes the
+# workspace and must leave it healed, three per incident.
+POINTS_PER_ANSWER = len(LAB_SEEDS)
+POINTS_FOR_REPAIR = 3 * len(LAB_SEEDS)
 
 # A change of unit or of spelling asks for the matching fix (demo.labs.FIXES).
 FIX_FOR_KIND = {"unit": "convert the unit back", "spelling": "map the spelling back"}
@@ -37,18 +46,25 @@ class Incident:
     healthy: Any = None  # the data as it should have been, where the lab has data
 
 
-def incidents(make: Callable[[Path, int], Incident], folders: Any,
-              variant_seed: Callable[[int], int], lab: str) -> list[Incident]:
-    """One broken workspace per public seed (hidden seeds when grading a class).
+def incidents(make: Callable[..., Incident], folders: Any,
+              variant_seed: Callable[[int], int], lab: str,
+              stories: tuple[str, ...] | None = None) -> list[Incident]:
+    """One broken workspace per public seed (hidden seeds when grading a class). With
+    ``stories`` (one per seed) the n-th workspace is ``make(folder, seed, story=stories[n])``,
+    so a lab whose seed picks between stories still meets each of them.
 
     Every student of a batch meets the same hidden seeds, so when the batch has a folder of
     expected values (``COURSE_REFERENCE_CACHE``, out of every sandbox's sight) the workspaces
     are broken once there and reused: breaking a registry costs seconds per student.
     """
     cache = os.environ.get(REFERENCE_CACHE_ENV)
+    makers = [(make, lab) if stories is None else (partial(make, story=story), f"{lab}-{story}")
+              for story in (stories or [None] * len(LAB_SEEDS))]
     if not cache:
-        return [make(folders.mktemp(f"{lab}-lab"), variant_seed(public)) for public in LAB_SEEDS]
-    return [_cached(make, Path(cache) / "labs", lab, variant_seed(public)) for public in LAB_SEEDS]
+        return [maker(folders.mktemp(f"{name}-lab"), variant_seed(public))
+                for (maker, name), public in zip(makers, LAB_SEEDS, strict=True)]
+    return [_cached(maker, Path(cache) / "labs", name, variant_seed(public))
+            for (maker, name), public in zip(makers, LAB_SEEDS, strict=True)]
 
 
 def _cached(make: Callable[[Path, int], Incident], cache: Path, lab: str, seed: int) -> Incident:
@@ -73,14 +89,36 @@ def _cached(make: Callable[[Path, int], Incident], cache: Path, lab: str, seed: 
                     pd.read_parquet(healthy) if healthy.exists() else None)
 
 
-def assert_diagnosed(nb: Any, found: list[Incident],
-                     expected: Callable[[Incident], Mapping[str, str | set[str]]]) -> None:
-    """The student's ``diagnose`` names, for every broken workspace, what ``expected`` says
-    broke it (a value, or a set of accepted values, per key)."""
-    for incident in found:
-        got = nb.diagnose(nb.files.put_folder(incident.folder, "incident"))
-        mistakes = diagnosis_mistakes(got, expected(incident))
-        assert not mistakes, "; ".join(mistakes)
+def diagnosed(nb: Any, found: list[Incident], function: str = "diagnose"
+              ) -> list[tuple[Incident, Any]]:
+    """Each broken workspace with the student's diagnosis of it (asked once per workspace;
+    a test per answer then reads it)."""
+    ask = getattr(nb, function)
+    return [(incident, ask(nb.files.put_folder(incident.folder, "incident")))
+            for incident in found]
+
+
+def diagnosis_test(question: str, diagnoses: str,
+                   expected: Callable[[Incident], Mapping[str, str | set[str]]],
+                   answers: tuple[str, ...] = DIAGNOSIS_ANSWERS) -> Callable[..., None]:
+    """A test per answer of a lab's diagnosis, reading the module fixture ``diagnoses`` (a
+    ``diagnosed`` list): the answer is right when it is what ``expected`` says broke every
+    workspace (a value, or a set of accepted values)."""
+    import pytest
+
+    params = [pytest.param(answer, id=answer, marks=[pytest.mark.title(
+        f"the diagnosis names the {answer}, on every broken workspace")]) for answer in answers]
+
+    @pytest.mark.question(question)
+    @pytest.mark.points(POINTS_PER_ANSWER)
+    @pytest.mark.parametrize("answer", params)
+    def test_diagnosis(nb: Any, answer: str, request: pytest.FixtureRequest) -> None:
+        """An answer of the lab's diagnosis"""
+        for incident, got in request.getfixturevalue(diagnoses):
+            mistakes = diagnosis_mistakes(got, {answer: expected(incident)[answer]})
+            assert not mistakes, mistakes[0]
+
+    return test_diagnosis
 
 
 def diagnosis_mistakes(got: Any, expected: Mapping[str, str | set[str]]) -> list[str]:

@@ -96,11 +96,10 @@ def with_quiz_answers(notebook: Notebook, answers: Mapping[str, object]) -> Note
 
 
 def history_partial() -> Notebook:
-    """q2's metrics hard-coded (one check of four passes), q3's years_between unfinished,
-    and two quiz answers wrong (q1 and the two-point q5)."""
-    notebook = with_answer(solved(HISTORY), "rule_metrics",
-                           'return {"precision": 0.5, "recall": 0.5, "accuracy": 0.5}')
-    notebook = with_answer(notebook, "years_between", 'raise NotImplementedError("later")')
+    """q1's rule points the wrong way (two of its four points: one flag per customer, input
+    left alone), and two quiz answers wrong (q1 and q5)."""
+    notebook = with_answer(solved(HISTORY), "predict_churn_by_rule",
+                           'return customers["tenure"] > 48')
     return with_quiz_answers(notebook, {"q1": "b", "q5": ["a", "b"]})
 
 
@@ -111,18 +110,20 @@ def history_raises() -> Notebook:
 
 def history_loops() -> Notebook:
     notebook = with_cell(solved(HISTORY), "while True:\n    pass")
-    return with_answer(notebook, "expand_captcha", "while True:\n    pass")
+    return with_answer(notebook, "predict_churn_by_rule", "while True:\n    pass")
 
 
 def history_exits() -> Notebook:
     notebook = with_cell(solved(HISTORY), "import os\nimport sys\nos._exit(3)\nsys.exit(1)")
-    return with_answer(notebook, "expand_captcha", "import sys\nsys.exit(0)")
+    return with_answer(notebook, "predict_churn_by_rule", "import sys\nsys.exit(0)")
 
 
 def history_crash_in_test() -> Notebook:
-    """Ends the process from C when q4 is checked: ``os._exit``'s guard cannot see it."""
-    return with_answer(solved(HISTORY), "expand_captcha",
-                       "import ctypes\nctypes.CDLL(None)._exit(7)")
+    """Ends the process from C when q1 is checked (not when the notebook itself calls the rule
+    on its 2,000 customers): ``os._exit``'s guard cannot see it."""
+    return with_answer(solved(HISTORY), "predict_churn_by_rule",
+                       "import ctypes\nif len(customers) != 2_000:\n    ctypes.CDLL(None)._exit(7)",
+                       keep_solution=True)
 
 
 def history_crash_on_load() -> Notebook:
@@ -135,7 +136,7 @@ def history_memory() -> Notebook:
 
 
 def history_flood() -> Notebook:
-    return with_answer(solved(HISTORY), "expand_captcha",
+    return with_answer(solved(HISTORY), "predict_churn_by_rule",
                        'for _ in range(100_000):\n    print("spam " * 40)', keep_solution=True)
 
 
@@ -150,7 +151,7 @@ def history_writes(outside: Path, course_file: Path) -> Notebook:
             except OSError as error:
                 print(error)
         """)
-    return with_answer(notebook, "expand_captcha",
+    return with_answer(notebook, "predict_churn_by_rule",
                        f"Path({str(outside)!r}).write_text('x')", keep_solution=True)
 
 
@@ -309,32 +310,6 @@ ALWAYS_EQUAL = {
                 return True
         return Anything()
         """,
-    "rule_metrics": """
-        class Number(float):
-            def __eq__(self, other):
-                return True
-            def __ge__(self, other):
-                return True
-        return {"precision": Number(0), "recall": Number(0), "accuracy": Number(0)}
-        """,
-    "years_between": """
-        class Years(int):
-            def __eq__(self, other):
-                return True
-        return Years(0)
-        """,
-    "milestones_by_category": """
-        class Events(list):
-            def __eq__(self, other):
-                return True
-        return Events()
-        """,
-    "expand_captcha": """
-        class Text(str):
-            def __eq__(self, other):
-                return True
-        return Text("C A P T C H A x x x turing")
-        """,
 }
 
 ALWAYS_EQUAL_QUIZ = """
@@ -372,10 +347,11 @@ def hostile_students(targets: Targets) -> dict[str, Notebook]:
         "patches_grader": with_cell(blank, PATCH_GRADER),
         "forges_descriptors": with_cell(blank, FORGE_DESCRIPTORS),
         "reads_course": with_answer(with_cell(solved(HISTORY), READ_COURSE.format(**form)),
-                                    "expand_captcha", "return str(found) + str(others)"),
+                                    "predict_churn_by_rule", "return str(found) + str(others)"),
         "writes_from_c": with_cell(blank, C_LEVEL_WRITES.format(**form)),
         "escapes": with_cell(blank, ESCAPE.format(**form)),
-        "malformed_replies": with_answer(solved(HISTORY), "expand_captcha", MALFORMED_REPLIES),
+        "malformed_replies": with_answer(solved(HISTORY), "predict_churn_by_rule",
+                                         MALFORMED_REPLIES),
         "network": with_cell(solved(HISTORY), NETWORK.format(**form)),
         "always_equal": always_equal,
         "seed_oracle": with_answer(solved(HISTORY), "predict_churn_by_rule", SEED_ORACLE),
@@ -390,43 +366,15 @@ TOP_LEVEL_ANSWERS = ("design",)
 WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("01_history", "q1"): ("predict_churn_by_rule", 'return customers["tenure"] > 48',
                            "the rule points the wrong way: it flags the loyal customers"),
-    ("01_history", "q2"): ("rule_metrics", """
-        actual = actual.astype(bool).to_numpy()
-        predicted = predicted.astype(bool).to_numpy()
-        hits = int((actual & predicted).sum())
-        return {"precision": hits / actual.sum() if actual.any() else 0.0,
-                "recall": hits / predicted.sum() if predicted.any() else 0.0,
-                "accuracy": float((actual == predicted).mean())}
-        """, "precision and recall swapped"),
-    ("01_history", "q3"): ("years_between", """
-        def year_of(text):
-            return int(history[history["event"].str.contains(text, regex=False)]["year"].min())
-        return year_of(second) - year_of(first) + 1
-        """, "years counted inclusively (off by one)"),
-    ("01_history", "q4"): ("expand_captcha",
-                           'return "Completely Automated Public Turing test"',
-                           "the expansion stops halfway"),
-    ("02_layers", "q1"): ("normalise_header", "return raw_header.strip().lower()",
-                          "lower-cases only: spaces and unknown columns are kept"),
-    ("02_layers", "q2"): ("clean_total_charges", """
+    ("02_layers", "q1"): ("clean_total_charges", """
         amount = pd.to_numeric(bronze["total_charges"], errors="coerce").fillna(0.0)
         nothing = bronze.iloc[0:0].assign(quarantine_reason=pd.Series(dtype=str))
         return bronze.assign(total_charges=amount), nothing
         """, "every blank or garbled amount silently becomes 0; nothing is quarantined"),
-    ("02_layers", "q3"): ("expectation_for",
+    ("02_layers", "q2"): ("expectation_for",
                           "return gx.expectations.ExpectColumnValuesToNotBeNull(column=name)",
                           "checks only for blanks, whatever the feature allows"),
-    ("02_layers", "q4"): ("log_run", """
-        client = mlflow.MlflowClient(tracking_uri)
-        found = client.get_experiment_by_name(experiment)
-        experiment_id = found.experiment_id if found else client.create_experiment(experiment)
-        run = client.create_run(experiment_id)
-        for key, value in params.items():
-            client.log_param(run.info.run_id, key, value)
-        client.set_terminated(run.info.run_id)
-        return run.info.run_id
-        """, "the metrics are never logged"),
-    ("02_layers", "q5"): ("psi", """
+    ("02_layers", "q3"): ("psi", """
         expected = np.asarray(expected, dtype=float)
         actual = np.asarray(actual, dtype=float)
         edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)))
@@ -434,7 +382,7 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
         a = np.histogram(actual, edges)[0] / len(actual)
         return float(np.abs(a - e).sum())
         """, "a sum of absolute differences, not the PSI (and values outside the bins lost)"),
-    ("02_layers", "q6"): ("design", """
+    ("02_layers", "q4"): ("design", """
         design = {"platform": "aws", "boxes": {
             "storage": {"service": "Amazon S3", "owner": "data engineer",
                         "reason": "Every table of every run in one place."},
@@ -446,12 +394,10 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
                               "reason": "Scores everyone overnight for the app to read."},
         }}
         """, "nightly batch scores where the brief needs a live one; the wrong feature store"),
-    ("02_layers", "q7"): ("diagnose", """
-        quarantine = pd.read_parquet(sorted((Path(workspace) / "lake" / "quarantine").glob("*"))[-1])
-        column = quarantine["quarantine_reason"].str.split(" ").str[0].value_counts().index[0]
-        return {"layer": "data", "owner": "data engineer", "artifact": "quarantine table",
-                "culprit": column, "fix": "widen the contract"}
-        """, "widens the contract to let the new values in, so nothing is repaired"),
+    ("02_layers", "q5"): ("diagnose", """
+        return {"layer": "model", "owner": "data scientist", "artifact": "tracking runs",
+                "culprit": "churn", "fix": "retrain the model"}
+        """, "blames the model for a data problem and retrains; the delivery stays broken"),
     ("03_roles", "q1"): ("build_raci", """
         roles = ["business analyst", "data engineer", "data scientist", "MLOps engineer",
                  "software developer"]
@@ -480,17 +426,7 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
                            "reason": "The analyst looks at the dashboard anyway."},
         }}
         """, "boxes for a role the team lacks, the wrong box's service, no registry"),
-    ("04_cloud_architecture", "q1"): ("locations", """
-        settings = Settings.from_env(".")
-        return {"storage": str(settings.lake_dir),
-                "experiment tracking": settings.tracking_uri,
-                "model registry": settings.tracking_uri,
-                "artifacts": str(settings.artifacts_dir),
-                "prediction log": str(settings.prediction_log)}
-        """, "ignores the workspace it was given"),
-    ("04_cloud_architecture", "q2"): ("gold_under", "return pd.read_csv(raw_path)",
-                                      "returns the raw file instead of running the data layer"),
-    ("04_cloud_architecture", "q3"): ("design", """
+    ("04_cloud_architecture", "q1"): ("design", """
         design = {"platform": "gcp", "boxes": {
             "storage": {"service": "BigQuery", "owner": "data engineer",
                         "reason": "All customer tables in one warehouse."},
@@ -504,23 +440,22 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("05_demo", "q1"): ("add_total_per_month",
                         'return gold.assign(total_per_month=gold["total_charges"] / gold["tenure"])',
                         "divides by a tenure of 0"),
-    ("05_demo", "q2"): ("compare_with_feature", """
-        split = split_gold(add_total_per_month(gold), seed)
-        labels = label_vector(split.train)
-        model = build_pipeline("logistic_regression").fit(features(split.train), labels)
-        auc = float(roc_auc_score(labels, model.predict_proba(features(split.train))[:, 1]))
-        return {"without": auc, "with": auc}
-        """, "scores on the training rows, and never adds the feature"),
-    ("05_demo", "q3"): ("diagnose", """
+    ("05_demo", "q2"): ("diagnose", """
         settings = Settings.from_env(workspace)
         client = mlflow.MlflowClient(settings.tracking_uri)
         versions = client.search_model_versions(f"name='{settings.model_name}'")
-        best = max(versions, key=lambda v: client.get_run(v.run_id).data.metrics["holdout_roc_auc"])
+        promoted = [v for v in versions if v.tags.get("promotion_decision") == "promoted"]
         serving = client.get_model_version_by_alias(settings.model_name, "champion")
-        return {"layer": "model", "owner": "MLOps engineer", "artifact": "model registry",
-                "culprit": str(serving.version), "fix": "move the alias back",
-                "version": str(best.version)}
-        """, "serves the best score, ignoring the policy's margin"),
+        return {"layer": "data", "owner": "data engineer", "artifact": "validation report",
+                "culprit": str(max(int(v.version) for v in promoted)),
+                "fix": "retrain the model", "version": str(serving.version)}
+        """, "trusts the alias and blames the policy's choice on the data; nothing moves back"),
+    ("05_demo", "q3"): ("diagnose_leak", """
+        best = max(tracked_runs(workspace), key=lambda run: run.data.metrics["holdout_roc_auc"])
+        first_new = best.data.params["features"].split(",")[-4]  # support_tickets
+        return {"layer": "deployment", "owner": "MLOps engineer", "artifact": "model registry",
+                "culprit": first_new, "fix": "retrain the model"}
+        """, "takes the first new column for the leak and blames serving"),
     ("06_best_practices", "q1"): ("best_threshold", "return 0.5",
                                   "the default threshold, whatever the costs"),
     ("06_best_practices", "q2"): ("find_leaky_feature", """
@@ -549,10 +484,16 @@ WRONG_ANSWERS: dict[tuple[str, str], tuple[str, str, str]] = {
         """, "only the data is checked, not the rest of the record"),
     ("06_best_practices", "q6"): ("diagnose", """
         report = json.loads((Path(workspace) / "reports" / "serving_drift.json").read_text())
-        worst = max(report["features"], key=lambda row: row["psi"])
-        return {"layer": "deployment", "owner": "MLOps engineer", "artifact": "drift report",
-                "culprit": worst["feature"], "fix": "retrain the model"}
-        """, "retrains on the skewed inputs instead of fixing how serving computes them"),
+        calmest = report["features"][-1]  # the report lists the worst first
+        return {"layer": "data", "owner": "data engineer", "artifact": "validation report",
+                "culprit": calmest["feature"], "fix": "retrain the model"}
+        """, "reads the report upside down and retrains on the skewed inputs"),
+    ("06_best_practices", "q7"): ("diagnose_drift", """
+        report, _, _ = production_tables(workspace)
+        calmest = report["features"][-1]["feature"]  # the report lists the worst first
+        return {"layer": "deployment", "owner": "software developer",
+                "artifact": "prediction log", "culprit": calmest, "fix": "widen the contract"}
+        """, "reads the report upside down and calls every alarm a serving problem"),
     ("06_best_practices", "q4"): ("choose_model", "return max(scores, key=scores.get)",
                                   "the best score, however small its lead"),
 }

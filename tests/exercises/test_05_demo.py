@@ -1,20 +1,28 @@
-"""Tests for exercise 05 (the demo pipeline): a new feature, a model re-trained with it, and
-an incident in the model registry."""
+"""Tests for exercise 05 (the demo pipeline): a new feature, an incident in the model
+registry, and a label leak in the gold table."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from demo.data_layer.runner import DataLayerResult, run_data_layer
-from demo.labs import break_champion
+from demo.labs import LEAK_GOLD_FILE, break_champion, break_leak
 from demo.model_layer.store import open_store
 from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
-from grading.labs import Incident, assert_diagnosed, incidents
+from grading.labs import (
+    DIAGNOSIS_ANSWERS,
+    POINTS_FOR_REPAIR,
+    Incident,
+    diagnosed,
+    diagnosis_test,
+    incidents,
+)
 from grading.quiz import quiz_test
 
 
@@ -57,40 +65,37 @@ def test_new_feature_keeps_the_table(nb, data_run) -> None:
     assert enriched["total_per_month"].notna().all(), "total_per_month has missing values"
 
 
-@pytest.mark.question("q2")
-@pytest.mark.points(3)
-def test_compare_with_feature_scores_both_models(nb, reference, data_run) -> None:
-    """Both scores are the ROC AUC of the recipe, on the same held-out rows."""
-    gold = data_run[0].gold
-    got = nb.compare_with_feature(gold, seed=7)
-    assert isinstance(got, dict) and set(got) == {"without", "with"}, (
-        f"compare_with_feature should return a dict with keys 'without' and 'with', got {got!r}"
-    )
-    expected = reference.compare_with_feature(gold, seed=7)
-    for key in ("without", "with"):
-        assert got[key] == pytest.approx(expected[key], abs=1e-6), (
-            f"the '{key}' ROC AUC should be {expected[key]:.4f} with the recipe in the "
-            f"instructions, got {got[key]}"
-        )
-
-
-# -- q3: an incident lab (demo/labs.py, "champion"). Registries are broken here, with seeds the
+# -- q2: an incident lab (demo/labs.py, "champion"). Registries are broken here, with seeds the
 # learner does not see when grading; the test knows the answer because it chose the break.
 
 
 @pytest.fixture(scope="module")
-def champion_incidents(variant_seed, tmp_path_factory) -> list[Incident]:
-    empty: list[Path] = []  # one empty tracking store, copied: creating one takes seconds
+def empty_store(tmp_path_factory) -> Callable[[Path], Settings]:
+    """Settings on a folder given an empty tracking store, copied: creating one takes seconds."""
+    made: list[Path] = []
 
-    def broken_registry(folder: Path, seed: int) -> Incident:
-        if not empty:
+    def settings_with_store(folder: Path) -> Settings:
+        if not made:
             template = Settings.from_env(tmp_path_factory.mktemp("empty-store"))
             open_store(template)
-            empty.append(template.mlflow_db)
-        shutil.copy(empty[0], folder / "mlflow.db")
-        return Incident(folder, break_champion(Settings.from_env(folder), seed))
+            made.append(template.mlflow_db)
+        shutil.copy(made[0], folder / "mlflow.db")
+        return Settings.from_env(folder)
+
+    return settings_with_store
+
+
+@pytest.fixture(scope="module")
+def champion_incidents(variant_seed, tmp_path_factory, empty_store) -> list[Incident]:
+    def broken_registry(folder: Path, seed: int) -> Incident:
+        return Incident(folder, break_champion(empty_store(folder), seed))
 
     return incidents(broken_registry, tmp_path_factory, variant_seed, "champion")
+
+
+@pytest.fixture(scope="module")
+def champion_diagnoses(nb, champion_incidents) -> list:
+    return diagnosed(nb, champion_incidents)
 
 
 def registry_state(store: Path) -> dict[str, object]:
@@ -105,19 +110,18 @@ def registry_state(store: Path) -> dict[str, object]:
             "versions": sorted(str(v.version) for v in versions)}
 
 
-@pytest.mark.question("q3")
-@pytest.mark.points(3)
-def test_champion_incident_is_diagnosed(nb, champion_incidents) -> None:
-    """The layer, owner, artifact, version serving, fix and the policy's version are named"""
-    assert_diagnosed(nb, champion_incidents, lambda incident: {
+# The layer, owner, artifact, the version serving, the fix, and the version the policy chose.
+test_champion_incident_is_diagnosed = diagnosis_test(
+    "q2", "champion_diagnoses", lambda incident: {
         "layer": {"model", "deployment"}, "owner": "MLOps engineer",
         "artifact": "model registry", "culprit": incident.injection.culprit,
         "fix": "move the alias back",
-        "version": str(incident.injection.detail["policy_champion"])})
+        "version": str(incident.injection.detail["policy_champion"])},
+    answers=(*DIAGNOSIS_ANSWERS, "version"))
 
 
-@pytest.mark.question("q3")
-@pytest.mark.points(2)
+@pytest.mark.question("q2")
+@pytest.mark.points(POINTS_FOR_REPAIR)
 def test_champion_incident_is_repaired(nb, champion_incidents, tmp_path: Path) -> None:
     """After the repair the policy's version is champion, and nothing else changed"""
     for index, incident in enumerate(champion_incidents):
@@ -136,6 +140,49 @@ def test_champion_incident_is_repaired(nb, champion_incidents, tmp_path: Path) -
         others = {k: v for k, v in after["aliases"].items() if k != "champion"}
         assert others == {k: v for k, v in before["aliases"].items() if k != "champion"}, (
             "the repair moved another alias too")
+
+
+# -- q3: an incident lab (demo/labs.py, "leak"): a gold table with the CRM's columns, one of
+# them filled in after a customer has left, and the tracked run that first used them.
+
+
+@pytest.fixture(scope="module")
+def leak_incidents(variant_seed, tmp_path_factory, empty_store) -> list[Incident]:
+    def leaky_workspace(folder: Path, seed: int) -> Incident:
+        injection = break_leak(empty_store(folder), seed)
+        gold = pd.read_parquet(folder / LEAK_GOLD_FILE)  # as written: its ingestion times too
+        return Incident(folder, injection, healthy=gold.drop(columns=injection.culprit))
+
+    return incidents(leaky_workspace, tmp_path_factory, variant_seed, "leak")
+
+
+@pytest.fixture(scope="module")
+def leak_diagnoses(nb, leak_incidents) -> list:
+    return diagnosed(nb, leak_incidents, "diagnose_leak")
+
+
+# The layer, its owner, an artifact that shows it, the leaking column and the fix.
+test_leak_incident_is_diagnosed = diagnosis_test(
+    "q3", "leak_diagnoses", lambda incident: {
+        "layer": {"data", "model"}, "owner": {"data scientist", "data engineer"},
+        "artifact": {"tracking runs", "gold table"}, "culprit": incident.injection.culprit,
+        "fix": "drop the column"})
+
+
+@pytest.mark.question("q3")
+@pytest.mark.points(POINTS_FOR_REPAIR)
+def test_leak_incident_is_repaired(nb, leak_incidents) -> None:
+    """After the repair the gold table has lost the leaking column and nothing else"""
+    for incident in leak_incidents:
+        workspace = nb.files.put_folder(incident.folder, "incident")
+        nb.repair_leak(workspace)
+        gold = nb.files.read_parquet(workspace / LEAK_GOLD_FILE)
+        healthy = incident.healthy
+        assert type(gold) is pd.DataFrame and list(gold.columns) == list(healthy.columns), (
+            "the repaired gold table should keep every column but the leaking one, in order")
+        pd.testing.assert_frame_equal(gold.reset_index(drop=True),
+                                      healthy.reset_index(drop=True), check_dtype=False,
+                                      obj="the repaired gold table")
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----

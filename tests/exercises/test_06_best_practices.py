@@ -1,9 +1,11 @@
 """Tests for exercise 06 (best practices): a threshold from costs, a leaking feature, models
 against a baseline, the simplest model that is good enough, which tracked runs can be
-rebuilt, and an incident of training/serving skew."""
+rebuilt, an incident of training/serving skew, and a drift alarm to tell from a broken
+release."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +16,24 @@ from threadpoolctl import threadpool_limits
 from demo.data_layer.clean import clean
 from demo.data_layer.features import build_gold
 from demo.data_layer.ingest import to_bronze
-from demo.labs import SERVED_FILE, break_skew, served_features
+from demo.labs import (
+    PRODUCTION_DRIFT_FILE,
+    SERVED_FILE,
+    break_drift,
+    break_skew,
+    served_features,
+)
 from demo.model_layer.evaluate import BusinessCosts
 from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
-from grading.labs import FIX_FOR_KIND, Incident, assert_diagnosed, incidents
+from grading.labs import (
+    FIX_FOR_KIND,
+    POINTS_FOR_REPAIR,
+    Incident,
+    diagnosed,
+    diagnosis_test,
+    incidents,
+)
 from grading.quiz import quiz_test
 
 
@@ -265,11 +280,14 @@ def skew_incidents(variant_seed, tmp_path_factory) -> list[Incident]:
     return incidents(skewed_serving, tmp_path_factory, variant_seed, "skew")
 
 
-@pytest.mark.question("q6")
-@pytest.mark.points(3)
-def test_skew_incident_is_diagnosed(nb, skew_incidents) -> None:
-    """The layer, its owner, an artifact that shows it, the feature and the fix are named"""
-    assert_diagnosed(nb, skew_incidents, lambda incident: {
+@pytest.fixture(scope="module")
+def skew_diagnoses(nb, skew_incidents) -> list:
+    return diagnosed(nb, skew_incidents)
+
+
+# The layer, its owner, an artifact that shows it, the feature and the fix.
+test_skew_incident_is_diagnosed = diagnosis_test(
+    "q6", "skew_diagnoses", lambda incident: {
         "layer": "deployment", "owner": {"MLOps engineer", "software developer"},
         "artifact": {"drift report", "served features"},
         "culprit": incident.injection.culprit,
@@ -277,7 +295,7 @@ def test_skew_incident_is_diagnosed(nb, skew_incidents) -> None:
 
 
 @pytest.mark.question("q6")
-@pytest.mark.points(2)
+@pytest.mark.points(POINTS_FOR_REPAIR)
 def test_skew_incident_is_repaired(nb, skew_incidents) -> None:
     """After the repair the served feature is the one training computed; nothing else moved"""
     for incident in skew_incidents:
@@ -297,6 +315,63 @@ def test_skew_incident_is_repaired(nb, skew_incidents) -> None:
         else:
             same = served[column].astype(str).tolist() == healthy[column].astype(str).tolist()
         assert same, f"the repaired {column} is not what training computed"
+
+
+# -- q7: an incident lab (demo/labs.py, "drift"): the drift monitor alarms on a production
+# batch; either the customers changed or a release broke one column of the gold table.
+
+
+def drifted_production(folder: Path, seed: int, story: str) -> Incident:
+    settings = Settings.from_env(folder)
+    injection = break_drift(settings, seed, story=story)
+    silver = pd.read_parquet(next(settings.silver_dir.glob("*.parquet")))
+    return Incident(folder, injection, healthy=build_gold(silver))  # what the code should make
+
+
+@pytest.fixture(scope="module")
+def drift_incidents(variant_seed, tmp_path_factory) -> list[Incident]:
+    # one workspace a release broke, one whose customers truly drifted: both stories, always
+    return incidents(drifted_production, tmp_path_factory, variant_seed, "drift",
+                     stories=("broken", "drift"))
+
+
+@pytest.fixture(scope="module")
+def drift_diagnoses(nb, drift_incidents) -> list:
+    return diagnosed(nb, drift_incidents, "diagnose_drift")
+
+
+def expected_drift_diagnosis(incident: Incident) -> dict[str, str | set[str]]:
+    accepted = set(incident.injection.detail["accepted"])
+    if incident.injection.detail["kind"] == "drift":  # the world moved: the model must follow
+        return {"layer": {"model", "deployment"}, "owner": {"data scientist", "MLOps engineer"},
+                "artifact": "drift report", "culprit": accepted, "fix": "retrain the model"}
+    return {"layer": "data", "owner": "data engineer",  # the code moved: undo it
+            "artifact": {"gold table", "silver table"}, "culprit": accepted,
+            "fix": "roll back the code"}
+
+
+# Real drift or a broken release: the layer, the owner, an artifact, the feature, the fix.
+test_drift_incident_is_diagnosed = diagnosis_test("q7", "drift_diagnoses",
+                                                  expected_drift_diagnosis)
+
+
+@pytest.mark.question("q7")
+@pytest.mark.points(POINTS_FOR_REPAIR)
+def test_drift_incident_is_repaired(nb, drift_incidents) -> None:
+    """After the repair the gold table is what the feature code makes of the batch: a broken
+    column rebuilt, a batch that truly drifted left as it is"""
+    for incident in drift_incidents:
+        report = json.loads((incident.folder / PRODUCTION_DRIFT_FILE).read_text())
+        workspace = nb.files.put_folder(incident.folder, "incident")
+        nb.repair_drift(workspace)
+        gold = nb.files.read_parquet(workspace / report["current"])
+        healthy = incident.healthy
+        assert type(gold) is pd.DataFrame and list(gold.columns) == list(healthy.columns), (
+            "the repaired gold table should keep its columns, in their order")
+        features = [c for c in healthy.columns if not c.startswith("_")]
+        pd.testing.assert_frame_equal(gold[features].reset_index(drop=True),
+                                      healthy[features].reset_index(drop=True),
+                                      check_dtype=False, obj="the repaired gold table")
 
 
 # -- quiz: the lesson's knowledge check (its key and explanations: solutions/…/quiz.toml) ----

@@ -23,7 +23,7 @@ from grading.notebook import load_notebook
 namespace = load_notebook(Path(sys.argv[1])).namespace
 globals().update({k: getattr(namespace, k) for k in dir(namespace)})
 check = checker("01_history")
-check("q4")
+check("q1")
 check("q9")
 """
 
@@ -38,14 +38,14 @@ def run_check(notebook: str, grading: bool = False) -> str:
 @pytest.mark.slow
 def test_check_reports_in_plain_words():
     solved = run_check(str(SOLUTIONS_DIR / "01_history" / "exercise.ipynb"))
-    assert "q4: all checks passed (2/2 points)" in solved
-    assert "✔ expand_captcha gives the full expansion, word for word" in solved
+    assert "q1: all checks passed (4/4 points)" in solved
+    assert "✔ predict_churn_by_rule does not change the frame it is given" in solved
     assert "q9: there are no checks for this question" in solved
 
     unfinished = run_check(str(EXERCISES_DIR / "01_history" / "exercise.ipynb"))
-    assert "q4: 0 of 2 checks passed (0/2 points)" in unfinished
+    assert "q1: 0 of 3 checks passed (0/4 points)" in unfinished
     assert "not implemented yet" in unfinished
-    assert "Completely" not in unfinished, "feedback must not reveal the answer"
+    assert "Month-to-month" not in unfinished, "feedback must not reveal the answer"
     assert "Traceback" not in unfinished
 
 

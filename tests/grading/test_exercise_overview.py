@@ -9,7 +9,8 @@ from demo.paths import EXERCISES_DIR, PROJECT_ROOT
 from grading.classroom import prepare_course
 from grading.quiz import load_quiz
 
-KINDS = {"build", "design", "decision", "diagnosis", "lookup", "knowledge check"}
+KINDS = {"build", "design", "decision", "diagnosis", "knowledge check"}
+ASSESS_DECISIONS = {"design", "diagnosis"}  # the kinds the 60 % of issue 12 counts
 SECTION = re.compile(r"^### (\d\d_\w+) — .*\(about (\d+) minutes \+ quiz\)$")
 ROW = re.compile(r"^\| (q\d+|quiz) \| (.+) \| (.+) \| (\d+) \|$")
 
@@ -40,16 +41,39 @@ def test_the_readme_states_the_points_of_every_question(tmp_path):
         assert {row[1] for row in stated[exercise].values()} <= KINDS
 
 
-def test_the_totals_by_kind_add_up():
+def stated_kinds() -> dict[str, tuple[int, str]]:
+    """kind -> (points, share as written), from the README's table by kind."""
     stated = {}
     for line in (EXERCISES_DIR / "README.md").read_text().splitlines():
-        if total := re.match(r"^\| (\*\*total\*\*|[a-z ]+) \| (?:\*\*)?(\d+)(?:\*\*)? \|$", line):
-            stated[total[1].strip("*")] = int(total[2])
+        if total := re.match(r"^\| (\*\*total\*\*|[a-z ]+) \| (?:\*\*)?(\d+)(?:\*\*)? \| "
+                             r"([\d.]+ %)? ?\|$", line):
+            stated[total[1].strip("*")] = (int(total[2]), total[3] or "")
+    return stated
+
+
+def test_the_totals_by_kind_add_up():
     by_kind: dict[str, int] = {}
     for questions in readme_rows().values():
         for _, kind, points in questions.values():
             by_kind[kind] = by_kind.get(kind, 0) + points
-    assert stated == {**by_kind, "total": sum(by_kind.values())}
+    total = sum(by_kind.values())
+    assert stated_kinds() == {**{kind: (points, f"{100 * points / total:.1f} %")
+                                 for kind, points in by_kind.items()}, "total": (total, "")}
+
+
+def test_design_and_diagnosis_hold_at_least_60_percent_of_the_points():
+    stated = stated_kinds()
+    total = stated.pop("total")[0]
+    share = sum(points for kind, (points, _) in stated.items() if kind in ASSESS_DECISIONS)
+    text = (EXERCISES_DIR / "README.md").read_text()
+    assert (f"Design and diagnosis together: {share} of {total} points, "
+            f"**{100 * share / total:.1f} %**") in text
+    assert share / total >= 0.6
+
+
+def test_quiz_items_are_one_point_each():
+    for exercise in readme_rows():
+        assert {q.points for q in load_quiz(exercise).questions} == {1}, exercise
 
 
 def test_the_readme_states_each_quiz_as_its_file_does():

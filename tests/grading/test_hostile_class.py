@@ -25,11 +25,11 @@ from grading.__main__ import main
 pytestmark = pytest.mark.slow
 
 COURSE_TEST = PROJECT_ROOT / "tests" / "exercises" / "test_01_history.py"
-FULL = 23.0  # four questions worth 15 points, and the quiz worth 8
-# student -> total points on exercise 01 (out of 23) under the secret seed
+FULL = 10.0  # one question worth 4 points, and the quiz worth 6
+# student -> total points on exercise 01 (out of 10) under the secret seed
 TOTALS = {
     "good": FULL,
-    "partial": 13.0,  # q1 4 + q2 1 + q3 1 + q4 2 + quiz 5 (two answers wrong)
+    "partial": 6.0,  # q1 2 + quiz 4 (two answers wrong)
     "network": FULL,  # its attack fails; its answers are its own
     "=HYPERLINK(x)": FULL,
     "patches_grader": 0.0,
@@ -37,9 +37,9 @@ TOTALS = {
     "writes_from_c": 0.0,
     "escapes": 0.0,
     "always_equal": 0.0,
-    "reads_course": 21.0,  # q4 (what it tried to copy) earns nothing
-    "malformed_replies": 13.0,  # q4 (where it broke the protocol) and all after it, the quiz
-    "seed_oracle": 20.0,  # the two checks on new customers earn nothing
+    "reads_course": 7.0,  # q1 (where it returns what it found) keeps only "input left alone"
+    "malformed_replies": 0.0,  # q1 (where it broke the protocol) and all after it, the quiz
+    "seed_oracle": 8.0,  # the two checks on new customers earn nothing
 }
 JOSE = "José"
 
@@ -153,17 +153,17 @@ def test_every_student_gets_exactly_the_points_they_earned(hostile_class):
                 for name, total in TOTALS.items()}
     assert got == expected
     assert {r["isolation"] for r in hostile_class["rows"]} == {"sandbox"}
-    assert sum(got.values()) == 3 * FULL + 13 + 21 + 13 + 20
+    assert sum(got.values()) == 3 * FULL + 6 + 7 + 0 + 8
 
 
 def test_the_attacked_checks_earn_nothing_with_the_reason(hostile_class):
     status = {(r["student"], r["question"]): (r["points"], r["status"])
               for r in hostile_class["rows"]}
-    assert status[("malformed_replies", "q4")] == ("0", "invalid")
+    assert status[("malformed_replies", "q1")] == ("0", "invalid")
     assert status[("malformed_replies", "quiz")] == ("0", "invalid")
     assert status[("forges_descriptors", "q1")] == ("0", "invalid")
     assert status[("seed_oracle", "q1")] == ("2", "partial")
-    for question in ("q1", "q2", "q3", "q4", "quiz"):
+    for question in ("q1", "quiz"):
         assert status[("always_equal", question)][0] == "0"
         assert status[("patches_grader", question)][0] == "0"
     feedback = (hostile_class["out"] / "feedback" / "always_equal.md").read_text()
@@ -211,8 +211,8 @@ def test_links_and_colliding_names_are_refused_and_listed(hostile_class):
 
 def test_no_solution_text_reaches_the_feedback(hostile_class):
     text = (hostile_class["out"] / "feedback" / "reads_course.md").read_text()
-    assert "Completely Automated" not in text
-    assert "CAPTCHA_FINGERPRINT" not in text
+    assert "Month-to-month" not in text  # the solution's rule
+    assert COURSE_TEST.read_text()[:40] not in text  # the course's test file, as it begins
 
 
 FORGE_EXPORTS = """
@@ -239,5 +239,5 @@ def test_a_forged_export_on_the_students_side_earns_nothing(tmp_path):
     assert code == 0
     with (tmp_path / "out" / "gradebook.csv").open(newline="") as handle:
         rows = {r["question"]: (r["points"], r["max"]) for r in csv.DictReader(handle)}
-    assert rows["q3"] == ("0", "4")
+    assert rows["q2"] == ("0", "4")
     assert rows["q1"] == (rows["q1"][1], rows["q1"][1])  # what it answered still counts

@@ -34,7 +34,7 @@ def test_each_exercise_has_its_parts(exercise):
     sources = [c.source for c in notebook.cells if c.cell_type == "code"]
     assert f'checker("{exercise}")' in sources[0], "the first code cell must create check()"
     blocks = sum(bool(BEGIN.match(line)) for s in sources for line in s.splitlines())
-    assert blocks >= 3, f"expected at least 3 solution blocks, found {blocks}"
+    assert blocks >= 1, "no solution block: the starter would ask nothing beside its quiz"
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +54,9 @@ def test_solutions_score_100_percent(solutions_and_starters):
         questions = {s.question for s in question_scores(result.outcomes)
                      if s.exercise == exercise}
         assert "quiz" in questions, f"{exercise}: no quiz"
-        # a handful of questions per exercise; 02 has seven (its sixth is a design, its
-        # seventh an incident lab)
-        assert 3 <= len(questions - {"quiz"}) <= 7, f"{exercise}: {len(questions)} questions"
+        # a handful of questions per exercise: 01 asks one rule and 04 one design (beside
+        # their quizzes), 06 seven (its last two incident labs)
+        assert 1 <= len(questions - {"quiz"}) <= 7, f"{exercise}: {len(questions)} questions"
 
 
 @pytest.mark.slow

@@ -59,7 +59,7 @@ def test_different_seeds_break_different_things() -> None:
 
 
 def test_the_workspace_does_not_say_what_broke(tmp_path: Path) -> None:
-    for name in ("contract", "skew"):
+    for name in ("contract", "skew", "drift"):
         folder = tmp_path / name
         injection = break_workspace(name, Settings.from_env(folder), seed=5)
         text = workspace_bytes(folder)
@@ -154,3 +154,64 @@ def test_a_registry_without_a_champion_cannot_be_broken(empty_store: Path, tmp_p
     open_store(settings).client.delete_registered_model_alias(settings.model_name, "champion")
     with pytest.raises(DemoError, match="no champion to break"):
         break_champion(settings, seed=1)
+
+
+def test_a_leak_is_one_crm_column_that_gives_churn_away_and_the_seed_picks_it() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from demo.labs import CRM_COLUMNS, leaky_gold
+
+    leaks = set()
+    for seed in SEEDS:
+        gold, injection = leaky_gold(seed)
+        leaks.add(injection.culprit)
+        for column in CRM_COLUMNS:
+            values = gold[column]
+            if not pd.api.types.is_numeric_dtype(values):
+                values = gold.groupby(column)["churn"].transform("mean")
+            auc = roc_auc_score(gold["churn"], values.astype(float))
+            separates = max(auc, 1 - auc) > 0.9
+            assert separates == (column == injection.culprit), (seed, column, auc)
+    assert leaks == set(CRM_COLUMNS)
+
+
+def test_a_leak_break_tracks_a_run_too_good_to_be_true(empty_store: Path, tmp_path: Path) -> None:
+    from demo.labs import break_leak
+
+    settings = registry(empty_store, tmp_path / "leak")
+    injection = break_leak(settings, seed=2)
+    store = open_store(settings)
+    runs = store.client.search_runs([store.experiment_id], order_by=["attributes.start_time"])
+    scores = {r.info.run_name: r.data.metrics["holdout_roc_auc"] for r in runs}
+    assert scores["weekly-5-crm"] > 0.98 > max(v for k, v in scores.items() if "crm" not in k)
+    gold = pd.read_parquet(next(settings.gold_dir.glob("*.parquet")))
+    assert injection.culprit in gold.columns
+
+
+def test_drift_is_real_or_the_feature_code_broke_and_silver_tells_which(tmp_path: Path) -> None:
+    import json
+
+    from demo.labs import PRODUCTION_DRIFT_FILE, break_drift
+
+    kinds = set()
+    for seed in range(6):
+        settings = Settings.from_env(tmp_path / str(seed))
+        injection = break_drift(settings, seed)
+        kinds.add(injection.detail["kind"])
+        report = json.loads((settings.workspace / PRODUCTION_DRIFT_FILE).read_text())
+        assert report["features"][0]["feature"] in injection.detail["accepted"]
+        assert report["features"][0]["level"] != "none"
+        gold = pd.read_parquet(settings.workspace / report["current"])
+        silver = pd.read_parquet(next(settings.silver_dir.glob("*.parquet")))
+        differs = [c for c in silver.columns if c in gold.columns and c[0] != "_" and c != "churn"
+                   and gold[c].astype(str).tolist() != silver[c].astype(str).tolist()]
+        assert differs == ([injection.culprit] if injection.detail["kind"] == "broken" else [])
+    assert kinds == {"drift", "broken"}
+
+
+def test_a_drift_story_can_be_chosen(tmp_path: Path) -> None:
+    from demo.labs import break_drift
+
+    for story in ("drift", "broken"):
+        injection = break_drift(Settings.from_env(tmp_path / story), seed=3, story=story)
+        assert injection.detail["kind"] == story
