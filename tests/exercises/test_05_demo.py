@@ -4,11 +4,13 @@ an incident in the model registry."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from demo.data_layer.ingest import INGESTED_AT, SOURCE_FILE
 from demo.data_layer.runner import DataLayerResult, run_data_layer
 from demo.labs import break_champion
 from demo.model_layer.store import open_store
@@ -25,6 +27,18 @@ def data_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataLayerResult,
     raw_path = folder / "batch.csv"
     generate_batch(3000, seed=5).to_csv(raw_path, index=False)
     return run_data_layer(Settings.from_env(folder / "workspace"), raw_path, validate=False), raw_path
+
+
+def fixed_lineage(gold: pd.DataFrame) -> pd.DataFrame:
+    """``gold`` as if the pipeline had read ``batch.csv`` at a fixed time.
+
+    The reference's expected scores are kept per batch, by their inputs; the real lineage
+    names this judge's own folder and clock, so every student's gold would differ and the
+    reference notebook would be loaded and run again for each of them.
+    """
+    stamp = pd.Series(pd.Timestamp(datetime(2026, 1, 1, tzinfo=UTC)), index=gold.index)
+    return gold.assign(**{SOURCE_FILE: pd.Categorical(["batch.csv"] * len(gold)),
+                          INGESTED_AT: stamp.astype(gold[INGESTED_AT].dtype)})
 
 
 @pytest.mark.question("q1")
@@ -61,7 +75,7 @@ def test_new_feature_keeps_the_table(nb, data_run) -> None:
 @pytest.mark.points(3)
 def test_compare_with_feature_scores_both_models(nb, reference, data_run) -> None:
     """Both scores are the ROC AUC of the recipe, on the same held-out rows."""
-    gold = data_run[0].gold
+    gold = fixed_lineage(data_run[0].gold)
     got = nb.compare_with_feature(gold, seed=7)
     assert isinstance(got, dict) and set(got) == {"without", "with"}, (
         f"compare_with_feature should return a dict with keys 'without' and 'with', got {got!r}"
