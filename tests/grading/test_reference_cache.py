@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from demo.paths import PROJECT_ROOT
 
 ONLY_REFERENCE_TESTS = """
@@ -50,6 +52,7 @@ def cached_answers(cache: Path) -> set[str]:
             and "labs" not in p.relative_to(cache).parts}
 
 
+@pytest.mark.slow
 def test_a_second_judge_reads_every_expected_value_from_the_cache(tmp_path: Path) -> None:
     cache = tmp_path / "reference-cache"
     tests = run_reference_tests(cache)
