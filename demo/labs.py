@@ -138,7 +138,8 @@ def break_contract(settings: Settings, seed: int, rows: int = LAB_ROWS) -> Injec
 def registry_history(settings: Settings, seed: int, versions: int | None = None) -> str:
     """A registry with several versions, each judged by the real promotion policy (scores
     drawn at random, no model files): the version the policy left as champion."""
-    from demo.model_layer.registry import CHALLENGER, CHAMPION, decide_promotion
+    from demo.model_layer.loading import CHALLENGER, CHAMPION
+    from demo.model_layer.registry import decide_promotion
     from demo.model_layer.store import open_store
 
     rng = np.random.default_rng(seed)
@@ -178,7 +179,7 @@ def registry_history(settings: Settings, seed: int, versions: int | None = None)
 def break_champion(settings: Settings, seed: int) -> Injection:
     """Point ``champion`` at another version than the one the policy chose. In an empty
     workspace, first write a registry history to break."""
-    from demo.model_layer.registry import CHAMPION, version_by_alias
+    from demo.model_layer.loading import CHAMPION, version_by_alias
     from demo.model_layer.store import open_store
 
     store = open_store(settings)

@@ -58,7 +58,7 @@ def write_summary(settings: Settings, summary: dict[str, Any]) -> Path:
     return path
 
 
-def run_summary(record: dict[str, dict]) -> dict[str, Any]:
+def run_summary(record: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The run summary from the steps' record: data accounting, model, deployment."""
     summary = data_section(record)
     if "registry" in record:
@@ -68,7 +68,7 @@ def run_summary(record: dict[str, dict]) -> dict[str, Any]:
     return summary
 
 
-def data_section(record: dict[str, dict]) -> dict[str, Any]:
+def data_section(record: dict[str, dict[str, Any]]) -> dict[str, Any]:
     if "spark_data" in record:  # the Spark step writes the whole section itself
         return dict(record["spark_data"]["summary"])
     if "clean" not in record:
@@ -112,7 +112,7 @@ def model_section(train: dict[str, Any], registry: dict[str, Any]) -> dict[str, 
                     "register_and_promote": registry["seconds"]}}
 
 
-def deployment_section(record: dict[str, dict]) -> dict[str, Any]:
+def deployment_section(record: dict[str, dict[str, Any]]) -> dict[str, Any]:
     served, monitored = record["serve"]["summary"], record["monitor"]["summary"]
     retrained = record["retrain"]["summary"]
     return {

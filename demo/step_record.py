@@ -29,7 +29,7 @@ def record_path(settings: Settings) -> Path:
     return settings.reports_dir / "walkthrough.json"
 
 
-def load_record(settings: Settings) -> dict[str, dict]:
+def load_record(settings: Settings) -> dict[str, dict[str, Any]]:
     """Every completed step: ``{key: {"artifacts": [...], "summary": {...}, "finished_at"}}``.
 
     Artifact paths come back absolute; the file keeps them relative to the workspace, so a
@@ -39,7 +39,7 @@ def load_record(settings: Settings) -> dict[str, dict]:
     if not path.exists():
         return {}
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
         return {}
     for entry in record.values():
@@ -54,9 +54,9 @@ def _relative(path: Path, settings: Settings) -> str:
         return str(path)  # outside the workspace: kept absolute (joining leaves it as is)
 
 
-def save_step(settings: Settings, key: str, artifacts: list[Path], summary: dict,
+def save_step(settings: Settings, key: str, artifacts: list[Path], summary: dict[str, Any],
               stale: set[str] | frozenset[str] = frozenset(), seconds: float | None = None
-              ) -> dict:
+              ) -> dict[str, Any]:
     """Record a finished step; the ``stale`` steps (that used its old output) are forgotten."""
     record = {k: v for k, v in load_record(settings).items() if k not in stale}
     record[key] = {

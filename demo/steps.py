@@ -124,7 +124,7 @@ def run_step(key: str, where: Catalog | Settings, **options: Any) -> dict[str, A
 
 
 def run_all(where: Catalog | Settings, options: dict[str, dict[str, Any]] | None = None,
-            on_step: OnStep | None = None, until: str | None = None) -> dict[str, dict]:
+            on_step: OnStep | None = None, until: str | None = None) -> dict[str, dict[str, Any]]:
     """Run every step in order (up to and including ``until``); ``options[key]`` are the
     keyword arguments of step ``key``; ``on_step(step, index)`` is called before each."""
     catalog, options = as_catalog(where), options or {}

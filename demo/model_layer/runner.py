@@ -19,10 +19,8 @@ import pandas as pd
 from demo.catalog import Catalog
 from demo.errors import ContractError, DataError
 from demo.model_layer.lineage import dataset_hash, lineage_tags
-from demo.model_layer.loading import recorded_test_split, require_alias
+from demo.model_layer.loading import CHALLENGER, CHAMPION, recorded_test_split, require_alias
 from demo.model_layer.registry import (
-    CHALLENGER,
-    CHAMPION,
     ModelToRegister,
     PromotionOutcome,
     apply_promotion,
@@ -61,7 +59,8 @@ def contract_report(settings: Settings) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text())
+        report: dict[str, Any] = json.loads(path.read_text())
+        return report
     except (OSError, ValueError) as exc:
         raise DataError(f"cannot read the validation report {path}: {exc}") from exc
 

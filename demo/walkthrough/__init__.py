@@ -9,12 +9,12 @@ step's result after a page switch or a restart.
 
 from __future__ import annotations
 
+from demo.data_layer.steps import DEFAULT_ROWS
+from demo.deployment_layer.steps import DEFAULT_TRAFFIC
 from demo.settings import Settings
 from demo.step_record import load_record, reset_workspace
 from demo.walkthrough.presentation import (
     APP_WORKSPACE,
-    DEFAULT_ROWS,
-    DEFAULT_TRAFFIC,
     STEPS,
     STEPS_BY_KEY,
     Presets,

@@ -20,7 +20,7 @@ from demo.step_record import load_record, save_step
 from demo.steps import run_step
 
 
-def save_uploaded_raw(settings: Settings, filename: str, content: bytes) -> dict:
+def save_uploaded_raw(settings: Settings, filename: str, content: bytes) -> dict[str, Any]:
     """Use an uploaded CSV as the raw file, once the data layer can read it."""
     from demo.data_layer.ingest import read_raw_csv, to_bronze
     from demo.errors import DataError
@@ -50,7 +50,7 @@ def save_upload(settings: Settings, filename: str, content: bytes) -> Path:
 
 
 def record_answers(settings: Settings, answers: list[ApiAnswer], challenger_share: float
-                   ) -> dict:
+                   ) -> dict[str, Any]:
     """Add requests sent from the serving page to the serve step's record (the last few)."""
     before = load_record(settings).get("serve", {}).get("summary", {})
     rows = before.get("answers", []) + answer_rows(answers)
@@ -115,4 +115,5 @@ def step_summary(settings: Settings, key: str) -> dict[str, Any]:
     if entry is None:
         raise DemoError(f"the step '{key}' has not run yet in {settings.workspace}: "
                         "run it first")
-    return entry["summary"]
+    summary: dict[str, Any] = entry["summary"]
+    return summary

@@ -6,6 +6,8 @@ the workspace's tables: the gold table, the bronze table as received, the champi
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from demo.catalog import Catalog
@@ -16,7 +18,7 @@ from demo.walkthrough.display import step_summary
 TUNING_TRIALS = 8
 
 
-def _plans(tuned: bool = True) -> list:
+def _plans(tuned: bool = True) -> list[Any]:
     from demo.course.experiments import Plan
 
     plans = [Plan("baseline", "baseline"), Plan("logistic regression", "logistic_regression"),
@@ -67,8 +69,7 @@ def decision_thresholds(settings: Settings) -> pd.DataFrame:
     """Understand your problem: what each decision threshold costs the business."""
     from demo.course.experiments import threshold_table
     from demo.model_layer.evaluate import BusinessCosts
-    from demo.model_layer.loading import artifact_dir
-    from demo.model_layer.registry import load_model
+    from demo.model_layer.loading import artifact_dir, load_model
     from demo.model_layer.split import features, label_vector
     from demo.model_layer.store import open_store
 
