@@ -23,6 +23,9 @@ from demo.deployment_layer.server import ApiServer
 from demo.settings import Settings
 
 pytestmark = pytest.mark.slow
+# A graceful stop drains the prediction log and fsyncs it; on a loaded machine the fsync
+# alone can take seconds. The exit code proves the drain; the cap only catches a hang.
+GRACEFUL_STOP_S = 180.0
 
 CUSTOMER = example_request_customer()
 SHARE = 0.3
@@ -245,7 +248,7 @@ def test_connections_beyond_the_limit_get_503_not_a_hang(server: ApiServer) -> N
 
 
 def test_prediction_log_is_complete_after_shutdown(server: ApiServer) -> None:
-    assert server.stop() == 0
+    assert server.stop(timeout=GRACEFUL_STOP_S) == 0
     records = read_prediction_log(Path(server.settings.prediction_log))
     logged = [(r["request_id"], r["customer_id"]) for r in records]
     assert len(set(logged)) == len(logged), "a prediction was logged twice"
