@@ -53,11 +53,12 @@ from typing import Self
 from demo.settings import Settings, configure_offline
 configure_offline()
 start = time.perf_counter()
-from demo.data_layer.runner import run_data_layer
+from demo.pipeline import run_pipeline
 with tempfile.TemporaryDirectory() as folder:
-    result = run_data_layer(Settings.from_env(Path(folder) / "workspace"), {path!r})
+    summary = run_pipeline(Settings.from_env(Path(folder) / "workspace"), {path!r},
+                           until="features")
 print(json.dumps({{"end_to_end": time.perf_counter() - start,
-                  "rows_silver": result.cleaned.rows_silver}}))
+                  "rows_silver": summary["rows_silver"]}}))
 """
 
 

@@ -1,8 +1,9 @@
 """The command line: ``python -m demo <command>``.
 
-Each layer owns its commands in a ``commands`` module exposing ``COMMANDS``: a list of
-``Command(name, help, configure, run)``. Command modules import only argparse-level things
-at the top; heavy libraries are imported inside ``run`` so that ``--help`` stays instant.
+``demo/commands.py`` maps the pipeline's commands (run, ingest, validate, train, promote) to
+the steps; the deployment layer (serve, score, monitor, retrain), the generator, the platform,
+profiles and labs add theirs. Each module exposes ``COMMANDS``, a list of ``Command(name,
+help, configure, run)``, and imports heavy libraries inside ``run`` so ``--help`` stays instant.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ from demo.settings import Settings, configure_offline
 
 # The modules that contribute commands, in the order the help lists them.
 COMMAND_MODULES = (
-    "demo.pipeline_commands",
-    "demo.data_layer.commands",
-    "demo.model_layer.commands",
+    "demo.commands",
     "demo.deployment_layer.commands",
     "demo.synthetic.commands",
     "demo.platform.commands",

@@ -119,6 +119,8 @@ LABEL_COLUMN = "churn"
 POSITIVE_LABEL = "Yes"
 RAW_COLUMNS: tuple[str, ...] = tuple(f.name for f in FEATURES)
 MODEL_INPUTS: tuple[Feature, ...] = tuple(f for f in FEATURES if f.model_input)
+# The model-input column list: every other module takes it from here.
+INPUT_COLUMNS: tuple[str, ...] = tuple(f.name for f in MODEL_INPUTS)
 NUMERIC_INPUTS: tuple[str, ...] = tuple(f.name for f in MODEL_INPUTS if f.is_numeric)
 CATEGORICAL_INPUTS: tuple[str, ...] = tuple(f.name for f in MODEL_INPUTS if f.is_categorical)
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(f.name for f in FEATURES if f.required)

@@ -33,9 +33,14 @@ def pipeline_options(raw_path: str | Path, scenario: str = DEFAULT_SCENARIO,
 
 
 def run_pipeline(settings: Settings, raw_path: str | Path = SAMPLE_RAW_CSV,
-                 on_step: OnStep | None = None) -> dict[str, Any]:
-    """Run every step on ``raw_path``; write and return the run summary (also when a step
-    fails after the raw file was taken, so what ran can be inspected)."""
+                 on_step: OnStep | None = None, options: dict[str, dict[str, Any]] | None = None,
+                 start: str | None = None, until: str | None = None) -> dict[str, Any]:
+    """Run the steps (all, or ``start`` to ``until``) on ``raw_path``; ``options[key]`` adds
+    to step ``key``'s choices. Write and return the run summary (also when a step fails
+    after the raw file was taken, so what ran can be inspected)."""
+    chosen = pipeline_options(raw_path)
+    for key, extra in (options or {}).items():
+        chosen[key] = chosen.get(key, {}) | extra
     started: list[str] = []
 
     def note(step: Step, index: int) -> None:
@@ -44,9 +49,9 @@ def run_pipeline(settings: Settings, raw_path: str | Path = SAMPLE_RAW_CSV,
             on_step(step, index)
 
     try:
-        run_all(settings, pipeline_options(raw_path), on_step=note)
+        run_all(settings, chosen, on_step=note, start=start, until=until)
     finally:
-        if len(started) > 1:  # the raw step ran, so the record holds this run's steps only
+        if set(started) - {"raw"}:  # past a new raw file: the record holds this run's steps
             write_summary(settings, run_summary(load_record(settings)))
     return run_summary(load_record(settings))
 
@@ -79,8 +84,9 @@ def data_section(record: dict[str, dict[str, Any]]) -> dict[str, Any]:
     files = summary.pop("files") | ({"gold": record["features"]["artifacts"][0]}
                                     if features else {})
     if contract is not None:
-        files |= {"validation_json": record["contract"]["artifacts"][0],
-                  "validation_html": contract["report"]}
+        files |= {"validation_json": record["contract"]["artifacts"][0]}
+        if contract["report"]:  # a skipped contract wrote no report
+            files |= {"validation_html": contract["report"]}
     summary |= {
         "rows_gold": features.get("rows", 0),
         "validation": ({k: v for k, v in contract.items() if k not in ("run_id", "report")}

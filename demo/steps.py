@@ -124,16 +124,20 @@ def run_step(key: str, where: Catalog | Settings, **options: Any) -> dict[str, A
 
 
 def run_all(where: Catalog | Settings, options: dict[str, dict[str, Any]] | None = None,
-            on_step: OnStep | None = None, until: str | None = None) -> dict[str, dict[str, Any]]:
-    """Run every step in order (up to and including ``until``); ``options[key]`` are the
-    keyword arguments of step ``key``; ``on_step(step, index)`` is called before each."""
+            on_step: OnStep | None = None, until: str | None = None,
+            start: str | None = None) -> dict[str, dict[str, Any]]:
+    """Run every step in order (from ``start``, up to and including ``until``);
+    ``options[key]`` are the keyword arguments of step ``key``; ``on_step(step, index)`` is
+    called before each."""
     catalog, options = as_catalog(where), options or {}
     if catalog.settings.uses_tracking_server:  # before the data layer's work, not after it
         from demo.platform.tracking_server import require_tracking_server
 
         require_tracking_server(catalog.settings.tracking_uri)
+    steps = pipeline_for(catalog.settings)
+    first = 0 if start is None else steps.index(step_named(start, catalog.settings))
     results = {}
-    for index, step in enumerate(pipeline_for(catalog.settings)):
+    for index, step in enumerate(steps[first:], first):
         if on_step is not None:
             on_step(step, index)
         results[step.key] = run_step(step.key, catalog, **options.get(step.key, {}))

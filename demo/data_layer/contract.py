@@ -4,10 +4,9 @@ Every expectation comes from the spec, so a change to a feature changes the cont
 it. Critical expectations (columns, types, nulls, allowed values, ranges, unique ids) stop
 the pipeline; warnings (too many explicit ``Unknown`` answers, too few rows) are reported.
 
-Great Expectations is imported inside the functions that need it: the import alone takes
-seconds, and the rest of the course should not pay for it. GX hashes every value of a
-batch under 1 GB to label it (a "fingerprint"); it offers no setting to skip that, so the
-contract pays for it (see ``benchmarks/bench_data.py`` for the cost).
+Great Expectations is imported inside the functions that need it (the import alone takes
+seconds). GX hashes every value of a batch under 1 GB to label it (a "fingerprint") and
+offers no setting to skip that, so the contract pays for it (``benchmarks/bench_data.py``).
 """
 
 from __future__ import annotations
@@ -189,10 +188,9 @@ def _results_table(raw: dict[str, Any]) -> pd.DataFrame:
         config = item["expectation_config"]
         result = item.get("result") or {}
         observed = result.get("observed_value")
-        unexpected = result.get("partial_unexpected_list") or []
         details = config.get("description") or ""
         if not item["success"]:
-            details = _failure_details(details, result, observed, unexpected, item)
+            details = _failure_details(details, result, item)
         rows.append({
             "expectation": config["type"],
             "column": config.get("kwargs", {}).get("column", ""),
@@ -206,15 +204,15 @@ def _results_table(raw: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
-def _failure_details(expected: str, result: dict[str, Any], observed: Any,
-                     unexpected: list[Any], item: dict[str, Any]) -> str:
+def _failure_details(expected: str, result: dict[str, Any], item: dict[str, Any]) -> str:
+    observed, unexpected = result.get("observed_value"), result.get("partial_unexpected_list")
     exception = (item.get("exception_info") or {}).get("exception_message")
-    if exception:
-        return f"expected {expected}; could not be checked: {exception}"
+    mismatched = (result.get("details") or {}).get("mismatched") or {}
+    missing = ", ".join(mismatched.get("missing") or [])
+    if exception or missing:
+        why = f"could not be checked: {exception}" if exception else f"missing: {missing}"
+        return f"expected {expected}; {why}"
     parts = [f"expected {expected}"]
-    missing = ((result.get("details") or {}).get("mismatched") or {}).get("missing")
-    if missing:
-        return f"expected {expected}; missing: {', '.join(missing)}"
     if result.get("unexpected_count"):
         parts.append(f"{result['unexpected_count']:,} rows "
                      f"({result.get('unexpected_percent', 0):.2f}%) do not")

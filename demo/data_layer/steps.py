@@ -7,6 +7,7 @@ rules themselves are the data layer's pure functions (``ingest``, ``clean``, ``c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +51,16 @@ def raw(catalog: Catalog, source: str | Path | None = None, rows: int = DEFAULT_
     return Done([catalog.path("raw")], summary | {"rows": len(frame), "columns": headers})
 
 
-def clean(catalog: Catalog) -> Done:
+def clean(catalog: Catalog, require_label: bool = True) -> Done:
     """Ingest the raw file to bronze (canonical names, lineage), then clean it into silver
-    and quarantine. Every row is accounted for."""
+    and quarantine. Every row is accounted for. ``require_label=False``: an unlabelled
+    batch to score."""
     from demo.data_layer.clean import clean as clean_bronze
     from demo.data_layer.ingest import to_bronze
 
     source, run_id = catalog.path("raw"), new_run_id()
     bronze = to_bronze(catalog.load("raw"), str(source))
-    cleaned = clean_bronze(bronze)
+    cleaned = clean_bronze(bronze, require_label=require_label)
     if cleaned.rows_silver == 0:
         top = ", ".join(f"{r} ({n})" for r, n in list(cleaned.quarantine_reasons.items())[:3])
         raise DataError(f"{source}: no row survived cleaning ({cleaned.rows_quarantined} "
@@ -76,12 +78,21 @@ def clean(catalog: Catalog) -> Done:
         "files": {name: str(path) for name, path in files.items()}})
 
 
-def contract(catalog: Catalog) -> Done:
+def contract(catalog: Catalog, skip: bool = False) -> Done:
     """Run the data contract (Great Expectations) on silver; save the report. A failure is
-    recorded, and the features step refuses to build gold from that silver."""
+    recorded, and the features step refuses to build gold from that silver. ``skip``: record
+    that the contract did not run (faster: no Great Expectations import; not for training
+    data), so gold is built from unvalidated silver, and says so."""
+    reports, run_id = catalog.settings.reports_dir, catalog.run_id("silver")
+    if skip:
+        skipped: dict[str, Any] = {"success": None, "skipped": True, "failed_expectations": [],
+                   "critical_failures": [], "warnings": []}
+        path = catalog.location("validation")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"summary": skipped, "run_id": run_id}, indent=2))
+        return Done([path], skipped | {"run_id": run_id, "report": None})
     from demo.data_layer.contract import save_report, validate_silver
 
-    reports, run_id = catalog.settings.reports_dir, catalog.run_id("silver")
     report = validate_silver(catalog.load("silver"), docs_dir=reports / "data_docs")
     paths = save_report(report, reports, run_id)
     results = reports / "validation_results.parquet"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from demo.errors import DataError, ModelError
-from demo.feature_spec import ID_COLUMN, MODEL_INPUTS
+from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS
 from demo.settings import Settings
 
 KEPT_ANSWERS = 20  # the serve step's record keeps the last few answers
@@ -122,7 +122,7 @@ def customers_from_csv(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]
     if batch.features.empty:
         raise DataError(f"{path.name}: no row survived cleaning "
                         f"({batch.rows_read} read, {len(batch.quarantine)} quarantined)")
-    columns = [ID_COLUMN, *(f.name for f in MODEL_INPUTS)]
+    columns = [ID_COLUMN, *INPUT_COLUMNS]
     customers = json.loads(batch.features[columns].astype(object).to_json(orient="records"))
     return customers, {"rows_read": batch.rows_read, "rows_usable": len(customers),
                        "rows_quarantined": len(batch.quarantine),

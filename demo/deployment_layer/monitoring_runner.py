@@ -16,8 +16,8 @@ import pandas as pd
 
 from demo.deployment_layer.drift_html import render_html
 from demo.deployment_layer.monitoring import DriftReport, DriftThresholds, drift_report
-from demo.deployment_layer.scoring import INPUT_COLUMNS, prepare_batch
-from demo.feature_spec import LABEL_COLUMN
+from demo.deployment_layer.scoring import prepare_batch
+from demo.feature_spec import INPUT_COLUMNS, LABEL_COLUMN
 from demo.settings import Settings
 
 
@@ -43,8 +43,8 @@ def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataF
     from demo.model_layer.loading import load_model
 
     champion = champion or load_model(settings, "champion")
-    reference_scores = champion.model.predict_proba(reference[INPUT_COLUMNS])[:, 1]
-    current_scores = champion.model.predict_proba(current[INPUT_COLUMNS])[:, 1]
+    reference_scores = champion.model.predict_proba(reference[list(INPUT_COLUMNS)])[:, 1]
+    current_scores = champion.model.predict_proba(current[list(INPUT_COLUMNS)])[:, 1]
     report = drift_report(
         reference, current, reference_scores, current_scores,
         labels=_labels(current), threshold=champion.threshold,

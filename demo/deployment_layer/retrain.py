@@ -16,11 +16,11 @@ from typing import Any
 import pandas as pd
 
 from demo.errors import DemoError, ModelError
-from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, MODEL_INPUTS
+from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS, LABEL_COLUMN
 from demo.settings import Settings
 
 DEFAULT_CANDIDATE = "hist_gradient_boosting"
-_COLUMNS = [ID_COLUMN, *(f.name for f in MODEL_INPUTS), LABEL_COLUMN]
+_COLUMNS = [ID_COLUMN, *INPUT_COLUMNS, LABEL_COLUMN]
 
 
 @dataclass
@@ -69,7 +69,7 @@ def retrain(settings: Settings, reference: pd.DataFrame, new_labelled: pd.DataFr
             candidate: str | None = None, trials: int = 1) -> RetrainOutcome:
     """Train, register and judge a challenger; the promotion policy moves the aliases."""
     from demo.model_layer.registry import register_and_promote
-    from demo.model_layer.runner import best_to_register, train_and_track
+    from demo.model_layer.steps import best_to_register, train_and_track
     from demo.model_layer.train import TrainingConfig
 
     candidate = candidate or champion_recipe(settings)

@@ -6,12 +6,14 @@ layer trains one candidate, registers it and lets its promotion policy make it c
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from demo.settings import Settings
+
+if TYPE_CHECKING:
+    from demo.model_layer.registry import PromotionOutcome
 
 SANDBOX_CANDIDATE = "hist_gradient_boosting"
 
@@ -31,20 +33,16 @@ def generated_gold(rows: int, seed: int, scenario: str = "baseline", id_start: i
     return prepare_frame(raw, f"generated-{scenario}-{seed}.csv").features
 
 
-def write_gold(settings: Settings, gold: pd.DataFrame, name: str = "sandbox") -> Path:
-    """Store a gold table where the data layer keeps them (the monitor's reference)."""
-    settings.gold_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.gold_dir / f"{name}.parquet"
-    gold.to_parquet(path, index=False)
-    return path
-
-
 def train_champion(settings: Settings, gold: pd.DataFrame,
-                   candidate: str = SANDBOX_CANDIDATE) -> dict[str, Any]:
-    """Write ``gold`` and run the model layer on it with one untuned candidate."""
-    from demo.model_layer.runner import run_model_layer
+                   candidate: str = SANDBOX_CANDIDATE) -> PromotionOutcome:
+    """Save ``gold`` as the workspace's gold table (the monitor's reference), train one
+    untuned candidate on it, register it and let the promotion policy judge it."""
+    from demo.catalog import Catalog, new_run_id
+    from demo.model_layer.registry import register_and_promote
+    from demo.model_layer.steps import best_to_register, train_and_track
     from demo.model_layer.train import TrainingConfig
 
-    path = write_gold(settings, gold)
+    Catalog(settings).save("gold", gold, new_run_id())
     config = TrainingConfig(candidates=(candidate,), trials=1, seed=settings.seed)
-    return run_model_layer(settings, gold_path=path, config=config)
+    tracked = train_and_track(settings, gold, config)
+    return register_and_promote(settings, best_to_register(tracked), tracked.training.split.test)

@@ -15,11 +15,10 @@ import numpy as np
 import pandas as pd
 
 from demo.errors import DataError
-from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, MODEL_INPUTS
+from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS, LABEL_COLUMN
 from demo.settings import Settings
 
 CHUNK_ROWS = 50_000
-INPUT_COLUMNS = [f.name for f in MODEL_INPUTS]
 
 
 @dataclass
@@ -90,7 +89,7 @@ def score_batch(model: Any, threshold: float, features: pd.DataFrame,
     probabilities = np.empty(len(features))
     for start in range(0, len(features), CHUNK_ROWS):
         chunk = features.iloc[start:start + CHUNK_ROWS]
-        probabilities[start:start + len(chunk)] = model.predict_proba(chunk[INPUT_COLUMNS])[:, 1]
+        probabilities[start:start + len(chunk)] = model.predict_proba(chunk[list(INPUT_COLUMNS)])[:, 1]
         if on_chunk is not None:
             on_chunk(len(chunk))
     scored = pd.DataFrame({ID_COLUMN: features[ID_COLUMN].to_numpy(),

@@ -8,7 +8,8 @@
 - ``tracking``: the one writer of MLflow runs: params, metrics, plots, the model.
 - ``loading``: read back a registered model (safely, one at a time) and a run's rows.
 - ``registry``: versions, the champion / challenger aliases, the promotion policy.
-- ``runner``: the layer's edges: gold in, the steps in order, the run summary out.
+- ``steps``: the layer's two steps (train, registry) and the plain functions under them:
+  ``train_and_track`` (split, fit, then track) and ``best_to_register``.
 
 The policy numbers (margin, costs, shares, trials) live in ``demo/params.toml``.
 """

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 
-from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, MODEL_INPUTS, SPEC_VERSION
-from demo.paths import PROJECT_ROOT
+from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS, LABEL_COLUMN, SPEC_VERSION
+from demo.paths import PROJECT_ROOT, SAMPLE_RAW_CSV
 
-HASHED_COLUMNS: tuple[str, ...] = (ID_COLUMN, *(f.name for f in MODEL_INPUTS), LABEL_COLUMN)
+HASHED_COLUMNS: tuple[str, ...] = (ID_COLUMN, *INPUT_COLUMNS, LABEL_COLUMN)
+SAMPLE_GENERATOR_SEED = 42  # the committed sample's seed (datasets/README.md)
+
+
+def generator_seed(gold: pd.DataFrame) -> int | None:
+    """The generator seed behind ``gold`` when it is known: only the committed sample's."""
+    sources = gold["_source_file"].unique() if "_source_file" in gold.columns else []
+    if len(sources) == 1 and Path(str(sources[0])).resolve() == SAMPLE_RAW_CSV.resolve():
+        return SAMPLE_GENERATOR_SEED
+    return None
 
 
 def dataset_hash(frame: pd.DataFrame) -> str:

@@ -21,6 +21,8 @@ from demo.model_layer.loading import (  # load_model, LoadedModel: the serving c
     LoadedModel,  # noqa: F401
     load_model,  # noqa: F401
     load_version,
+    recorded_test_split,
+    require_alias,
     version_by_alias,
 )
 from demo.model_layer.split import features, label_vector
@@ -167,3 +169,10 @@ def register_and_promote(settings: Settings, model: ModelToRegister, holdout: pd
     """Register ``model`` as a new version, then let the policy judge it on ``holdout``."""
     version = register(open_store(settings), model)
     return apply_promotion(settings, version, holdout, margin)
+
+
+def promote_challenger(settings: Settings, margin: float | None = None) -> PromotionOutcome:
+    """Re-apply the policy to the current challenger, on the test rows it was trained with."""
+    found = require_alias(settings, CHALLENGER)
+    holdout = recorded_test_split(open_store(settings, create=False), found.run_id)
+    return apply_promotion(settings, str(found.version), holdout, margin)

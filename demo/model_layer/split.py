@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 
 from demo.errors import ModelError
-from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, MODEL_INPUTS, POSITIVE_LABEL
+from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS, LABEL_COLUMN, POSITIVE_LABEL
 from demo.settings import Policy, default_policy
 
-INPUT_COLUMNS: tuple[str, ...] = tuple(f.name for f in MODEL_INPUTS)
 SPLIT_NAMES: tuple[str, ...] = ("train", "validation", "test")
 # Each class needs a few rows in every split for stratification and for the metrics.
 MIN_ROWS_PER_CLASS = 10

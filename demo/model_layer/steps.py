@@ -1,16 +1,80 @@
 """The model layer's steps: train and track the candidates, register and promote one.
 
 Training reads gold from the catalog; everything it makes lives in MLflow, and the step's
-record keeps the run ids the registry step needs.
+record keeps the run ids the registry step needs. ``train_and_track`` and
+``best_to_register`` are the plain functions under the steps: retraining uses them too.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from demo.catalog import Catalog
-from demo.errors import DemoError
+from demo.errors import ContractError, DemoError
+from demo.settings import Settings
 from demo.step_record import Done, load_record
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from demo.model_layer.registry import ModelToRegister
+    from demo.model_layer.tracking import TrackedTraining
+    from demo.model_layer.train import TrainingConfig
+
+
+def contract_verdict(catalog: Catalog, force: bool = False) -> dict[str, Any] | None:
+    """The data contract's report on the newest gold table (``None`` when it is another
+    table's); ``ContractError`` when the latest contract run failed, unless ``force``.
+
+    The features step writes no gold table for a failed run, so a failed latest validation
+    means the newest gold table is from an earlier run, not from the data just ingested."""
+    gold_run = catalog.run_id("gold")
+    report: dict[str, Any] | None = (catalog.load("validation")
+                                     if catalog.exists("validation") else None)
+    status = (report or {}).get("summary", report or {})
+    if report and status.get("success") is False and not force:
+        failures = status.get("critical_failures") or status.get("failed_expectations") or []
+        run_id = report.get("run_id", "?")
+        raise ContractError(
+            f"the latest data contract run ({run_id}) failed"
+            + (f" on: {'; '.join(str(f) for f in failures[:3])}" if failures else "")
+            + ("" if gold_run == run_id else
+               f"; the newest gold table ({gold_run}) is from an earlier run")
+            + ": fix the data and run `python -m demo ingest`, or pass --force to train anyway")
+    return report if report is not None and report.get("run_id") == gold_run else None
+
+
+def train_and_track(settings: Settings, gold: pd.DataFrame, config: TrainingConfig,
+                    validation_report: dict[str, Any] | None = None,
+                    holdout: pd.DataFrame | None = None) -> TrackedTraining:
+    """Split ``gold``, fit every candidate (no MLflow), then record it all in MLflow.
+
+    With ``holdout`` the test split is that frame (see ``split_with_holdout``): retraining
+    judges a challenger on rows the caller kept aside."""
+    from demo.model_layer.lineage import dataset_hash, lineage_tags
+    from demo.model_layer.split import split_gold, split_with_holdout
+    from demo.model_layer.store import open_store
+    from demo.model_layer.tracking import log_training
+    from demo.model_layer.train import check_config, fit_candidates
+
+    check_config(config)
+    split = (split_gold(gold, config.seed, config.fractions) if holdout is None
+             else split_with_holdout(gold, holdout, config.seed, config.fractions))
+    lineage = lineage_tags(gold, split.sizes(), config.generator_seed)
+    if holdout is not None:
+        lineage["holdout_hash"] = dataset_hash(holdout)
+    training = fit_candidates(split, config)
+    return log_training(open_store(settings), training, lineage, validation_report,
+                        holdout_given=holdout is not None)
+
+
+def best_to_register(tracked: TrackedTraining, name: str | None = None) -> ModelToRegister:
+    """The best candidate (or ``name``) of a tracked training, ready for the registry."""
+    from demo.model_layer.registry import ModelToRegister
+
+    fit = tracked.training.best if name is None else tracked.training.candidates[name]
+    return ModelToRegister(fit.name, tracked.model_uris[fit.name], tracked.run_ids[fit.name],
+                           fit.threshold, tracked.data_hash)
 
 
 def train(catalog: Catalog, candidates: tuple[str, ...] | None = None,
@@ -18,22 +82,19 @@ def train(catalog: Catalog, candidates: tuple[str, ...] | None = None,
           force: bool = False) -> Done:
     """Fit the candidates on gold and track them in MLflow (trials from the policy unless
     given). Refuses gold whose data contract failed, unless ``force``."""
-    from demo.model_layer import runner
+    from demo.model_layer.lineage import generator_seed
     from demo.model_layer.loading import artifact_dir
     from demo.model_layer.store import open_store
     from demo.model_layer.train import TrainingConfig
 
     settings, gold_path = catalog.settings, catalog.path("gold")
-    report = runner.contract_report(settings)
-    runner.check_contract(report, gold_path, force)
+    report = contract_verdict(catalog, force)
     gold = catalog.load("gold")
     chosen = {"candidates": tuple(candidates)} if candidates else {}
     config = TrainingConfig.from_settings(
-        settings, params=dict(params or {}), generator_seed=runner.generator_seed(gold),
+        settings, params=dict(params or {}), generator_seed=generator_seed(gold),
         **chosen, **({} if trials is None else {"trials": trials}))
-    same_data = report is not None and report.get("run_id") == gold_path.stem
-    tracked = runner.train_and_track(settings, gold, config,
-                                     validation_report=report if same_data else None)
+    tracked = train_and_track(settings, gold, config, validation_report=report)
     store, fits = open_store(settings), tracked.training.candidates.values()
     summary = {
         "experiment": settings.experiment_name, "tracking_uri": settings.tracking_uri,

@@ -14,7 +14,15 @@ from dataclasses import fields
 
 import pandas as pd
 
-from demo.feature_spec import FEATURES, LABEL_COLUMN, MODEL_INPUTS, POSITIVE_LABEL, UNKNOWN
+from demo.feature_spec import (
+    CATEGORICAL_INPUTS,
+    FEATURES,
+    INPUT_COLUMNS,
+    LABEL_COLUMN,
+    NUMERIC_INPUTS,
+    POSITIVE_LABEL,
+    UNKNOWN,
+)
 from demo.synthetic.defects import DEFECT_KINDS, DefectRates
 
 _TYPES = {
@@ -80,9 +88,7 @@ def reference_auc(rows: int = 7043, seed: int = 42, test_size: float = 0.3,
     )
 
     clean = draw_customers(rows, seed, population(churn_mode))
-    inputs = [f.name for f in MODEL_INPUTS]
-    categorical = [f.name for f in MODEL_INPUTS if f.is_categorical]
-    numeric = [name for name in inputs if name not in categorical]
+    inputs, categorical, numeric = list(INPUT_COLUMNS), list(CATEGORICAL_INPUTS), list(NUMERIC_INPUTS)
     y = (clean[LABEL_COLUMN] == POSITIVE_LABEL).astype(int).to_numpy()
     truth = churn_probability(clean, CHURN_MODES[churn_mode])
     X_train, X_test, y_train, y_test, _, truth_test = train_test_split(

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from demo.catalog import Catalog
 from demo.data_layer.clean import clean
 from demo.data_layer.ingest import read_raw_csv, to_bronze
-from demo.data_layer.runner import run_data_layer
 from demo.errors import ContractError
-from demo.model_layer.runner import run_model_layer
 from demo.settings import Settings, read_policy
+from demo.steps import run_all, run_step
 
 POLICY_FILE = Path(__file__).with_name("params.toml")
 # YOUR CODE HERE

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from demo.catalog import Catalog
 from demo.data_layer.clean import clean
 from demo.data_layer.ingest import read_raw_csv, to_bronze
-from demo.data_layer.runner import run_data_layer
 from demo.errors import ContractError
-from demo.model_layer.runner import run_model_layer
 from demo.settings import Settings, read_policy
+from demo.steps import run_all, run_step
 
 POLICY_FILE = Path(__file__).with_name("params.toml")
 # BEGIN SOLUTION
@@ -48,8 +48,9 @@ def data_layer(raw_csv: Path, workspace: Path) -> Path:
         raise ContractError(f"{raw_csv}: {share:.0%} of the rows would be quarantined, more "
                             f"than Northwind's limit of {MAX_QUARANTINE_SHARE:.0%}: a broken "
                             "export; ask the CRM team before anything trains on it")
-    result = run_data_layer(northwind_settings(workspace), raw_csv)
-    return result.paths["gold"]
+    settings = northwind_settings(workspace)
+    run_all(settings, {"raw": {"source": raw_csv}}, until="features")
+    return Catalog(settings).path("gold")
     # END SOLUTION
 
 
@@ -57,6 +58,7 @@ def model_layer(workspace: Path) -> str:
     """Train on the newest gold table, track, register; the champion's ``models:/`` URI."""
     # BEGIN SOLUTION
     settings = northwind_settings(workspace)
-    summary = run_model_layer(settings)
-    return f"models:/{settings.model_name}/{summary['champion_version']}"
+    run_step("train", settings)
+    registered = run_step("registry", settings)["summary"]
+    return f"models:/{settings.model_name}/{registered['serving_version']}"
     # END SOLUTION

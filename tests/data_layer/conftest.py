@@ -63,12 +63,8 @@ def sample_pipeline(tmp_path_factory: pytest.TempPathFactory,
     them), and the run summary gathered from their record.
 
     Shared because the contract (Great Expectations) makes it the slowest step here."""
-    from demo.pipeline import pipeline_options, run_summary, write_summary
-    from demo.step_record import load_record
-    from demo.steps import run_all
+    from demo.pipeline import run_pipeline
 
     settings = Settings.from_env(tmp_path_factory.mktemp("sample") / "workspace")
-    run_all(settings, pipeline_options(SAMPLE_RAW_CSV), until="features")
-    summary = run_summary(load_record(settings))
-    write_summary(settings, summary)
+    summary = run_pipeline(settings, SAMPLE_RAW_CSV, until="features")
     yield summary, settings

@@ -77,8 +77,8 @@ def test_pipeline_on_the_sample_passes_the_contract_and_saves_reports(sample_pip
 def test_critical_failure_stops_the_run_naming_the_expectation(settings, monkeypatch,
                                                                write_file) -> None:
     from demo.data_layer import clean
-    from demo.data_layer.runner import run_data_layer
     from demo.errors import ContractError
+    from demo.pipeline import run_pipeline
     from tests.data_layer.conftest import csv_text, customers_as_text
 
     real_rules = clean.number_rules
@@ -90,7 +90,7 @@ def test_critical_failure_stops_the_run_naming_the_expectation(settings, monkeyp
     monkeypatch.setattr("demo.data_layer.clean.number_rules", broken_rules)
     path = write_file(csv_text(customers_as_text(20)))
     with pytest.raises(ContractError, match=r"expect_column_values_to_be_between\(tenure\)"):
-        run_data_layer(settings, path)
+        run_pipeline(settings, path, until="features")
     summary = json.loads((settings.reports_dir / "run_summary.json").read_text())
     assert summary["validation"]["success"] is False
     assert any("tenure" in f for f in summary["validation"]["failed_expectations"])

@@ -23,8 +23,8 @@ TRAIN_ROWS = 2_000
 def trained_workspace(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A workspace with a registered champion and its gold table (read-only for tests)."""
     settings = Settings.from_env(tmp_path_factory.mktemp("deploy") / "workspace")
-    summary = train_champion(settings, generated_gold(TRAIN_ROWS, seed=1))
-    assert summary["promotion"]["decision"]["promote"], summary["promotion"]
+    outcome = train_champion(settings, generated_gold(TRAIN_ROWS, seed=1))
+    assert outcome.decision.promote, outcome.decision
     return settings
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from demo.data_layer.runner import DataLayerResult, run_data_layer
+from demo.catalog import Catalog
 from demo.labs import LEAK_GOLD_FILE, break_champion, break_leak
 from demo.model_layer.store import open_store
+from demo.pipeline import run_pipeline
 from demo.settings import Settings
 from demo.synthetic.scenarios import generate_batch
 from grading.labs import (
@@ -27,12 +28,14 @@ from grading.quiz import quiz_test
 
 
 @pytest.fixture(scope="module")
-def data_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataLayerResult, Path]:
-    """The data layer run on a generated 3,000-row raw batch; (result, raw file)."""
+def data_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
+    """The data steps run on a generated 3,000-row raw batch; (its gold table, raw file)."""
     folder = tmp_path_factory.mktemp("exercise-05")
     raw_path = folder / "batch.csv"
     generate_batch(3000, seed=5).to_csv(raw_path, index=False)
-    return run_data_layer(Settings.from_env(folder / "workspace"), raw_path, validate=False), raw_path
+    settings = Settings.from_env(folder / "workspace")
+    run_pipeline(settings, raw_path, options={"contract": {"skip": True}}, until="features")
+    return Catalog(settings).load("gold"), raw_path
 
 
 @pytest.mark.question("q1")
@@ -56,7 +59,7 @@ def test_new_feature_values(nb) -> None:
 @pytest.mark.points(1)
 def test_new_feature_keeps_the_table(nb, data_run) -> None:
     """Every other column and row of a real gold table is unchanged."""
-    gold = data_run[0].gold
+    gold = data_run[0]
     enriched = nb.add_total_per_month(gold)
     assert list(enriched.columns) == [*gold.columns, "total_per_month"], (
         f"expected the gold columns plus 'total_per_month' at the end, got {list(enriched.columns)}"

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from demo.model_layer.registry import PromotionOutcome, register_and_promote
-from demo.model_layer.runner import best_to_register, train_and_track
+from demo.model_layer.steps import best_to_register, train_and_track
 from demo.model_layer.tracking import TrackedTraining
 from demo.model_layer.train import TrainingConfig, TrainingResult
 from demo.settings import Settings

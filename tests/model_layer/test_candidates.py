@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from demo.commands import parse_param
 from demo.errors import ModelError
 from demo.feature_spec import CATEGORICAL_INPUTS, FEATURES_BY_NAME, NUMERIC_INPUTS, UNKNOWN
 from demo.model_layer.candidates import CANDIDATES, build_pipeline, sample_params
-from demo.model_layer.commands import parse_param
 from tests.model_layer.conftest import gold_frame
 
 

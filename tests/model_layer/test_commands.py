@@ -10,11 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from demo.catalog import Catalog
 from demo.cli import main
 from demo.errors import ContractError, TrackingStoreError
 from demo.model_layer.registry import load_model
-from demo.model_layer.runner import check_contract
+from demo.model_layer.steps import contract_verdict
 from demo.settings import Settings
+from demo.step_record import save_step
 from tests.model_layer.conftest import gold_frame
 
 FAST = ["--candidates", "baseline", "logistic_regression", "--set", "training.trials=1"]
@@ -31,9 +33,9 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def write_gold(settings: Settings, frame: pd.DataFrame, run_id: str = "20260101T000000Z") -> Path:
-    settings.gold_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.gold_dir / f"{run_id}.parquet"
-    frame.to_parquet(path, index=False)
+    """A gold table in the catalog, recorded as the features step's output."""
+    path = Catalog(settings).save("gold", frame, run_id)
+    save_step(settings, "features", [path], {"run_id": run_id, "rows": len(frame)})
     return path
 
 
@@ -48,7 +50,7 @@ def test_train_then_promote_from_the_command_line(
     assert run_cli(settings, "train", *FAST) == 0
     out = capsys.readouterr().out
     assert "logistic_regression" in out and "as champion" in out
-    summary = json.loads((settings.reports_dir / "model_summary.json").read_text())
+    summary = json.loads((settings.reports_dir / "run_summary.json").read_text())["model"]
     assert set(summary["candidates"]) == {"baseline", "logistic_regression"}
     assert summary["candidates"]["logistic_regression"]["test"]["roc_auc"] > 0.75
     assert summary["registered_version"] == "1" and summary["alias"] == "champion"
@@ -59,7 +61,7 @@ def test_train_then_promote_from_the_command_line(
     assert "no model registered as 'challenger'" in one_line_error(capsys)
 
     assert run_cli(settings, "train", *FAST) == 0  # same data, same seed: an equal model
-    summary = json.loads((settings.reports_dir / "model_summary.json").read_text())
+    summary = json.loads((settings.reports_dir / "run_summary.json").read_text())["model"]
     assert summary["alias"] == "challenger" and summary["champion_version"] == "1"
     assert "kept the champion" in summary["promotion"]["decision"]["reason"]
     capsys.readouterr()
@@ -107,7 +109,7 @@ def test_untrainable_gold_tables(settings: Settings, capsys: pytest.CaptureFixtu
 
 def test_no_gold_table(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(settings, "train") == 2
-    assert "no gold table in" in one_line_error(capsys)
+    assert "needs gold" in (error := one_line_error(capsys)) and "run 'features' first" in error
 
 
 def test_failed_contract_is_refused_unless_forced(
@@ -116,16 +118,18 @@ def test_failed_contract_is_refused_unless_forced(
     gold = write_gold(settings, gold_frame(300, seed=1), run_id="20260101T000000Z")
     report = {"run_id": "20260102T000000Z",
               "summary": {"success": False, "critical_failures": ["tenure outside 0..72"]}}
-    settings.reports_dir.mkdir(parents=True)
     (settings.reports_dir / "validation.json").write_text(json.dumps(report))
     assert run_cli(settings, "train") == 2
     error = one_line_error(capsys)
     assert "data contract run (20260102T000000Z) failed on: tenure outside 0..72" in error
     assert "from an earlier run" in error and "--force" in error
-    check_contract(report, gold, force=True)  # --force lets it through
+    catalog = Catalog(settings)
+    assert contract_verdict(catalog, force=True) is None  # let through; not gold's report
     with pytest.raises(ContractError):
-        check_contract(report, gold, force=False)
-    check_contract({"summary": {"success": True}}, gold, force=False)
+        contract_verdict(catalog, force=False)
+    passed = {"run_id": gold.stem, "summary": {"success": True}}
+    (settings.reports_dir / "validation.json").write_text(json.dumps(passed))
+    assert contract_verdict(catalog) == passed
 
 
 @pytest.mark.parametrize(
@@ -153,7 +157,7 @@ def test_corrupt_tracking_store(settings: Settings, capsys: pytest.CaptureFixtur
 
 
 def test_generator_seed_is_recorded_only_when_known() -> None:
-    from demo.model_layer.runner import SAMPLE_GENERATOR_SEED, generator_seed
+    from demo.model_layer.lineage import SAMPLE_GENERATOR_SEED, generator_seed
     from demo.paths import SAMPLE_RAW_CSV
 
     gold = gold_frame(20, seed=1)

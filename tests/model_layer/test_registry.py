@@ -19,7 +19,7 @@ from demo.model_layer.registry import (
     register_and_promote,
     version_by_alias,
 )
-from demo.model_layer.runner import best_to_register, train_and_track
+from demo.model_layer.steps import best_to_register, train_and_track
 from demo.model_layer.store import open_store
 from demo.model_layer.train import TrainingConfig
 from demo.settings import Settings

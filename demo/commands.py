@@ -1,0 +1,246 @@
+"""The pipeline's commands: each runs a slice of ``demo.steps`` through ``run_pipeline``.
+
+``run`` runs every step, ``ingest`` the data steps (raw to features), ``train`` the model
+steps (train, registry); ``validate`` runs the data contract on a silver file and
+``promote`` re-applies the promotion policy to the challenger. Policy numbers (margin, costs,
+trials, split shares) are not repeated as option defaults: they come from
+``demo/params.toml``, and ``--set SECTION.NAME=VALUE`` overrides one for a run. Heavy
+libraries are imported inside the commands, so that ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from demo.cli import Command
+from demo.errors import ModelError
+from demo.paths import SAMPLE_RAW_CSV
+from demo.settings import Settings
+
+if TYPE_CHECKING:
+    from demo.steps import OnStep, Step
+
+CANDIDATE_NAMES = ("baseline", "logistic_regression", "hist_gradient_boosting")
+# The data section's details, printed by show_summary rather than as tables of their own.
+DATA_DETAILS = {"quarantine_reasons", "repairs", "renamed_columns", "validation", "files",
+                "seconds"}
+
+
+def add_policy_option(parser: argparse.ArgumentParser) -> None:
+    """``--set SECTION.NAME=VALUE``: override one number of ``demo/params.toml``."""
+    parser.add_argument("--set", action="append", default=[], dest="policy",
+                        metavar="SECTION.NAME=VALUE",
+                        help="override a policy number of demo/params.toml for this run, "
+                        "e.g. promotion.margin=0.01 or training.trials=2; repeatable")
+
+
+def show_progress(settings: Settings) -> OnStep:
+    """One line on stderr as each step starts (a line, not a bar: scoring shows its own)."""
+    from demo.console import err_console, progress_enabled
+    from demo.steps import pipeline_for
+
+    total = len(pipeline_for(settings))
+
+    def on_step(step: Step, index: int) -> None:
+        if progress_enabled():
+            err_console.print(f"step {index + 1}/{total}: {step.key}")
+
+    return on_step
+
+
+# -- run: every step ---------------------------------------------------------------------
+
+
+def configure_run(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--raw", type=Path, default=SAMPLE_RAW_CSV,
+                        help="the raw CSV file the pipeline starts from")
+    add_policy_option(parser)
+
+
+def run_run(args: argparse.Namespace, settings: Settings) -> int:
+    from demo.console import console, print_table
+    from demo.pipeline import run_pipeline
+
+    settings = settings.with_policy(args.policy)
+    summary = run_pipeline(settings, args.raw, on_step=show_progress(settings))
+    show_summary(summary)
+    for section, values in summary.items():
+        if section == "model":
+            print_model_summary(values)
+        elif isinstance(values, dict) and section not in DATA_DETAILS:
+            print_table(section.capitalize(), [
+                (k, str(v)[:120] if isinstance(v, str | dict | list) else v)
+                for k, v in values.items()], columns=["", "value"])
+    console.print(f"summary: {settings.reports_dir / 'run_summary.json'}")
+    return 0
+
+
+# -- ingest and validate: the data steps ---------------------------------------------------
+
+
+def configure_ingest(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, help="the raw CSV file to ingest")
+    parser.add_argument("--no-label", action="store_true",
+                        help="the file has no churn label (an unlabelled batch to score)")
+    parser.add_argument("--skip-validation", action="store_true",
+                        help="do not run the data contract (faster; not for training data)")
+
+
+def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from demo.pipeline import run_pipeline
+
+    options = {"clean": {"require_label": not args.no_label},
+               "contract": {"skip": args.skip_validation}}
+    show_summary(run_pipeline(settings, args.path, show_progress(settings), options,
+                              until="features"))
+    return 0
+
+
+def show_summary(summary: dict[str, Any]) -> None:
+    """Print the data section's accounting, the reasons and the repairs as tables."""
+    from demo.console import console, print_table
+
+    validation = summary.get("validation") or {}
+    outcome = {True: "passed", False: "FAILED", None: "skipped"}[validation.get("success")]
+    print_table(f"Data layer: {summary['source_file']}", [
+        ("rows read", summary["rows_read"]),
+        ("silver (clean rows)", summary["rows_silver"]),
+        ("quarantined", summary["rows_quarantined"]),
+        ("duplicates dropped", summary["duplicates_dropped"]),
+        ("gold (feature rows)", summary["rows_gold"]),
+        ("contract", outcome),
+        ("unknown columns (kept in bronze only)", ", ".join(summary["unknown_columns"]) or "-"),
+    ], columns=["", "value"])
+    for title, counts in (("Quarantine reasons (a row can have several)",
+                           summary["quarantine_reasons"]),
+                          ("Repairs (rows kept in silver)", summary["repairs"])):
+        if counts:
+            print_table(title, list(counts.items()), columns=["rule", "rows"])
+    if validation.get("warnings"):
+        print_table("Contract warnings", [(w,) for w in validation["warnings"]],
+                    columns=["warning"])
+    if summary.get("files"):
+        console.print("written: " + ", ".join(f"{k} {v}" for k, v in summary["files"].items()))
+
+
+def configure_validate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--silver", type=Path,
+                        help="a silver Parquet file (default: the workspace's latest)")
+
+
+def run_validate(args: argparse.Namespace, settings: Settings) -> int:
+    import pandas as pd
+
+    from demo.catalog import Catalog, new_run_id
+    from demo.console import console, print_table
+    from demo.data_layer.contract import save_report, validate_silver
+    from demo.errors import ContractError, DataError
+
+    path = args.silver or Catalog(settings).path("silver")
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    try:
+        silver = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+    report = validate_silver(silver, docs_dir=settings.reports_dir / "data_docs")
+    paths = save_report(report, settings.reports_dir, new_run_id())
+    failed = report.results[~report.results["success"]]
+    print_table(f"Data contract on {path.name}: {'passed' if report.success else 'FAILED'}",
+                failed[["severity", "expectation", "column", "details"]].to_dict("records")
+                or [{"result": f"all {len(report.results)} expectations hold"}])
+    console.print(f"report: {paths['validation_html']}")
+    if not report.success:
+        raise ContractError(f"{path}: critical expectation(s) failed: "
+                            f"{'; '.join(report.critical_failures)}")
+    return 0
+
+
+# -- train and promote: the model steps ----------------------------------------------------
+
+
+def configure_train(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--candidates", nargs="+", metavar="MODEL",
+                        help=f"models to train (default: all of {', '.join(CANDIDATE_NAMES)})")
+    parser.add_argument("--param", action="append", default=[], metavar="MODEL.NAME=VALUE",
+                        help="fix a hyperparameter (that model is then not tuned); repeatable")
+    parser.add_argument("--force", action="store_true",
+                        help="train even if the data contract failed (for teaching only)")
+    add_policy_option(parser)
+
+
+def parse_param(text: str) -> tuple[str, str, Any]:
+    """'logistic_regression.C=0.5' -> ('logistic_regression', 'C', 0.5)."""
+    key, equals, raw = text.partition("=")
+    candidate, dot, name = key.partition(".")
+    if not equals or not dot or not candidate or not name:
+        raise ModelError(f"--param {text!r}: expected MODEL.NAME=VALUE, e.g. logistic_regression.C=0.5")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw  # a bare word is a string: class_weight=balanced
+    return candidate, name, value
+
+
+def run_train(args: argparse.Namespace, settings: Settings) -> int:
+    from demo.model_layer.candidates import get_candidate
+    from demo.pipeline import run_pipeline
+
+    params: dict[str, dict[str, Any]] = {}
+    for text in args.param:
+        candidate, name, value = parse_param(text)
+        params.setdefault(get_candidate(candidate).name, {})[name] = value
+    train = {"candidates": tuple(args.candidates or CANDIDATE_NAMES), "params": params,
+             "force": args.force}
+    summary = run_pipeline(settings.with_policy(args.policy), options={"train": train},
+                           start="train", until="registry")
+    print_model_summary(summary["model"])
+    return 0
+
+
+def print_model_summary(summary: dict[str, Any]) -> None:
+    """One table of every candidate's metrics, then the registry's decision."""
+    from demo.console import console, print_table
+
+    print_table("Model layer: candidates (test split; thr = cost-based threshold)", [
+        {"model": name, "val AUC": result["validation"]["roc_auc"],
+         "AUC": result["test"]["roc_auc"], "PR AUC": result["test"]["pr_auc"],
+         "F1": result["test"]["f1"], "thr": result["decision_threshold"],
+         "$/cust": result["test"]["expected_cost_per_customer"]}
+        for name, result in summary["candidates"].items()])
+    console.print(f"registered {summary['registered_model']} version "
+                  f"{summary['registered_version']} ({summary['best_candidate']}) as "
+                  f"{summary['alias']}; {summary['promotion']['decision']['reason']}",
+                  markup=False)
+
+
+def run_promote(args: argparse.Namespace, settings: Settings) -> int:
+    from demo.console import console
+    from demo.model_layer.registry import promote_challenger
+
+    outcome = promote_challenger(settings.with_policy(args.policy))
+    console.print(f"{outcome.decision.reason}; champion is version {outcome.serving_version}",
+                  markup=False)
+    return 0
+
+
+COMMANDS = [
+    Command("run", "run the pipeline end to end on the sample dataset", configure_run, run_run),
+    Command("ingest", "run the data layer on a raw CSV file (bronze, silver, quarantine, "
+            "contract, gold)", configure_ingest, run_ingest),
+    Command("validate", "run the data contract on the latest silver table",
+            configure_validate, run_validate),
+    Command("train", "train, track and register the candidate models on the gold table",
+            configure_train, run_train,
+            description="Train the baseline, logistic regression and gradient boosting on the "
+            "latest gold table, track every run in MLflow, register the best model and apply "
+            "the promotion policy."),
+    Command("promote", "apply the promotion policy to the current challenger",
+            add_policy_option, run_promote,
+            description="Compare the 'challenger' with the 'champion' on the challenger's "
+            "test rows; promote it if it wins by the margin (promotion.margin in "
+            "demo/params.toml)."),
+]
