@@ -94,7 +94,7 @@ PRELOAD = ["grading.child", "grading.check", "grading.plugin", "grading.remote",
            "sklearn.metrics", "sklearn.linear_model", "sklearn.ensemble", "sklearn.pipeline",
            "sklearn.compose", "sklearn.preprocessing", "sklearn.model_selection", "mlflow",
            "great_expectations", "demo.synthetic.customers", "demo.feature_spec",
-           "demo.synthetic.scenarios", "demo.data_layer.runner", "demo.labs",
+           "demo.synthetic.scenarios", "demo.pipeline", "demo.labs",
            "demo.model_layer.store", "grading.labs", "grading.exports", "grading.design",
            "grading.quiz", "pyarrow.dataset", "mlflow.store.tracking.sqlalchemy_store",
            "mlflow.store.model_registry.sqlalchemy_store"]

@@ -18,7 +18,7 @@ from demo.paths import PROJECT_ROOT
 # The boxes of the article's figure, and which of our modules belong to each (first match wins).
 AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("configuration", ("demo/settings.py", "demo/feature_spec.py", "demo/paths.py")),
-    ("data collection", ("demo/data_layer/ingest.py", "demo/data_layer/runner.py")),
+    ("data collection", ("demo/data_layer/ingest.py",)),
     ("data verification", ("demo/data_layer/clean.py", "demo/data_layer/contract*.py",
                            "demo/data_layer/quarantine*.py")),
     ("feature extraction", ("demo/data_layer/features.py",)),
@@ -28,7 +28,7 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("process management", ("demo/pipeline*.py", "demo/cli.py", "demo/console.py",
                             "demo/errors.py", "demo/__main__.py", "demo/*/commands.py",
                             "demo/steps.py", "demo/step_record.py", "demo/catalog.py",
-                            "demo/*/steps.py", "demo/*/runner.py",
+                            "demo/*/steps.py",
                             "demo/model_layer/tracking.py", "demo/model_layer/store.py",
                             "demo/model_layer/loading.py",
                             "demo/model_layer/registry.py", "demo/walkthrough/*")),
