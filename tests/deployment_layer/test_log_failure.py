@@ -26,6 +26,9 @@ pytestmark = pytest.mark.slow
 # A graceful stop drains the prediction log and fsyncs it; on a loaded machine the fsync
 # alone can take seconds. The exit code proves the drain; the cap only catches a hang.
 GRACEFUL_STOP_S = 180.0
+# Generous client timeouts: on a loaded machine a 500-customer request can take more than
+# httpx's default 5 s, and a client that gives up leaves a logged answer nobody counted.
+CLIENT_TIMEOUT_S = 120.0
 
 CUSTOMER = example_request_customer()
 FILE_SIZE_BLOCKS = 100  # ulimit -f counts 512-byte blocks: 50 KiB, about 80 records
@@ -67,9 +70,10 @@ def test_a_full_disk_stops_predictions_loudly_and_loses_no_answered_one(
 
     assert answered and refusals, (len(answered), refusals[:1])
     assert all("cannot be logged" in reason for reason in refusals)
-    ready = httpx.get(f"{cramped_server.url}/ready")
+    ready = httpx.get(f"{cramped_server.url}/ready", timeout=CLIENT_TIMEOUT_S)
     assert ready.status_code == 503 and "File too large" in ready.json()["reason"]
-    log_status = httpx.get(f"{cramped_server.url}/model").json()["prediction_log"]
+    log_status = httpx.get(f"{cramped_server.url}/model",
+                           timeout=CLIENT_TIMEOUT_S).json()["prediction_log"]
     assert log_status["writable"] is False and "File too large" in log_status["failure"]
 
     assert cramped_server.stop(timeout=GRACEFUL_STOP_S) == 0

@@ -26,6 +26,9 @@ pytestmark = pytest.mark.slow
 # A graceful stop drains the prediction log and fsyncs it; on a loaded machine the fsync
 # alone can take seconds. The exit code proves the drain; the cap only catches a hang.
 GRACEFUL_STOP_S = 180.0
+# Generous client timeouts: on a loaded machine a 500-customer request can take more than
+# httpx's default 5 s, and a client that gives up leaves a logged answer nobody counted.
+CLIENT_TIMEOUT_S = 120.0
 
 CUSTOMER = example_request_customer()
 SHARE = 0.3
@@ -81,15 +84,15 @@ def predict(http: httpx.Client, url: str, payload: dict) -> httpx.Response:
 
 
 def test_ready_with_champion_and_challenger(server: ApiServer) -> None:
-    ready = httpx.get(f"{server.url}/ready").json()
+    ready = httpx.get(f"{server.url}/ready", timeout=CLIENT_TIMEOUT_S).json()
     assert ready == {"ready": True, "champion": "1", "challenger": "2"}
-    model = httpx.get(f"{server.url}/model").json()
+    model = httpx.get(f"{server.url}/model", timeout=CLIENT_TIMEOUT_S).json()
     assert model["challenger_share"] == SHARE
 
 
 def test_ab_split_is_deterministic_and_within_tolerance(server: ApiServer) -> None:
     batch = [{**CUSTOMER, "customer_id": f"AB-{i:05d}"} for i in range(1_000)]
-    with httpx.Client() as http:
+    with httpx.Client(timeout=CLIENT_TIMEOUT_S) as http:
         first = [predict(http, server.url, {"customers": batch[i:i + 500]}).json()
                  for i in (0, 500)]
         again = predict(http, server.url, {"customers": batch[:500]}).json()
@@ -104,7 +107,7 @@ def test_ab_split_is_deterministic_and_within_tolerance(server: ApiServer) -> No
 
 def test_concurrent_requests_all_answered(server: ApiServer) -> None:
     def call(i: int) -> int:
-        with httpx.Client() as http:
+        with httpx.Client(timeout=CLIENT_TIMEOUT_S) as http:
             return predict(http, server.url, {**CUSTOMER, "customer_id": f"C-{i}"}).status_code
 
     with ThreadPoolExecutor(16) as pool:
@@ -161,15 +164,16 @@ def test_reload_under_traffic_fails_no_request(server: ApiServer) -> None:
 
 def test_reload_needs_the_admin_token_and_json(server: ApiServer) -> None:
     url = f"{server.url}/admin/reload"
-    assert httpx.post(url, json={}).status_code == 401
-    assert httpx.post(url, json={}, headers={"Authorization": "Bearer guess"}).status_code == 403
+    assert httpx.post(url, json={}, timeout=CLIENT_TIMEOUT_S).status_code == 401
+    assert httpx.post(url, json={}, headers={"Authorization": "Bearer guess"},
+                      timeout=CLIENT_TIMEOUT_S).status_code == 403
     cross_site_form = {**server.admin_headers, "Content-Type": "text/plain"}
-    refused = httpx.post(url, content=b"{}", headers=cross_site_form)
+    refused = httpx.post(url, content=b"{}", headers=cross_site_form, timeout=CLIENT_TIMEOUT_S)
     assert refused.status_code == 415 and "application/json" in refused.json()["detail"]
 
 
 def test_reload_storm_runs_one_generation_at_a_time(server: ApiServer) -> None:
-    before = httpx.get(f"{server.url}/model").json()["generation"]
+    before = httpx.get(f"{server.url}/model", timeout=CLIENT_TIMEOUT_S).json()["generation"]
     new_version = register_champion_copy(server.settings, "champion")
     together = threading.Barrier(20)
 
@@ -182,7 +186,7 @@ def test_reload_storm_runs_one_generation_at_a_time(server: ApiServer) -> None:
         answers = list(pool.map(call, range(20)))
     assert [answer.status_code for answer in answers] == [200] * 20
     assert {answer.json()["champion"]["version"] for answer in answers} == {new_version}
-    after = httpx.get(f"{server.url}/model").json()["generation"]
+    after = httpx.get(f"{server.url}/model", timeout=CLIENT_TIMEOUT_S).json()["generation"]
     # Twenty callers, at most two loads: the one running when they arrived, one after it.
     assert 1 <= after - before <= 2
     assert {answer.json()["generation"] for answer in answers} <= {before + 1, before + 2}
