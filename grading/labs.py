@@ -69,24 +69,31 @@ def incidents(make: Callable[..., Incident], folders: Any,
 
 def _cached(make: Callable[[Path, int], Incident], cache: Path, lab: str, seed: int) -> Incident:
     from demo.labs import Injection
+    from grading.local import one_builder
 
     done = cache / f"{lab}-{seed}"
     if not (done / "injection.json").exists():
         cache.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(dir=cache, prefix=".building-"))
-        (building / "workspace").mkdir()
-        incident = make(building / "workspace", seed)
-        if incident.healthy is not None:
-            incident.healthy.to_parquet(building / "healthy.parquet")
-        (building / "injection.json").write_text(json.dumps(asdict(incident.injection)))
-        try:
-            os.rename(building, done)  # atomic: a judge beside this one may have won the race
-        except OSError:
-            shutil.rmtree(building, ignore_errors=True)
+        with one_builder(cache / f".{lab}-{seed}.lock"):
+            if not (done / "injection.json").exists():  # not built while we waited
+                _build(make, cache, done, seed)
     injection = Injection(**json.loads((done / "injection.json").read_text()))
     healthy = done / "healthy.parquet"
     return Incident(done / "workspace", injection,
                     pd.read_parquet(healthy) if healthy.exists() else None)
+
+
+def _build(make: Callable[[Path, int], Incident], cache: Path, done: Path, seed: int) -> None:
+    building = Path(tempfile.mkdtemp(dir=cache, prefix=".building-"))
+    (building / "workspace").mkdir()
+    incident = make(building / "workspace", seed)
+    if incident.healthy is not None:
+        incident.healthy.to_parquet(building / "healthy.parquet")
+    (building / "injection.json").write_text(json.dumps(asdict(incident.injection)))
+    try:
+        os.rename(building, done)  # atomic: a reader never sees half a workspace
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
 
 
 def diagnosed(nb: Any, found: list[Incident], function: str = "diagnose"

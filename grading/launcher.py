@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +140,21 @@ def fork_server() -> multiprocessing.context.ForkServerContext:
             ready.join()
             fork_server.started = True  # type: ignore[attr-defined]
     return context  # type: ignore[return-value]
+
+
+def run_forked(target: Callable[..., None], args: tuple[Any, ...], timeout: float
+               ) -> int | None:
+    """Run ``target(*args)`` in a process forked from the server; its exit code (None: it
+    was still running after ``timeout`` seconds and was killed)."""
+    process = fork_server().Process(target=target, args=args, daemon=False)
+    with _START_LOCK, _neutral_main():
+        process.start()
+    process.join(timeout)
+    if process.exitcode is None:
+        process.kill()
+        process.join()
+        return None
+    return process.exitcode
 
 
 def run_child(job: ChildJob, scratch: Path, attempt: int, deadline: float) -> Attempt:

@@ -9,11 +9,13 @@ plain data (one whose ``__eq__`` always says True, say) is refused here too.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -151,12 +153,31 @@ class ReferenceAnswers:
             path = self._folder / f"{hashlib.sha256(question.encode()).hexdigest()}.json"
             if path.exists():
                 return decode(json.loads(path.read_text()))
-            value = getattr(self._load(), name)(*args, **kwargs)
             self._folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self._folder, suffix=".part")
-            with os.fdopen(handle, "w") as stream:
-                stream.write(json.dumps(encode(value), allow_nan=False))
-            os.replace(temporary, path)
+            with one_builder(path.with_suffix(".lock")):
+                if path.exists():  # a judge beside this one computed it while we waited
+                    return decode(json.loads(path.read_text()))
+                value = getattr(self._load(), name)(*args, **kwargs)
+                handle, temporary = tempfile.mkstemp(dir=self._folder, suffix=".part")
+                with os.fdopen(handle, "w") as stream:
+                    stream.write(json.dumps(encode(value), allow_nan=False))
+                os.replace(temporary, path)
             return value
 
         return answer
+
+
+@contextmanager
+def one_builder(lock: Path) -> Iterator[None]:
+    """Hold ``lock`` (an exclusive ``flock``) while building something a batch shares.
+
+    Judges grade students side by side and meet the same expected values and lab workspaces
+    first; without the lock each would build them. The lock goes with its holder's process,
+    so a judge killed half-way (its student's time is up) never blocks the others.
+    """
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

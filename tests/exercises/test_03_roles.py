@@ -118,7 +118,7 @@ def gold_sample(rows: int, seed: int) -> pd.DataFrame:
     return build_gold(clean(to_bronze(generate_batch(rows, seed), "batch.csv")).silver)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")  # asked once: the three tests read the same signature
 def signature(nb):
     from mlflow.models import ModelSignature
 
