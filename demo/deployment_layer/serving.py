@@ -9,7 +9,7 @@ chosen model's predictor (the verified fast path of ``fast_path.py``, or the pip
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,11 +84,11 @@ class ModelSet:
     not_ready_reason: str = ""
     generation: int = 0
 
-    def predict(self, customers: Sequence[Any]) -> Predictions:
-        """Route each customer (objects with the spec's fields) and predict with its model."""
+    def predict(self, customers: Sequence[Mapping[str, Any]]) -> Predictions:
+        """Route each customer (a dict of the spec's fields) and predict with its model."""
         if self.champion is None:
             raise ModelError(self.not_ready_reason)
-        to_challenger = self.route([getattr(c, ID_COLUMN) for c in customers])
+        to_challenger = self.route([c[ID_COLUMN] for c in customers])
         probabilities = np.empty(len(customers))
         decisions = np.empty(len(customers), dtype=bool)
         answered_by = [self.champion] * len(customers)
@@ -98,7 +98,7 @@ class ModelSet:
             if model is None or index.size == 0:
                 continue
             subset = customers if index.size == len(customers) else [customers[int(i)] for i in index]
-            columns = {name: [getattr(c, name) for c in subset] for name in INPUT_COLUMNS}
+            columns = {name: [c[name] for c in subset] for name in INPUT_COLUMNS}
             probabilities[index], decisions[index] = model.predict(columns)
             for i in index:
                 answered_by[i] = model
