@@ -23,9 +23,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from demo.feature_spec import MODEL_INPUTS
+from demo.feature_spec import INPUT_COLUMNS, MODEL_INPUTS
 
-INPUT_COLUMNS: tuple[str, ...] = tuple(f.name for f in MODEL_INPUTS)
 VERIFY_ROWS = 2_000
 TOLERANCE = 1e-9  # max abs difference allowed between fast path and pipeline probabilities
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from demo.deployment_layer.fast_path import INPUT_COLUMNS, Columns, Predictor, build_predictor
+from demo.deployment_layer.fast_path import Columns, Predictor, build_predictor
 from demo.errors import ModelError
-from demo.feature_spec import ID_COLUMN
+from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS
 from demo.settings import Settings
 
 CHAMPION = "champion"
