@@ -142,13 +142,20 @@ def fork_server() -> multiprocessing.context.ForkServerContext:
     return context  # type: ignore[return-value]
 
 
+def start_forked(target: Callable[..., None], args: tuple[Any, ...]
+                 ) -> multiprocessing.process.BaseProcess:
+    """``target(*args)`` started in a process forked from the server."""
+    process = fork_server().Process(target=target, args=args, daemon=False)
+    with _START_LOCK, _neutral_main():
+        process.start()
+    return process
+
+
 def run_forked(target: Callable[..., None], args: tuple[Any, ...], timeout: float
                ) -> int | None:
     """Run ``target(*args)`` in a process forked from the server; its exit code (None: it
     was still running after ``timeout`` seconds and was killed)."""
-    process = fork_server().Process(target=target, args=args, daemon=False)
-    with _START_LOCK, _neutral_main():
-        process.start()
+    process = start_forked(target, args)
     process.join(timeout)
     if process.exitcode is None:
         process.kill()
@@ -164,9 +171,7 @@ def run_child(job: ChildJob, scratch: Path, attempt: int, deadline: float) -> At
     job.save(job_path)
     results = Path(job.results)
     results.unlink(missing_ok=True)
-    process = fork_server().Process(target=forked_main, args=(str(job_path),), daemon=False)
-    with _START_LOCK, _neutral_main():
-        process.start()
+    process = start_forked(forked_main, (str(job_path),))
     process.join(timeout=max(0.5, deadline - time.monotonic()))
     timed_out = process.exitcode is None
     try:
