@@ -23,7 +23,6 @@ from demo.settings import Settings
 if TYPE_CHECKING:
     from demo.steps import OnStep, Step
 
-CANDIDATE_NAMES = ("baseline", "logistic_regression", "hist_gradient_boosting")
 # The data section's details, printed by show_summary rather than as tables of their own.
 DATA_DETAILS = {"quarantine_reasons", "repairs", "renamed_columns", "validation", "files",
                 "seconds"}
@@ -163,8 +162,10 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def configure_train(parser: argparse.ArgumentParser) -> None:
+    from demo.model_layer.candidates import CANDIDATES  # plain data: no scikit-learn import
+
     parser.add_argument("--candidates", nargs="+", metavar="MODEL",
-                        help=f"models to train (default: all of {', '.join(CANDIDATE_NAMES)})")
+                        help=f"models to train (default: all of {', '.join(CANDIDATES)})")
     parser.add_argument("--param", action="append", default=[], metavar="MODEL.NAME=VALUE",
                         help="fix a hyperparameter (that model is then not tuned); repeatable")
     parser.add_argument("--force", action="store_true",
@@ -193,7 +194,7 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     for text in args.param:
         candidate, name, value = parse_param(text)
         params.setdefault(get_candidate(candidate).name, {})[name] = value
-    train = {"candidates": tuple(args.candidates or CANDIDATE_NAMES), "params": params,
+    train = {"candidates": tuple(args.candidates or ()), "params": params,  # () = all
              "force": args.force}
     summary = run_pipeline(settings.with_policy(args.policy), options={"train": train},
                            start="train", until="registry")
