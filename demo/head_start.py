@@ -9,6 +9,7 @@ store is built on the second core while the data layer runs.
 
 Nothing else changes: the child only calls ``open_store``, exactly what training would
 call. If it fails, training's own ``open_store`` meets the same problem and reports it.
+A run that stops in the data layer leaves that empty store behind, no other trace.
 """
 
 from __future__ import annotations

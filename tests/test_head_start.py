@@ -37,12 +37,13 @@ def test_an_existing_store_is_left_alone(settings: Settings) -> None:
     assert head_start.prepare_store(settings) is None
 
 
-def test_run_all_starts_it_only_when_training_is_among_the_steps(
+def test_run_all_starts_it_only_when_steps_run_before_training(
         settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[Settings] = []
     monkeypatch.setattr(steps, "prepare_store", lambda s: started.append(s))
     monkeypatch.setattr(steps, "run_step", lambda key, catalog, **options: {})
-    steps.run_all(settings, until="features")
+    steps.run_all(settings, until="features")  # no training
+    steps.run_all(settings, start="train", until="train")  # training first: nothing to overlap
     assert started == []
-    steps.run_all(settings, start="train", until="train")
+    steps.run_all(settings, start="features", until="train")
     assert started == [settings]
