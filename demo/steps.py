@@ -19,6 +19,7 @@ from demo.catalog import Catalog
 from demo.data_layer import steps as data
 from demo.deployment_layer import steps as deployment
 from demo.errors import DemoError
+from demo.head_start import prepare_store, wait_for
 from demo.model_layer import steps as model
 from demo.settings import Settings
 from demo.step_record import Done, load_record, save_step
@@ -136,11 +137,23 @@ def run_all(where: Catalog | Settings, options: dict[str, dict[str, Any]] | None
         require_tracking_server(catalog.settings.tracking_uri)
     steps = pipeline_for(catalog.settings)
     first = 0 if start is None else steps.index(step_named(start, catalog.settings))
+    chosen = list(steps[first:])
+    keys = [step.key for step in chosen]
+    if until in keys:
+        chosen, keys = chosen[:keys.index(until) + 1], keys[:keys.index(until) + 1]
+    # A fresh MLflow store is built by a second process while the steps before training
+    # run (demo.head_start explains why); training waits for it. With no step before
+    # training there is nothing to overlap: training makes the store itself, after checking
+    # its options.
+    store = prepare_store(catalog.settings) if "train" in keys[1:] else None
     results = {}
-    for index, step in enumerate(steps[first:], first):
-        if on_step is not None:
-            on_step(step, index)
-        results[step.key] = run_step(step.key, catalog, **options.get(step.key, {}))
-        if step.key == until:
-            break
+    try:
+        for index, step in enumerate(chosen, first):
+            if step.key == "train":
+                wait_for(store)
+            if on_step is not None:
+                on_step(step, index)
+            results[step.key] = run_step(step.key, catalog, **options.get(step.key, {}))
+    finally:
+        wait_for(store)
     return results
