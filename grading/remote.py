@@ -155,6 +155,9 @@ class SandboxLink:
     process: RunnerProcess | None = None
     loaded: set[str] = field(default_factory=set)
     broken: dict[str, StudentError] = field(default_factory=dict)
+    # A function that ran out of time once is not called again: its later checks fail at
+    # once, so an endless loop costs one time limit, not one per check.
+    timed_out: set[tuple[str, str]] = field(default_factory=set)
     invalid: str | None = None
     next_id: int = 0
     next_folder: int = 0
@@ -236,6 +239,9 @@ class SandboxLink:
     def request(self, exercise: str, op: str, name: str, **payload: Any) -> dict[str, Any]:
         """One ``get`` or ``call``; raises ``StudentError`` for anything but an answer."""
         self.ensure_loaded(exercise)
+        if op == "call" and (exercise, name) in self.timed_out:
+            raise StudentError(TIMEOUT, f"not run: {name}() took longer than the "
+                               f"{self.test_timeout:g} s allowed in an earlier check")
         allowed = self.test_timeout if self.budget is None else self.budget
         if allowed <= 0:
             raise StudentError(TIMEOUT, f"took longer than the {self.test_timeout:g} s allowed")
@@ -248,6 +254,7 @@ class SandboxLink:
             raise StudentError(CRASHED, "ended the grading process while this check ran "
                                "(os._exit, a crash, or the memory cap)") from None
         except _Late:
+            self._timed_out(op, exercise, name, allowed)
             raise StudentError(TIMEOUT, f"took longer than the {self.test_timeout:g} s allowed "
                                "(an endless loop?)") from None
         finally:
@@ -259,6 +266,7 @@ class SandboxLink:
         message = _words(reply.get("message", ""))
         where = str(reply.get("where", ""))
         if status == TIMEOUT:
+            self._timed_out(op, exercise, name, allowed)
             message = f"took longer than the {self.test_timeout:g} s allowed (an endless loop?)"
         elif status == NOT_IMPLEMENTED and not message.startswith("`"):
             message = "not implemented yet: replace `raise NotImplementedError` with your code"
@@ -269,6 +277,12 @@ class SandboxLink:
             if raised is not None:
                 raise _raised_here(raised, _words(reply.get("text", ""), 1000), message)
         raise StudentError(status, message)
+
+    def _timed_out(self, op: str, exercise: str, name: str, allowed: float) -> None:
+        # A call that had at least half the per-test limit and still did not answer is taken
+        # as endless; one that got only a sliver left over by its test may just be slow.
+        if op == "call" and allowed >= self.test_timeout / 2:
+            self.timed_out.add((exercise, name))
 
     def value(self, reply: dict[str, Any], key: str = "value") -> Any:
         try:
