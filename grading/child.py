@@ -54,6 +54,7 @@ class ChildJob:
     submission_deadline: float = 0.0  # seconds the whole student may take
     secret_seed: int | None = None  # for the tests' hidden variants; never sent to the runner
     reference_cache: str = ""  # the batch's expected values (trusted side only)
+    zygote: str = ""  # the batch's warm-start socket (grading.warm_start); "": start cold
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -99,20 +100,26 @@ class SubmittedNotebooks(Mapping[str, Any]):
 
 def open_link(job: ChildJob) -> Any:
     """The student's runner: in the OS sandbox, or (unsafe) a plain guarded process."""
-    from grading.remote import Launch, SandboxLink
+    from functools import partial
+
+    from grading.remote import Launch, SandboxLink, WarmLaunch
     from grading.sandbox import (
         SCRATCH,
         SandboxSpec,
         bwrap_command,
+        bwrap_holder_command,
         capped_start,
         plain_command,
+        runner_arguments,
     )
 
     spec = SandboxSpec(job.scratch_bytes, job.memory_bytes, job.output_cap)
     preexec = capped_start(job.memory_bytes)
     if job.sandbox:
+        warm = WarmLaunch(job.zygote, partial(bwrap_holder_command, Path(job.notebooks), spec),
+                          runner_arguments(spec)) if job.zygote else None
         launch = Launch(bwrap_command(Path(job.notebooks), spec), Path(job.work), {}, preexec,
-                        SCRATCH)
+                        SCRATCH, warm)
     else:
         from grading.launcher import child_environment
 
@@ -142,7 +149,7 @@ def run(job: ChildJob, journal: Journal) -> None:
                       link=link)
     finally:
         link.stop()
-        journal.write("notes", notes=link.notes[:200])
+        journal.write("notes", notes=link.notes[:200], starts=link.starts[:50])
 
 
 def forked_main(job_path: str) -> None:

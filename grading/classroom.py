@@ -11,6 +11,7 @@ rest, while time remains.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -27,6 +28,7 @@ from grading.child import PYTEST_INI, ChildJob
 from grading.launcher import Attempt, fork_server, run_child
 from grading.outcomes import CRASHED, INVALID, MISSING, STATUSES, TIMEOUT, TestOutcome
 from grading.plugin import NOTEBOOK_NAME, known_exercises
+from grading.warm_start import zygote
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 
@@ -53,6 +55,7 @@ class StudentResult:
     outcomes: list[TestOutcome]
     notes: list[str]  # plain-word remarks for the feedback file
     seconds: float
+    runner_starts: list[str] = field(default_factory=list)  # "warm" or "cold", per runner
 
 
 @dataclass
@@ -118,10 +121,11 @@ def _last_unfinished(events: list[dict[str, Any]]) -> tuple[str, str, int | None
 class StudentGrader:
     """Grades one student's folder; see the module docstring for the steps."""
 
-    def __init__(self, course: Course, limits: Limits, batch: Path) -> None:
+    def __init__(self, course: Course, limits: Limits, batch: Path, zygote: str = "") -> None:
         self.course = course
         self.limits = limits
         self.batch = batch
+        self.zygote = zygote  # the warm-start socket (grading.warm_start); "": cold runners
 
     def scratch_for(self, index: int, folder: Path) -> tuple[Path, set[str], list[str]]:
         """A fresh scratch folder: the course's tests, the submitted notebooks, ``work/``."""
@@ -182,8 +186,10 @@ class StudentGrader:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         final = self._complete(outcomes, events, set(copied), crashed, stopped)
+        starts = [str(s) for e in events if e["event"] == "notes"
+                  and isinstance(e.get("starts"), list) for s in e["starts"]]
         return StudentResult(student, final, notes + self._load_notes(events),
-                             time.monotonic() - start)
+                             time.monotonic() - start, starts)
 
     def _reported_outcomes(self, events: list[dict[str, Any]]) -> dict[str, TestOutcome]:
         """The child's outcomes, checked against the catalogue: question and points always
@@ -215,6 +221,7 @@ class StudentGrader:
             scratch_bytes=self.limits.scratch_bytes, secret_seed=self.limits.secret_seed,
             reference_cache=str(self.batch / "reference-cache"),
             submission_deadline=max(1.0, deadline - time.monotonic()),
+            zygote=self.zygote,
         )
 
     def _outcome_for(self, nodeid: str, message: str, status: str = CRASHED) -> TestOutcome:
@@ -303,18 +310,21 @@ def grade_students(
     batch = Path(tempfile.mkdtemp(prefix="grading-"))
     try:
         course = prepare_course(batch, extra_tests, tests_dir, only)
-        grader = StudentGrader(course, limits, batch)
-        fork_server()  # started before any student's clock runs
+        with contextlib.ExitStack() as stack:
+            # Both start before any student's clock runs; the zygote loads while the server does.
+            warm = stack.enter_context(zygote(batch)) if limits.sandbox else None
+            fork_server()
+            grader = StudentGrader(course, limits, batch, (warm and warm()) or "")
 
-        def one(args: tuple[int, tuple[str, Path]]) -> StudentResult:
-            index, (name, folder) = args
-            result = grader.grade(index, name, folder)
-            if on_done is not None:
-                on_done(result)
-            return result
+            def one(args: tuple[int, tuple[str, Path]]) -> StudentResult:
+                index, (name, folder) = args
+                result = grader.grade(index, name, folder)
+                if on_done is not None:
+                    on_done(result)
+                return result
 
-        with ThreadPoolExecutor(max_workers=limits.workers) as pool:
-            return list(pool.map(one, enumerate(students)))
+            with ThreadPoolExecutor(max_workers=limits.workers) as pool:
+                return list(pool.map(one, enumerate(students)))
     finally:
         shutil.rmtree(batch, ignore_errors=True)
 

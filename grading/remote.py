@@ -11,6 +11,7 @@ that student only, and the rest of their checks earn nothing).
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
 import select
@@ -67,22 +68,46 @@ def _words(value: Any, limit: int = 500) -> str:
 class RunnerProcess:
     """One sandboxed runner and the pipe pair to it."""
 
-    def __init__(self, command: list[str], cwd: Path, env: dict[str, str],
-                 preexec: Callable[[], None]) -> None:
-        self.process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=preexec,  # noqa: PLW1509 - caps set before exec; the judge has no other threads
-            close_fds=True)
+    def __init__(self, process: subprocess.Popen[bytes], requests: int, replies: int,
+                 how: str) -> None:
+        self.process = process  # bwrap (or the unsandboxed runner): killing it ends all
+        self.requests = os.fdopen(requests, "wb")
+        self.replies = replies
+        self.how = how  # "warm", "cold", or "cold: why the warm start failed"
         self.buffer = b""
+
+    @classmethod
+    def start(cls, launch: Launch) -> RunnerProcess:
+        """Warm (``grading.warm_start``) when the launch allows it and that works, else a
+        fresh interpreter."""
+        how = "cold"
+        if launch.warm is not None:
+            from grading.warm_start import WarmStartFailed, start_in_sandbox
+
+            try:
+                sandbox, _, requests, replies = start_in_sandbox(
+                    launch.warm.address, launch.warm.holder_command, launch.warm.runner_argv,
+                    launch.preexec)
+                return cls(sandbox, requests, replies, "warm")
+            except WarmStartFailed as error:  # the same sandbox, started cold
+                how = f"cold: {_words(error, 200)}"
+        process = subprocess.Popen(
+            launch.command, cwd=launch.cwd, env=launch.env, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=launch.preexec,  # noqa: PLW1509 - caps set before exec; the judge has no other threads
+            close_fds=True)
+        assert process.stdin is not None and process.stdout is not None
+        requests, replies = os.dup(process.stdin.fileno()), os.dup(process.stdout.fileno())
+        process.stdin.close()
+        process.stdout.close()
+        return cls(process, requests, replies, how)
 
     def ask(self, request: dict[str, Any], timeout: float,
             on_progress: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         """Send one request and return its reply; progress lines go to ``on_progress``."""
-        assert self.process.stdin is not None
         try:
-            self.process.stdin.write(dumps(request))
-            self.process.stdin.flush()
+            self.requests.write(dumps(request))
+            self.requests.flush()
         except (BrokenPipeError, OSError):
             raise _Ended() from None
         deadline = time.monotonic() + timeout
@@ -97,8 +122,7 @@ class RunnerProcess:
         raise ProtocolError(f"more than {MAX_PROGRESS_LINES:,} progress lines")
 
     def _line(self, deadline: float) -> bytes:
-        assert self.process.stdout is not None
-        fd = self.process.stdout.fileno()
+        fd = self.replies
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_MESSAGE_BYTES:
                 raise ProtocolError(f"a reply of more than {MAX_MESSAGE_BYTES:,} bytes")
@@ -122,12 +146,20 @@ class RunnerProcess:
             pass
         self.process.kill()
         self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None:
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+        with contextlib.suppress(OSError):
+            self.requests.close()
+        with contextlib.suppress(OSError):
+            os.close(self.replies)
+
+
+@dataclass
+class WarmLaunch:
+    """How to start a runner warm (``grading.warm_start``): the zygote's socket, the
+    sandbox around a placeholder (``holder_command(info_fd)``), the runner's arguments."""
+
+    address: str
+    holder_command: Callable[[int], list[str]]
+    runner_argv: list[str]
 
 
 @dataclass
@@ -139,6 +171,7 @@ class Launch:
     env: dict[str, str]
     preexec: Callable[[], None]
     scratch: Path  # the runner's writable folder, as the runner sees it
+    warm: WarmLaunch | None = None  # tried first when set
 
 
 @dataclass
@@ -161,14 +194,15 @@ class SandboxLink:
     invalid: str | None = None
     next_id: int = 0
     next_folder: int = 0
+    starts: list[str] = field(default_factory=list)  # RunnerProcess.how, one per runner
 
     def _ask(self, request: dict[str, Any], timeout: float,
              on_progress: Callable[[dict[str, Any]], None] = lambda m: None) -> dict[str, Any]:
         if self.invalid is not None:
             raise StudentError(INVALID, self.invalid)
         if self.process is None:
-            self.process = RunnerProcess(self.launch.command, self.launch.cwd, self.launch.env,
-                                         self.launch.preexec)
+            self.process = RunnerProcess.start(self.launch)
+            self.starts.append(self.process.how)
             self.loaded = set()
         self.next_id += 1
         request = {"id": self.next_id, **request}

@@ -15,6 +15,9 @@ What the student's process sees and may do:
 - uid 65534 inside its own user namespace, with no capabilities; address-space, file-size and
   core caps set before the sandbox starts. Time is capped by the trusted grader, which kills
   the sandbox (and with it everything inside) when a reply is late.
+
+A class's runners are usually not started in the sandbox but forked into it, with the
+libraries already imported (``grading.warm_start``); the sandbox is the same either way.
 """
 
 from __future__ import annotations
@@ -121,11 +124,27 @@ def bwrap_prefix(spec: SandboxSpec) -> list[str]:
     return command
 
 
+def runner_arguments(spec: SandboxSpec) -> list[str]:
+    """``python -m grading.runner``'s arguments inside the sandbox."""
+    return [str(SUBMISSION), str(spec.output_cap), str(spec.memory_bytes)]
+
+
 def bwrap_command(notebooks: Path, spec: SandboxSpec) -> list[str]:
     """The full ``bwrap ... python -m grading.runner`` command for one student."""
     return [*bwrap_prefix(spec), "--ro-bind", str(notebooks), str(SUBMISSION),
-            sys.executable, "-m", "grading.runner", str(SUBMISSION),
-            str(spec.output_cap), str(spec.memory_bytes)]
+            sys.executable, "-m", "grading.runner", *runner_arguments(spec)]
+
+
+# The placeholder that keeps a warm-started student's sandbox open until the judge ends it
+# (``grading.warm_start``); one byte on its output says the sandbox is built.
+HOLDER = "import os, signal; os.write(1, b'r'); signal.pause()"
+
+
+def bwrap_holder_command(notebooks: Path, spec: SandboxSpec, info_fd: int) -> list[str]:
+    """The same sandbox as ``bwrap_command``, with ``HOLDER`` in it instead of the runner;
+    bwrap writes the host PID of its init to ``info_fd``."""
+    return [*bwrap_prefix(spec), "--ro-bind", str(notebooks), str(SUBMISSION),
+            "--info-fd", str(info_fd), sys.executable, "-S", "-I", "-c", HOLDER]
 
 
 def plain_command(notebooks: Path, spec: SandboxSpec) -> list[str]:

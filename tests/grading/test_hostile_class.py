@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from demo.paths import PROJECT_ROOT, SOLUTIONS_DIR
-from grading import samples
+from grading import classroom, samples
 from grading.__main__ import main
+from grading.classroom import grade_students
 
 pytestmark = pytest.mark.slow
 
@@ -124,9 +125,18 @@ def hostile_class(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]
                               {samples.HISTORY: samples.solved(samples.HISTORY)})
     submissions_before = tree_digest(submissions)
     course_before = hashlib.sha256(COURSE_TEST.read_bytes()).hexdigest()
-    code = main(["--submissions", str(submissions), "--out", str(out), "--secret-seed", "424242",
-                 "--test-timeout", "20", "--submission-timeout", "120", "--workers", "2",
-                 "--only", "01_history"])
+    starts: list[str] = []
+
+    def recording(*args: object, **kwargs: object) -> list[classroom.StudentResult]:
+        results = grade_students(*args, **kwargs)  # type: ignore[arg-type]
+        starts.extend(s for r in results for s in r.runner_starts)
+        return results
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(classroom, "grade_students", recording)
+        code = main(["--submissions", str(submissions), "--out", str(out),
+                     "--secret-seed", "424242", "--test-timeout", "20",
+                     "--submission-timeout", "120", "--workers", "2", "--only", "01_history"])
     time.sleep(3)  # an escaped process would have rewritten the gradebook by now
     listener.stop()
     with (out / "gradebook.csv").open(newline="") as handle:
@@ -136,7 +146,7 @@ def hostile_class(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]
     return {"code": code, "rows": rows, "skipped": skipped, "out": out, "targets": targets,
             "listener": listener, "submissions_before": submissions_before,
             "submissions_after": tree_digest(submissions), "course_before": course_before,
-            "leftovers": processes_with(marker)}
+            "leftovers": processes_with(marker), "starts": starts}
 
 
 def totals(rows: list[dict[str, str]]) -> dict[str, float]:
@@ -174,6 +184,12 @@ def test_nothing_outside_the_sandboxes_changed(hostile_class):
     assert hostile_class["submissions_after"] == hostile_class["submissions_before"]
     assert hashlib.sha256(COURSE_TEST.read_bytes()).hexdigest() == hostile_class["course_before"]
     assert not hostile_class["targets"].outside.exists()
+
+
+def test_the_attacks_met_runners_started_warm(hostile_class):
+    # grading.warm_start forks runners into the sandboxes: the attacks above are tried on
+    # that path (tests/grading/test_warm_start.py compares it with a cold start)
+    assert hostile_class["starts"] and set(hostile_class["starts"]) == {"warm"}
 
 
 def test_no_process_is_left_and_the_network_was_never_reached(hostile_class):
