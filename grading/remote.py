@@ -84,13 +84,14 @@ class RunnerProcess:
         if launch.warm is not None:
             from grading.warm_start import WarmStartFailed, start_in_sandbox
 
-            try:
-                sandbox, _, requests, replies = start_in_sandbox(
-                    launch.warm.address, launch.warm.holder_command, launch.warm.runner_argv,
-                    launch.preexec)
-                return cls(sandbox, requests, replies, "warm")
-            except WarmStartFailed as error:  # the same sandbox, started cold
-                how = f"cold: {_words(error, 200)}"
+            for _ in range(2):  # once more after a failure, then the same sandbox cold
+                try:
+                    sandbox, _, requests, replies = start_in_sandbox(
+                        launch.warm.address, launch.warm.holder_command,
+                        launch.warm.runner_argv, launch.preexec)
+                    return cls(sandbox, requests, replies, "warm")
+                except WarmStartFailed as error:
+                    how = f"cold: {_words(error, 200)}"
         process = subprocess.Popen(
             launch.command, cwd=launch.cwd, env=launch.env, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
