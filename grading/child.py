@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -163,6 +164,12 @@ def forked_main(job_path: str) -> None:
     # frozen, the collector's full passes skip them (the judge's CPU fell by about a sixth)
     # and its pages stay shared with the server instead of being copied on the first pass.
     gc.freeze()
+    # tqdm (under Great Expectations' validation) makes a multiprocessing lock on first use:
+    # a named semaphore that a judge, ending with os._exit, never unlinks, so every batch
+    # ended on "resource_tracker: ... leaked semaphore objects". A thread lock is enough.
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)

@@ -231,3 +231,24 @@ def test_an_honest_student_scores_full_beside_a_cpu_hog(tmp_path):
         rows = list(csv.DictReader(handle))
     assert sum(float(r["points"]) for r in rows) == FULL_MARKS
     assert {r["status"] for r in rows} == {"passed"}
+
+
+def test_the_command_line_grades_and_ends_cleanly(tmp_path):
+    """``python -m grading`` in its own process, as an instructor runs it, on an exercise whose
+    checks run Great Expectations in the judge: exit 0, full marks, and nothing on stderr
+    but progress (its judges once left semaphores behind, which the batch reported)."""
+    import subprocess
+    import sys
+
+    submissions, out = tmp_path / "submissions", tmp_path / "out"
+    samples.write_student(submissions / "good", {"02_layers": samples.solved("02_layers")})
+    done = subprocess.run(
+        [sys.executable, "-m", "grading", "--submissions", str(submissions), "--out", str(out),
+         "--only", "02_layers", "--submission-timeout", str(SUBMISSION_TIMEOUT)],
+        capture_output=True, text=True, timeout=600, cwd=PROJECT_ROOT, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "gradebook and feedback agree" in done.stdout + done.stderr
+    assert "leaked" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
+    with (out / "gradebook.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and all(r["points"] == r["max"] for r in rows), rows
