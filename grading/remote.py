@@ -69,11 +69,12 @@ class RunnerProcess:
     """One sandboxed runner and the pipe pair to it."""
 
     def __init__(self, process: subprocess.Popen[bytes], requests: int, replies: int,
-                 how: str) -> None:
+                 how: str, runner_pid: int | None = None) -> None:
         self.process = process  # bwrap (or the unsandboxed runner): killing it ends all
         self.requests = os.fdopen(requests, "wb")
         self.replies = replies
         self.how = how  # "warm", "cold", or "cold: why the warm start failed"
+        self.runner_pid = runner_pid  # a warm runner's host PID (it is not bwrap's child)
         self.buffer = b""
 
     @classmethod
@@ -86,10 +87,10 @@ class RunnerProcess:
 
             for _ in range(2):  # once more after a failure, then the same sandbox cold
                 try:
-                    sandbox, _, requests, replies = start_in_sandbox(
+                    sandbox, pid, requests, replies = start_in_sandbox(
                         launch.warm.address, launch.warm.holder_command,
-                        launch.warm.runner_argv, launch.preexec)
-                    return cls(sandbox, requests, replies, "warm")
+                        launch.warm.runner_argv, launch.env, launch.preexec)
+                    return cls(sandbox, requests, replies, "warm", pid)
                 except WarmStartFailed as error:
                     how = f"cold: {_words(error, 200)}"
         process = subprocess.Popen(

@@ -330,6 +330,31 @@ return customers["customer_id"].map(truth).fillna(False).astype(bool)
 """
 
 
+# The secret seed looked for in every process the sandbox can see (their environments and
+# command lines), then turned into the hidden labels the way tests/exercises/conftest.py
+# does; with no secret found it answers all False, which fails.
+SEED_FROM_PROCESSES = """
+import hashlib
+import os
+found = ""
+for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+    for part in ("environ", "cmdline"):
+        try:
+            text = open(f"/proc/{pid}/{part}", "rb").read().replace(b"\\0", b" ").decode()
+        except OSError:
+            continue
+        for word in text.split():
+            if word.startswith("COURSE_SECRET_SEED="):
+                found = word.split("=", 1)[1]
+if not found:
+    return pd.Series(False, index=customers.index)
+seed = int.from_bytes(hashlib.sha256(f"{found}:2024".encode()).digest()[:4], "big")
+known = draw_customers(3_000, seed=seed)
+return customers["customer_id"].map(dict(zip(known["customer_id"], known["churn"] == "Yes"))
+                                    ).fillna(False).astype(bool)
+"""
+
+
 def hostile_students(targets: Targets) -> dict[str, Notebook]:
     """One notebook per attack. Those built on the solution answer every question but the
     one they attack (``network`` attacks in a cell of its own and answers all)."""
@@ -355,6 +380,8 @@ def hostile_students(targets: Targets) -> dict[str, Notebook]:
         "network": with_cell(solved(HISTORY), NETWORK.format(**form)),
         "always_equal": always_equal,
         "seed_oracle": with_answer(solved(HISTORY), "predict_churn_by_rule", SEED_ORACLE),
+        "seed_from_processes": with_answer(solved(HISTORY), "predict_churn_by_rule",
+                                           SEED_FROM_PROCESSES),
     }
 
 

@@ -12,7 +12,8 @@ What the student's process sees and may do:
   and small fixed-size ones at ``/tmp`` and ``/dev/shm``;
 - not there at all: ``solutions/``, ``tests/``, the rest of the checkout, other students, the
   output folder, the instructor's home;
-- uid 65534 inside its own user namespace, with no capabilities; address-space, file-size and
+- uid 65534 inside its own user namespace, with no capabilities and no way to make another
+  user namespace (``--disable-userns``: less of the kernel within reach); address-space, file-size and
   core caps set before the sandbox starts. Time is capped by the trusted grader, which kills
   the sandbox (and with it everything inside) when a reply is late.
 
@@ -95,7 +96,8 @@ def bwrap_prefix(spec: SandboxSpec) -> list[str]:
     """``bwrap`` and its options up to the command: the namespaces, the read-only system,
     interpreter and course parts, the sized scratch and the clean environment. A caller adds
     its own binds (``--ro-bind``/``--bind``) and then the command to run."""
-    command = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
+    command = [bwrap_path(), "--unshare-all", "--unshare-user", "--disable-userns",
+               "--die-with-parent", "--new-session",
                "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--cap-drop", "ALL",
                "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
                "--size", str(spec.scratch_bytes), "--tmpfs", str(SCRATCH),
@@ -172,7 +174,8 @@ def check_sandbox() -> None:
     """Start a trivial sandbox once; ``SandboxUnavailable`` saying why when that fails."""
     import subprocess
 
-    command = [bwrap_path(), "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/",
+    command = [bwrap_path(), "--unshare-all", "--unshare-user", "--disable-userns",
+               "--die-with-parent", "--ro-bind", "/", "/",
                "--uid", str(SANDBOX_UID), "--", "/bin/true"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
     if done.returncode != 0:

@@ -31,11 +31,11 @@ import json
 import os
 import resource
 import select
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -56,10 +56,15 @@ PRELOAD = ["grading.notebook", "grading.protocol", "grading.guards", "grading.ou
 # user namespace, on which the inner one (uid 65534) holds no capability.
 NAMESPACES = ("ipc", "uts", "net", "cgroup", "pid", "mnt", "user")
 START_TIMEOUT_S = 20.0
+# A zygote must have one thread when it forks (a fork copies only the caller's). jemalloc,
+# Arrow's allocator, would start a background purging thread at import; Arrow's allocator
+# works the same without it.
+ZYGOTE_ONLY_ENV = {"JE_ARROW_MALLOC_CONF": "background_thread:false"}
 READY = b"k"
 
 _libc = ctypes.CDLL(None, use_errno=True)
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 38, 47, 4
+PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 24, 36, 38
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _CAP_VERSION_3 = 0x20080522
 
 
@@ -75,8 +80,15 @@ def serve(listener_fd: int, ready_fd: int, run_runner: Callable[[list[str]], int
     per request on the listening socket, one at a time."""
     for name in PRELOAD:
         importlib.import_module(name)
-    if threading.active_count() != 1:  # a fork copies only this thread: refuse to start
-        raise SystemExit(f"the preloaded libraries started threads: {threading.enumerate()}")
+    threads = os.listdir("/proc/self/task")  # C threads too (threading sees Python's only)
+    if len(threads) != 1:  # a fork copies only this thread: refuse to start
+        raise SystemExit(f"the preloaded libraries started {len(threads)} threads")
+    # Runners outlive their first parent (the fork that joins the sandbox), so the zygote
+    # adopts and reaps them: a runner killed with its sandbox must not stay a zombie, and
+    # bwrap's init waits for it before the sandbox is gone.
+    if _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise SystemExit("the zygote cannot adopt its runners (PR_SET_CHILD_SUBREAPER)")
+    signal.signal(signal.SIGCHLD, _reap)
     gc.collect()
     gc.freeze()  # the children's pages stay shared with the zygote
     os.write(ready_fd, READY)
@@ -91,6 +103,12 @@ def serve(listener_fd: int, ready_fd: int, run_runner: Callable[[list[str]], int
                 reply = {"ok": False, "error": f"{type(error).__name__}: {error}"[:500]}
             with contextlib.suppress(OSError):
                 connection.sendall(json.dumps(reply).encode() + b"\n")
+
+
+def _reap(signum: int, frame: Any) -> None:
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
 
 
 def _start_one(connection: socket.socket, run_runner: Callable[[list[str]], int]
@@ -108,14 +126,15 @@ def _start_one(connection: socket.socket, run_runner: Callable[[list[str]], int]
             _enter(int(request["holder"]), [str(a) for a in request["argv"]], fds, ready_w,
                    run_runner)
         os.close(ready_w)
-        _, status = os.waitpid(pid, 0)
-        reported = _read_all(ready_r)
+        reported = _read_all(ready_r)  # the runner's PID, then READY; or what went wrong
         os.close(ready_r)
     finally:
         for fd in fds:
             os.close(fd)
     head, _, tail = reported.partition(b"\n")
-    if status != 0 or tail != READY:
+    if tail != READY:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # a fork stuck before the runner: not left behind
         return {"ok": False, "error": (tail or b"the runner did not start").decode()[:500]}
     return {"ok": True, "pid": int(head)}
 
@@ -151,6 +170,7 @@ def _enter(holder: int, argv: list[str], pipes: list[int], report: int,
             os.write(report, f"{runner}\n".encode())
             os._exit(0)
         os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper is not the runner's
         _drop_privileges()
         _check_confined()
         resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
@@ -220,6 +240,8 @@ def _fresh_process_state(argv: list[str]) -> None:
     os.environ.update(sandbox_environment(), PWD=str(SCRATCH))  # bwrap's --chdir sets PWD
     tempfile.tempdir = None
     sys.argv = ["-m", *argv]
+    sys.orig_argv = [sys.executable, "-m", "grading.runner", *argv]
+    sys.path_importer_cache.pop(sys.path[0], None)  # the zygote's folder on the host
     sys.path[0] = str(SCRATCH)  # as for ``python -m`` started there
     numpy = sys.modules.get("numpy")
     if numpy is not None:
@@ -247,7 +269,7 @@ def zygote(folder: Path, timeout: float = 120.0) -> Iterator[Callable[[], str | 
     process = subprocess.Popen(
         [sys.executable, "-m", "grading.runner", "--zygote", str(listener.fileno()),
          str(ready_w)],
-        cwd=home, env=sandbox_environment(),
+        cwd=home, env={**sandbox_environment(), **ZYGOTE_ONLY_ENV},
         pass_fds=(listener.fileno(), ready_w), stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         preexec_fn=capped_start(8 * 2**30))  # noqa: PLW1509 - dies with the grader; no threads yet
@@ -270,7 +292,7 @@ def zygote(folder: Path, timeout: float = 120.0) -> Iterator[Callable[[], str | 
 
 
 def start_in_sandbox(address: str, holder_command: Callable[[int], list[str]],
-                     runner_argv: list[str], preexec: Callable[[], None]
+                     runner_argv: list[str], env: dict[str, str], preexec: Callable[[], None]
                      ) -> tuple[subprocess.Popen[bytes], int, int, int]:
     """Build the student's sandbox around ``HOLDER`` (``holder_command(info_fd)``) and have
     the zygote fork a runner into it: (the sandbox's bwrap process, the runner's host PID,
@@ -279,7 +301,9 @@ def start_in_sandbox(address: str, holder_command: Callable[[int], list[str]],
     info_r, info_w = os.pipe()
     requests_r, requests_w = os.pipe()
     replies_r, replies_w = os.pipe()
-    sandbox = subprocess.Popen(holder_command(info_w), pass_fds=(info_w,),
+    # ``env`` is the cold start's (empty): bwrap's own init, which the runner can read in
+    # /proc/1/environ, must not carry the judge's environment (its secret seed)
+    sandbox = subprocess.Popen(holder_command(info_w), pass_fds=(info_w,), env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, start_new_session=True,
                                preexec_fn=preexec)  # noqa: PLW1509 - the judge has one thread

@@ -41,6 +41,7 @@ TOTALS = {
     "reads_course": 7.0,  # q1 (where it returns what it found) keeps only "input left alone"
     "malformed_replies": 0.0,  # q1 (where it broke the protocol) and all after it, the quiz
     "seed_oracle": 8.0,  # the two checks on new customers earn nothing
+    "seed_from_processes": 8.0,  # no process in its sandbox carries the secret seed
 }
 JOSE = "José"
 
@@ -163,7 +164,7 @@ def test_every_student_gets_exactly_the_points_they_earned(hostile_class):
                 for name, total in TOTALS.items()}
     assert got == expected
     assert {r["isolation"] for r in hostile_class["rows"]} == {"sandbox"}
-    assert sum(got.values()) == 3 * FULL + 6 + 7 + 0 + 8
+    assert sum(got.values()) == 3 * FULL + 6 + 7 + 0 + 8 + 8
 
 
 def test_the_attacked_checks_earn_nothing_with_the_reason(hostile_class):

@@ -50,6 +50,14 @@ def tty_opens():
     except OSError:
         return False
 
+def makes_user_namespace():
+    import ctypes
+    libc = ctypes.CDLL(None)
+    child = os.fork()  # a namespace cannot be made by a threaded process: a fresh one tries
+    if child == 0:
+        libc._exit(0 if libc.unshare(0x10000000) == 0 else 1)  # CLONE_NEWUSER
+    return os.waitpid(child, 0)[1] == 0
+
 def connects():
     try:
         socket.create_connection(("127.0.0.1", 22), timeout=1).close()
@@ -74,6 +82,11 @@ facts = json.dumps({
                 and tty_opens(),
     "sys_path": sys.path,
     "flags": str(sys.flags),
+    "init_environment": open("/proc/1/environ", "rb").read().decode(),
+    "host_folders_known": [p for p in [*sys.path, *sys.path_importer_cache]
+                           if p and p.startswith(os.path.dirname(ZYGOTE_SOCKET))],
+    "orig_argv": sys.orig_argv[1:],
+    "user_namespace": makes_user_namespace(),
 })
 """
 
@@ -93,8 +106,14 @@ def facts_from(launch: Launch) -> tuple[dict[str, object], list[str]]:
     try:
         link.ensure_loaded("probe")
         facts = json.loads(link.value(link.request("probe", "get", "facts")))
+        runner = link.process.runner_pid if link.process is not None else None
     finally:
         link.stop()
+    if runner is not None:  # a warm runner is the zygote's to reap: gone, not a zombie
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{runner}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        facts["runner_left"] = Path(f"/proc/{runner}").exists()
     return facts, link.starts
 
 
@@ -133,10 +152,18 @@ def test_a_warm_runner_holds_what_a_cold_one_holds(both):
     assert warm["status"] == cold["status"] == EXPECTED  # uid 65534, no capability at all
     for fact in ("root", "cwd", "environment", "descriptors", "network",
                  "writable_submission", "limits", "umask", "terminal", "sys_path",
-                 "flags"):
+                 "flags", "init_environment", "host_folders_known", "orig_argv",
+                 "user_namespace"):
         assert warm[fact] == cold[fact], fact
     assert warm["network"] is False and warm["writable_submission"] is False
     assert warm["terminal"] is False
+    # bwrap's init is readable from inside: it must not carry the judge's environment
+    assert warm["init_environment"] == "" and warm["host_folders_known"] == []
+    assert warm["user_namespace"] is False  # bwrap --disable-userns: no nested namespaces
+
+
+def test_a_warm_runner_ends_with_its_sandbox(both):
+    assert both["warm"][0]["runner_left"] is False
 
 
 def test_nothing_of_the_zygote_is_within_reach(both):
