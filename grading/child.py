@@ -9,9 +9,12 @@ asks a sandboxed runner (``grading.sandbox``) for plain data. Progress goes line
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
+import multiprocessing.forkserver
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -160,6 +163,22 @@ def forked_main(job_path: str) -> None:
     the server's stdin/stdout/stderr, and takes the job's working folder and environment.
     """
     os.setsid()
+    # The judge ends with the fork server, which ends with the grader: a grader stopped by
+    # SIGTERM, SIGKILL or a crash takes its judges, and with them every sandbox, along.
+    from grading.sandbox import PR_SET_PDEATHSIG
+
+    server = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != server:  # the server was already gone
+        os._exit(1)
+    # multiprocessing hands each child the write end of the server's "alive" pipe, so that
+    # the server lives as long as any child; a judge starts no process through the server,
+    # and its copy would keep the server, and so the judge itself, alive after the grader.
+    state = getattr(multiprocessing.forkserver, "_forkserver", None)
+    alive = getattr(state, "_forkserver_alive_fd", None)
+    if alive is not None:
+        os.close(alive)
+        state._forkserver_alive_fd = None  # type: ignore[union-attr]
     # The preloaded libraries are millions of objects that live as long as the process:
     # frozen, the collector's full passes skip them (the judge's CPU fell by about a sixth)
     # and its pages stay shared with the server instead of being copied on the first pass.

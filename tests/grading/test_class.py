@@ -252,3 +252,56 @@ def test_the_command_line_grades_and_ends_cleanly(tmp_path):
     with (out / "gradebook.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert rows and all(r["points"] == r["max"] for r in rows), rows
+
+
+def test_a_grader_stopped_half_way_leaves_no_process(tmp_path):
+    """SIGTERM to ``python -m grading`` while a student's endless loop runs: the fork server,
+    the judges, the zygote, the sandboxes and the runners all end with it."""
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    submissions = tmp_path / "submissions"
+    samples.write_student(submissions / "loops",
+                          {samples.HISTORY: samples.HISTORY_VARIANTS["loops"]()})
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "grading", "--submissions", str(submissions),
+         "--out", str(tmp_path / "out"), "--only", "01_history"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=PROJECT_ROOT)
+    started: set[tuple[int, float]] = set()
+
+    def family() -> list[psutil.Process]:
+        try:
+            found = psutil.Process(grader.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        started.update((p.pid, p.create_time()) for p in found)
+        return found
+
+    deadline = time.monotonic() + 120
+    while not any(p.name() == "bwrap" for p in family()):  # a sandbox is running
+        assert time.monotonic() < deadline and grader.poll() is None, "no sandbox started"
+        time.sleep(0.2)
+    time.sleep(2)  # the runner is in its loop
+    family()
+    grader.send_signal(signal.SIGTERM)
+    grader.wait(timeout=30)
+
+    def still_running() -> list[str]:
+        alive = []
+        for pid, created in started:
+            try:
+                process = psutil.Process(pid)
+                if process.create_time() == created and process.status() != "zombie":
+                    alive.append(" ".join(process.cmdline())[:120])
+            except psutil.NoSuchProcess:
+                pass
+        return alive
+
+    deadline = time.monotonic() + 15
+    while still_running() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(started) >= 4  # fork server, judge, zygote, bwrap at least
+    assert still_running() == []
