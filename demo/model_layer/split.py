@@ -105,19 +105,28 @@ def check_trainable(frame: pd.DataFrame) -> None:
         )
 
 
-def split_gold(
-    gold: pd.DataFrame, seed: int, fractions: SplitFractions | None = None
-) -> DataSplit:
-    """Stratified, seeded train / validation / test split of a trainable gold table."""
+def split_gold(gold: pd.DataFrame, seed: int, fractions: SplitFractions | None = None,
+               holdout: pd.DataFrame | None = None) -> DataSplit:
+    """Stratified, seeded train / validation / test split of a trainable gold table.
+
+    With ``holdout`` the test split is that frame, untouched, and validation takes
+    ``fractions.validation`` of ``gold``. Retraining uses this: a challenger and the champion
+    are compared on the holdout the caller chose, not on rows drawn from the challenger's own
+    training data.
+    """
     from sklearn.model_selection import train_test_split
 
     fractions = fractions or SplitFractions()
     check_trainable(gold)
-    labels = label_vector(gold)
-    rest, test = train_test_split(
-        gold, test_size=fractions.test, stratify=labels, random_state=seed
-    )
-    validation_share = fractions.validation / (1.0 - fractions.test)
+    if holdout is None:
+        rest, test = train_test_split(
+            gold, test_size=fractions.test, stratify=label_vector(gold), random_state=seed
+        )
+        validation_share = fractions.validation / (1.0 - fractions.test)
+    else:
+        features(holdout)
+        label_vector(holdout)
+        rest, test, validation_share = gold, holdout, fractions.validation
     train, validation = train_test_split(
         rest, test_size=validation_share, stratify=label_vector(rest), random_state=seed
     )
@@ -125,30 +134,5 @@ def split_gold(
         train=train.reset_index(drop=True),
         validation=validation.reset_index(drop=True),
         test=test.reset_index(drop=True),
-        seed=seed,
-    )
-
-
-def split_with_holdout(
-    frame: pd.DataFrame, holdout: pd.DataFrame, seed: int, fractions: SplitFractions | None = None
-) -> DataSplit:
-    """Train / validation from ``frame``; the test split is the given ``holdout``, untouched.
-
-    Retraining uses this: a challenger and the champion are compared on the holdout the
-    caller chose, not on rows drawn from the challenger's own training data.
-    """
-    from sklearn.model_selection import train_test_split
-
-    fractions = fractions or SplitFractions()
-    check_trainable(frame)
-    features(holdout)
-    label_vector(holdout)
-    train, validation = train_test_split(
-        frame, test_size=fractions.validation, stratify=label_vector(frame), random_state=seed
-    )
-    return DataSplit(
-        train=train.reset_index(drop=True),
-        validation=validation.reset_index(drop=True),
-        test=holdout.reset_index(drop=True),
         seed=seed,
     )
