@@ -15,7 +15,7 @@ import pandas as pd
 
 from demo.errors import ModelError
 from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS, LABEL_COLUMN, POSITIVE_LABEL
-from demo.settings import Policy, default_policy
+from demo.settings import default_policy
 
 SPLIT_NAMES: tuple[str, ...] = ("train", "validation", "test")
 # Each class needs a few rows in every split for stratification and for the metrics.
@@ -28,10 +28,6 @@ class SplitFractions:
 
     validation: float = field(default_factory=lambda: default_policy().split_validation_share)
     test: float = field(default_factory=lambda: default_policy().split_test_share)
-
-    @classmethod
-    def from_policy(cls, policy: Policy) -> SplitFractions:
-        return cls(policy.split_validation_share, policy.split_test_share)
 
 
 @dataclass(frozen=True)

@@ -103,12 +103,6 @@ def log_frame(store: TrackingStore, run_id: str, frame: pd.DataFrame, artifact_p
         store.client.log_artifact(run_id, str(local), artifact_path=folder or None)
 
 
-def pip_requirements() -> list[str]:
-    """The packages a logged model needs, pinned; MLflow's own inference costs seconds."""
-    return [f"{name}=={version(name)}" for name in ("scikit-learn", "skops", "numpy", "pandas",
-                                                    "scipy")]
-
-
 def log_model(store: TrackingStore, run_id: str, model: Any, example: pd.DataFrame) -> str:
     """Log a fitted pipeline as the run's MLflow model ``model``; its ``models:/m-…`` URI.
 
@@ -131,9 +125,12 @@ def log_model(store: TrackingStore, run_id: str, model: Any, example: pd.DataFra
         import mlflow.sklearn
 
         local = Path(scratch) / "model"
+        # The packages the model needs, pinned here: MLflow's own inference costs seconds.
+        packages = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
         mlflow.sklearn.save_model(
             model, str(local), signature=signature, input_example=example,
-            pip_requirements=pip_requirements(), serialization_format="skops",
+            pip_requirements=[f"{name}=={version(name)}" for name in packages],
+            serialization_format="skops",
             skops_trusted_types=SKOPS_TRUSTED_TYPES)
         store.client.log_model_artifacts(logged.model_id, str(local))
     store.client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)

@@ -47,7 +47,8 @@ class TrainingConfig:
         policy: Policy = settings.policy
         defaults: dict[str, Any] = {
             "trials": policy.training_trials, "costs": BusinessCosts.from_policy(policy),
-            "fractions": SplitFractions.from_policy(policy), "seed": settings.seed,
+            "fractions": SplitFractions(policy.split_validation_share, policy.split_test_share),
+            "seed": settings.seed,
         }
         return cls(**{**defaults, **choices})
 
