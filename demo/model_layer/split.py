@@ -17,7 +17,6 @@ from demo.errors import ModelError
 from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS, LABEL_COLUMN, POSITIVE_LABEL
 from demo.settings import default_policy
 
-SPLIT_NAMES: tuple[str, ...] = ("train", "validation", "test")
 # Each class needs a few rows in every split for stratification and for the metrics.
 MIN_ROWS_PER_CLASS = 10
 
