@@ -118,7 +118,7 @@ def split_gold(gold: pd.DataFrame, seed: int, fractions: SplitFractions | None =
             gold, test_size=fractions.test, stratify=label_vector(gold), random_state=seed
         )
         validation_share = fractions.validation / (1.0 - fractions.test)
-    else:
+    else:  # a holdout must have the model's inputs and a 0/1 label too
         features(holdout)
         label_vector(holdout)
         rest, test, validation_share = gold, holdout, fractions.validation
