@@ -46,27 +46,6 @@ class Command:
     description: str | None = None
 
 
-def add_workspace_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--workspace",
-        metavar="DIR",
-        help="where every artifact is written (default: $DEMO_WORKSPACE or ./workspace)",
-    )
-    parser.add_argument(
-        "--profile",
-        metavar="NAME",
-        help="laptop (everything in the workspace) or platform (the room's tracking server, "
-        "the data layer on Spark); default: $DEMO_PROFILE, else laptop",
-    )
-
-
-def load_commands() -> list[Command]:
-    commands: list[Command] = []
-    for module_name in COMMAND_MODULES:
-        commands.extend(importlib.import_module(module_name).COMMANDS)
-    return commands
-
-
 def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m demo",
@@ -82,7 +61,11 @@ def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
             description=command.description or command.help,
             formatter_class=_HelpFormatter,
         )
-        add_workspace_argument(sub)
+        sub.add_argument("--workspace", metavar="DIR", help="where every artifact is written "
+                         "(default: $DEMO_WORKSPACE or ./workspace)")
+        sub.add_argument("--profile", metavar="NAME", help="laptop (everything in the workspace) "
+                         "or platform (the room's tracking server, the data layer on Spark); "
+                         "default: $DEMO_PROFILE, else laptop")
         command.configure(sub)
         sub.set_defaults(_run=command.run)
     return parser
@@ -92,9 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_offline()
     from demo.console import fail
 
-    commands = load_commands()
-    parser = build_parser(commands)
-    args = parser.parse_args(argv)
+    commands = [command for module in COMMAND_MODULES
+                for command in importlib.import_module(module).COMMANDS]
+    args = build_parser(commands).parse_args(argv)
     try:
         from demo.profile import load_profile
 

@@ -4,8 +4,7 @@
 steps (train, registry); ``validate`` runs the data contract on a silver file and
 ``promote`` re-applies the promotion policy to the challenger. Policy numbers (margin, costs,
 trials, split shares) are not repeated as option defaults: they come from
-``demo/params.toml``, and ``--set SECTION.NAME=VALUE`` overrides one for a run. Heavy
-libraries are imported inside the commands, so that ``--help`` stays instant.
+``demo/params.toml``, and ``--set SECTION.NAME=VALUE`` overrides one for a run.
 """
 
 from __future__ import annotations

@@ -1,15 +1,12 @@
 """Head start: the MLflow store of a fresh workspace, created by a second process early on.
 
-Why: a new SQLite store costs training about a second before its first run (MLflow
-creates its tables, then walks them through every schema migration), and nothing before
-training needs it. Meanwhile ``python -m demo run`` spends its first seconds in the data
-layer, on one core (importing Great Expectations alone takes ~3.5 s). So ``run_all`` starts
+A new SQLite store costs training about a second (MLflow creates its tables, then walks them
+through every schema migration), and nothing before training needs it. ``python -m demo run``
+spends its first seconds in the data layer, on one core. So ``run_all`` starts
 ``prepare_store`` before the first step and calls ``wait_for`` just before training: the
-store is built on the second core while the data layer runs.
-
-Nothing else changes: the child only calls ``open_store``, exactly what training would
-call. If it fails, training's own ``open_store`` meets the same problem and reports it.
-A run that stops in the data layer leaves that empty store behind, no other trace.
+store is built on the second core meanwhile. The child only calls ``open_store``, exactly
+what training would; if it fails, training's own ``open_store`` reports the problem. A run
+that stops in the data layer leaves that empty store behind, no other trace.
 """
 
 from __future__ import annotations

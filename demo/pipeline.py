@@ -52,15 +52,10 @@ def run_pipeline(settings: Settings, raw_path: str | Path = SAMPLE_RAW_CSV,
         run_all(settings, chosen, on_step=note, start=start, until=until)
     finally:
         if set(started) - {"raw"}:  # past a new raw file: the record holds this run's steps
-            write_summary(settings, run_summary(load_record(settings)))
+            settings.reports_dir.mkdir(parents=True, exist_ok=True)
+            (settings.reports_dir / SUMMARY_FILE).write_text(
+                json.dumps(run_summary(load_record(settings)), indent=2, default=str))
     return run_summary(load_record(settings))
-
-
-def write_summary(settings: Settings, summary: dict[str, Any]) -> Path:
-    settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.reports_dir / SUMMARY_FILE
-    path.write_text(json.dumps(summary, indent=2, default=str))
-    return path
 
 
 def run_summary(record: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -73,23 +73,13 @@ def save_step(settings: Settings, key: str, artifacts: list[Path], summary: dict
     return record[key]
 
 
-# Everything a run writes; reset removes exactly these, never the workspace folder itself.
-def _generated_paths(settings: Settings) -> list[Path]:
-    return [
-        Catalog(settings).location("raw").parent,
-        settings.lake_dir,
-        settings.reports_dir,
-        settings.serving_dir,
-        settings.batches_dir,
-        settings.artifacts_dir,
-        settings.mlflow_db,
-    ]
-
-
 def reset_workspace(settings: Settings) -> list[Path]:
-    """Remove every artifact the pipeline wrote; return what was removed."""
+    """Remove every artifact the pipeline wrote, never the workspace folder itself; return
+    what was removed."""
     removed = []
-    for path in _generated_paths(settings):
+    for path in (Catalog(settings).location("raw").parent, settings.lake_dir,
+                 settings.reports_dir, settings.serving_dir, settings.batches_dir,
+                 settings.artifacts_dir, settings.mlflow_db):
         if path.is_dir():
             shutil.rmtree(path)
             removed.append(path)

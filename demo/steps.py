@@ -141,10 +141,8 @@ def run_all(where: Catalog | Settings, options: dict[str, dict[str, Any]] | None
     keys = [step.key for step in chosen]
     if until in keys:
         chosen = chosen[:keys.index(until) + 1]
-    # A fresh MLflow store is built by a second process while the steps before training
-    # run (demo.head_start explains why); training waits for it. With no step before
-    # training there is nothing to overlap: training makes the store itself, after checking
-    # its options.
+    # A fresh MLflow store is built by a second process while the steps before training run
+    # (demo.head_start); with no step before training, training makes the store itself.
     trains_later = any(step.key == "train" for step in chosen[1:])
     store = prepare_store(catalog.settings) if trains_later else None
     results = {}

@@ -7,6 +7,7 @@ scoring and the registry all get the same transformation with no copy to drift a
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,24 +44,6 @@ def build_preprocessor() -> Any:
     )
 
 
-def _baseline(params: Params, seed: int) -> Any:
-    from sklearn.dummy import DummyClassifier
-
-    return DummyClassifier(random_state=seed, **params)
-
-
-def _logistic_regression(params: Params, seed: int) -> Any:
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(random_state=seed, **params)
-
-
-def _hist_gradient_boosting(params: Params, seed: int) -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    return HistGradientBoostingClassifier(random_state=seed, **params)
-
-
 def _log_uniform(low: float, high: float) -> Any:
     from scipy.stats import loguniform
 
@@ -69,11 +52,12 @@ def _log_uniform(low: float, high: float) -> Any:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A named model recipe: defaults, and the space a randomised search samples."""
+    """A named model recipe: its scikit-learn classifier, defaults, and the space a
+    randomised search samples."""
 
     name: str
     description: str
-    make_classifier: Callable[[Params, int], Any]
+    classifier: str  # the class's full name, imported only when a pipeline is built
     defaults: Params
     search_space: Callable[[], Mapping[str, Any]] = field(default=dict)
 
@@ -84,20 +68,20 @@ CANDIDATES: dict[str, Candidate] = {
         Candidate(
             "baseline",
             "predicts the training churn rate for everyone: the bar any model must clear",
-            _baseline,
+            "sklearn.dummy.DummyClassifier",
             {"strategy": "prior"},
         ),
         Candidate(
             "logistic_regression",
             "a linear model on scaled and one-hot features: simple, fast, explainable",
-            _logistic_regression,
+            "sklearn.linear_model.LogisticRegression",
             {"C": 1.0, "max_iter": 1000, "class_weight": None},
             lambda: {"C": _log_uniform(1e-3, 1e2), "class_weight": [None, "balanced"]},
         ),
         Candidate(
             "hist_gradient_boosting",
             "gradient-boosted trees: captures interactions and non-linear effects",
-            _hist_gradient_boosting,
+            "sklearn.ensemble.HistGradientBoostingClassifier",
             {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31,
              "min_samples_leaf": 20, "l2_regularization": 0.0, "early_stopping": True},
             lambda: {
@@ -121,27 +105,23 @@ def get_candidate(name: str) -> Candidate:
         raise ModelError(f"unknown model '{name}': choose one of {known}") from None
 
 
-def resolve_params(candidate: Candidate, overrides: Mapping[str, Any] | None) -> Params:
-    """The candidate's defaults with ``overrides`` applied; unknown names are refused."""
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(candidate.defaults))
-    if unknown:
-        raise ModelError(
-            f"unknown hyperparameter(s) {', '.join(unknown)} for model '{candidate.name}': "
-            f"it takes {', '.join(sorted(candidate.defaults))}"
-        )
-    return {**candidate.defaults, **overrides}
-
-
 def build_pipeline(name: str, params: Mapping[str, Any] | None = None, seed: int = 42) -> Any:
-    """An unfitted ``Pipeline(preprocess -> classifier)``; invalid values fail here, not in fit."""
+    """An unfitted ``Pipeline(preprocess -> classifier)`` with the candidate's defaults updated
+    by ``params``; unknown names and invalid values fail here, not in fit."""
     from sklearn.pipeline import Pipeline
     from sklearn.utils._param_validation import InvalidParameterError
 
     candidate = get_candidate(name)
-    resolved = resolve_params(candidate, params)
+    unknown = sorted(set(params or {}) - set(candidate.defaults))
+    if unknown:
+        raise ModelError(
+            f"unknown hyperparameter(s) {', '.join(unknown)} for model '{name}': "
+            f"it takes {', '.join(sorted(candidate.defaults))}"
+        )
+    module, _, class_name = candidate.classifier.rpartition(".")
+    make_classifier = getattr(importlib.import_module(module), class_name)
     try:
-        classifier = candidate.make_classifier(resolved, seed)
+        classifier = make_classifier(random_state=seed, **{**candidate.defaults, **(params or {})})
         classifier._validate_params()
     except (InvalidParameterError, TypeError, ValueError) as exc:
         raise ModelError(f"invalid hyperparameter for model '{name}': {exc}") from None
@@ -162,13 +142,7 @@ def sample_params(name: str, trials: int, seed: int) -> list[Params]:
     sampled: list[Params] = [dict(candidate.defaults)]
     if space and trials > 1:
         for drawn in ParameterSampler(space, n_iter=trials - 1, random_state=seed):
-            sampled.append({**candidate.defaults, **_plain(drawn)})
+            # numpy scalars -> Python numbers, so parameters log and round-trip as JSON
+            sampled.append({**candidate.defaults,
+                            **{k: v.item() if hasattr(v, "item") else v for k, v in drawn.items()}})
     return sampled
-
-
-def _plain(params: Mapping[str, Any]) -> Params:
-    """numpy scalars -> Python numbers, so parameters log and round-trip as JSON."""
-    plain: Params = {}
-    for key, value in params.items():
-        plain[key] = value.item() if hasattr(value, "item") else value
-    return plain

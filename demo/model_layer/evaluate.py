@@ -109,20 +109,16 @@ def permutation_importance_table(
     transformed = np.asarray(preprocess.transform(inputs), dtype=float)
     blocks = transformed_blocks(preprocess[-1])
     reference = roc_auc_score(labels, classifier.predict_proba(transformed)[:, 1])
-    drops: dict[str, list[float]] = {}
+    importances = []
     for feature, columns in blocks.items():
+        drops: list[float] = []
         for _ in range(n_repeats):
             shuffled = transformed.copy()
             shuffled[:, columns] = transformed[rng.permutation(len(transformed))][:, columns]
-            score = roc_auc_score(labels, classifier.predict_proba(shuffled)[:, 1])
-            drops.setdefault(feature, []).append(reference - score)
-    table = pd.DataFrame(
-        {
-            "feature": list(drops),
-            "importance_mean": [float(np.mean(v)) for v in drops.values()],
-            "importance_std": [float(np.std(v)) for v in drops.values()],
-        }
-    )
+            drops.append(reference - roc_auc_score(labels, classifier.predict_proba(shuffled)[:, 1]))
+        importances.append({"feature": feature, "importance_mean": float(np.mean(drops)),
+                            "importance_std": float(np.std(drops))})
+    table = pd.DataFrame(importances)
     return table.sort_values("importance_mean", ascending=False, ignore_index=True)
 
 

@@ -134,33 +134,33 @@ def apply_promotion(settings: Settings, challenger_version: str, holdout: pd.Dat
     the policy's.
     """
     margin = settings.policy.promotion_margin if margin is None else margin
+    version = str(challenger_version)
     store = open_store(settings, create=False)
     client, name = store.client, settings.model_name
-    challenger = client.get_model_version(name, challenger_version)
+    challenger = client.get_model_version(name, version)
     champion = version_by_alias(settings, CHAMPION, store)
-    challenger_score = _score(load_version(store, str(challenger_version)), holdout)
-    champion_score = None if champion is None else _score(
-        load_version(store, str(champion.version)), holdout)
-    if champion is not None and str(champion.version) == str(challenger_version):
-        decision = PromotionDecision(False, f"version {challenger_version} is the champion")
+    champion_version = None if champion is None else str(champion.version)
+    challenger_score = _score(load_version(store, version), holdout)
+    champion_score = None if champion_version is None else _score(
+        load_version(store, champion_version), holdout)
+    if champion_version == version:
+        decision = PromotionDecision(False, f"version {version} is the champion")
     else:
         decision = decide_promotion(champion_score, challenger_score, margin)
     outcome = PromotionOutcome(
-        decision=decision, challenger_version=str(challenger_version),
-        champion_version=None if champion is None else str(champion.version),
+        decision=decision, challenger_version=version, champion_version=champion_version,
         challenger_score=challenger_score, champion_score=champion_score, margin=margin,
         holdout_rows=len(holdout))
     if decision.promote:
-        client.set_registered_model_alias(name, CHAMPION, str(challenger_version))
+        client.set_registered_model_alias(name, CHAMPION, version)
         if CHALLENGER in (challenger.aliases or []):
             client.delete_registered_model_alias(name, CHALLENGER)
-    elif champion is None or str(champion.version) != str(challenger_version):
-        client.set_registered_model_alias(name, CHALLENGER, str(challenger_version))
+    elif champion_version != version:
+        client.set_registered_model_alias(name, CHALLENGER, version)
     verdict = "promoted" if decision.promote else "kept_champion"
     record_promotion(store, challenger.run_id, verdict, outcome.to_dict())
-    client.set_model_version_tag(name, str(challenger_version), "promotion_decision", verdict)
-    client.set_model_version_tag(name, str(challenger_version), "promotion_reason",
-                                 decision.reason)
+    client.set_model_version_tag(name, version, "promotion_decision", verdict)
+    client.set_model_version_tag(name, version, "promotion_reason", decision.reason)
     return outcome
 
 

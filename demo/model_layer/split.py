@@ -15,9 +15,8 @@ import pandas as pd
 
 from demo.errors import ModelError
 from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS, LABEL_COLUMN, POSITIVE_LABEL
-from demo.settings import Policy, default_policy
+from demo.settings import default_policy
 
-SPLIT_NAMES: tuple[str, ...] = ("train", "validation", "test")
 # Each class needs a few rows in every split for stratification and for the metrics.
 MIN_ROWS_PER_CLASS = 10
 
@@ -28,10 +27,6 @@ class SplitFractions:
 
     validation: float = field(default_factory=lambda: default_policy().split_validation_share)
     test: float = field(default_factory=lambda: default_policy().split_test_share)
-
-    @classmethod
-    def from_policy(cls, policy: Policy) -> SplitFractions:
-        return cls(policy.split_validation_share, policy.split_test_share)
 
 
 @dataclass(frozen=True)
@@ -105,19 +100,28 @@ def check_trainable(frame: pd.DataFrame) -> None:
         )
 
 
-def split_gold(
-    gold: pd.DataFrame, seed: int, fractions: SplitFractions | None = None
-) -> DataSplit:
-    """Stratified, seeded train / validation / test split of a trainable gold table."""
+def split_gold(gold: pd.DataFrame, seed: int, fractions: SplitFractions | None = None,
+               holdout: pd.DataFrame | None = None) -> DataSplit:
+    """Stratified, seeded train / validation / test split of a trainable gold table.
+
+    With ``holdout`` the test split is that frame, untouched, and validation takes
+    ``fractions.validation`` of ``gold``. Retraining uses this: a challenger and the champion
+    are compared on the holdout the caller chose, not on rows drawn from the challenger's own
+    training data.
+    """
     from sklearn.model_selection import train_test_split
 
     fractions = fractions or SplitFractions()
     check_trainable(gold)
-    labels = label_vector(gold)
-    rest, test = train_test_split(
-        gold, test_size=fractions.test, stratify=labels, random_state=seed
-    )
-    validation_share = fractions.validation / (1.0 - fractions.test)
+    if holdout is None:
+        rest, test = train_test_split(
+            gold, test_size=fractions.test, stratify=label_vector(gold), random_state=seed
+        )
+        validation_share = fractions.validation / (1.0 - fractions.test)
+    else:  # a holdout must have the model's inputs and a 0/1 label too
+        features(holdout)
+        label_vector(holdout)
+        rest, test, validation_share = gold, holdout, fractions.validation
     train, validation = train_test_split(
         rest, test_size=validation_share, stratify=label_vector(rest), random_state=seed
     )
@@ -125,30 +129,5 @@ def split_gold(
         train=train.reset_index(drop=True),
         validation=validation.reset_index(drop=True),
         test=test.reset_index(drop=True),
-        seed=seed,
-    )
-
-
-def split_with_holdout(
-    frame: pd.DataFrame, holdout: pd.DataFrame, seed: int, fractions: SplitFractions | None = None
-) -> DataSplit:
-    """Train / validation from ``frame``; the test split is the given ``holdout``, untouched.
-
-    Retraining uses this: a challenger and the champion are compared on the holdout the
-    caller chose, not on rows drawn from the challenger's own training data.
-    """
-    from sklearn.model_selection import train_test_split
-
-    fractions = fractions or SplitFractions()
-    check_trainable(frame)
-    features(holdout)
-    label_vector(holdout)
-    train, validation = train_test_split(
-        frame, test_size=fractions.validation, stratify=label_vector(frame), random_state=seed
-    )
-    return DataSplit(
-        train=train.reset_index(drop=True),
-        validation=validation.reset_index(drop=True),
-        test=holdout.reset_index(drop=True),
         seed=seed,
     )

@@ -49,17 +49,16 @@ def train_and_track(settings: Settings, gold: pd.DataFrame, config: TrainingConf
                     holdout: pd.DataFrame | None = None) -> TrackedTraining:
     """Split ``gold``, fit every candidate (no MLflow), then record it all in MLflow.
 
-    With ``holdout`` the test split is that frame (see ``split_with_holdout``): retraining
-    judges a challenger on rows the caller kept aside."""
+    With ``holdout`` the test split is that frame (see ``split_gold``): retraining judges a
+    challenger on rows the caller kept aside."""
     from demo.model_layer.lineage import dataset_hash, lineage_tags
-    from demo.model_layer.split import split_gold, split_with_holdout
+    from demo.model_layer.split import split_gold
     from demo.model_layer.store import open_store
     from demo.model_layer.tracking import log_training
     from demo.model_layer.train import check_config, fit_candidates
 
     check_config(config)
-    split = (split_gold(gold, config.seed, config.fractions) if holdout is None
-             else split_with_holdout(gold, holdout, config.seed, config.fractions))
+    split = split_gold(gold, config.seed, config.fractions, holdout)
     lineage = lineage_tags(gold, split.sizes(), config.generator_seed)
     if holdout is not None:
         lineage["holdout_hash"] = dataset_hash(holdout)

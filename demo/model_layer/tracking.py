@@ -24,7 +24,7 @@ from demo.model_layer.candidates import Params
 from demo.model_layer.evaluate import evaluation_figures
 from demo.model_layer.split import features, label_vector
 from demo.model_layer.store import TrackingStore
-from demo.model_layer.train import CandidateFit, TrainingConfig, TrainingResult
+from demo.model_layer.train import CandidateFit, TrainingResult
 
 # The two types HistGradientBoosting needs beyond skops' default allow-list: named in this
 # code, where a reviewer sees them; loading passes them too, never reading them from the file.
@@ -103,12 +103,6 @@ def log_frame(store: TrackingStore, run_id: str, frame: pd.DataFrame, artifact_p
         store.client.log_artifact(run_id, str(local), artifact_path=folder or None)
 
 
-def pip_requirements() -> list[str]:
-    """The packages a logged model needs, pinned; MLflow's own inference costs seconds."""
-    return [f"{name}=={version(name)}" for name in ("scikit-learn", "skops", "numpy", "pandas",
-                                                    "scipy")]
-
-
 def log_model(store: TrackingStore, run_id: str, model: Any, example: pd.DataFrame) -> str:
     """Log a fitted pipeline as the run's MLflow model ``model``; its ``models:/m-…`` URI.
 
@@ -131,9 +125,12 @@ def log_model(store: TrackingStore, run_id: str, model: Any, example: pd.DataFra
         import mlflow.sklearn
 
         local = Path(scratch) / "model"
+        # The packages the model needs, pinned here: MLflow's own inference costs seconds.
+        packages = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
         mlflow.sklearn.save_model(
             model, str(local), signature=signature, input_example=example,
-            pip_requirements=pip_requirements(), serialization_format="skops",
+            pip_requirements=[f"{name}=={version(name)}" for name in packages],
+            serialization_format="skops",
             skops_trusted_types=SKOPS_TRUSTED_TYPES)
         store.client.log_model_artifacts(logged.model_id, str(local))
     store.client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
@@ -150,9 +147,9 @@ def _prefixed(prefix: str, values: dict[str, float]) -> dict[str, float]:
 
 
 def _log_candidate(store: TrackingStore, parent_run_id: str, fit: CandidateFit,
-                   config: TrainingConfig, lineage: dict[str, str],
-                   training: TrainingResult) -> tuple[str, str]:
+                   training: TrainingResult, lineage: dict[str, str]) -> tuple[str, str]:
     """The candidate's child run (params, metrics, plots, model) and its trials; (run, model)."""
+    config, split = training.config, training.split
     with open_run(store, fit.name, parent_run_id=parent_run_id, tags={
             **lineage, "candidate": fit.name, "decision_threshold": str(fit.threshold)},
             params={"candidate": fit.name, "seed": config.seed, "trials": len(fit.trials),
@@ -164,7 +161,6 @@ def _log_candidate(store: TrackingStore, parent_run_id: str, fit: CandidateFit,
                 log_run(store, f"{fit.name} trial {number}", parent_run_id=run_id,
                         tags={"candidate": fit.name, "trial": str(number)},
                         params=_hyperparameters(params), metrics={"validation_roc_auc": score})
-        split = training.split
         if fit.importance is not None:
             store.client.log_table(run_id, fit.importance,
                                    "evaluation/permutation_importance.json")
@@ -198,7 +194,7 @@ def log_training(store: TrackingStore, training: TrainingResult, lineage: dict[s
         run_ids, model_uris = {}, {}
         for fit in training.candidates.values():
             run_ids[fit.name], model_uris[fit.name] = _log_candidate(
-                store, parent_run_id, fit, config, lineage, training)
+                store, parent_run_id, fit, training, lineage)
         log_values(store, parent_run_id, metrics={f"{c.name}_test_roc_auc": c.test["roc_auc"]
                                                   for c in training.candidates.values()})
     return TrackedTraining(training, parent_run_id, store.experiment_id, lineage,

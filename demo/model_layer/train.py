@@ -47,7 +47,8 @@ class TrainingConfig:
         policy: Policy = settings.policy
         defaults: dict[str, Any] = {
             "trials": policy.training_trials, "costs": BusinessCosts.from_policy(policy),
-            "fractions": SplitFractions.from_policy(policy), "seed": settings.seed,
+            "fractions": SplitFractions(policy.split_validation_share, policy.split_test_share),
+            "seed": settings.seed,
         }
         return cls(**{**defaults, **choices})
 
@@ -154,50 +155,42 @@ def fit_candidates(split: DataSplit, config: TrainingConfig) -> TrainingResult:
     return TrainingResult(config=config, split=split, candidates=fits)
 
 
-def recorded_recipe(store: Any, run_id: str) -> tuple[str, Params, TrainingConfig, str]:
-    """From a candidate run in ``store`` (a ``TrackingStore``): its model name,
-    hyperparameters, config and data hash."""
+def reproduce_run(settings: Settings, run_id: str, gold_df: pd.DataFrame) -> dict[str, float]:
+    """Re-train a candidate run from what it recorded (model, hyperparameters, costs, split
+    shares, seed) on the same data; its test metrics.
+
+    Refuses when ``gold_df`` is not the data the run was trained on (its hash differs).
+    """
     from mlflow.exceptions import MlflowException
 
+    from demo.model_layer.lineage import dataset_hash
+    from demo.model_layer.store import open_store
+
+    client = open_store(settings, create=False).client
     try:
-        run = store.client.get_run(run_id)
+        run = client.get_run(run_id)
     except MlflowException:
-        raise ModelError(f"no run {run_id} in {store.settings.tracking_store}") from None
+        raise ModelError(f"no run {run_id} in {settings.tracking_store}") from None
     recorded = run.data.params
     if "candidate" not in recorded:
         raise ModelError(f"run {run_id} is not a candidate run (it has no 'candidate' param)")
-    name = recorded["candidate"]
     params = {k.removeprefix("hp."): json.loads(v) for k, v in recorded.items()
               if k.startswith("hp.")}
     costs = BusinessCosts(**{k.removeprefix("cost."): float(v) for k, v in recorded.items()
                              if k.startswith("cost.")})
-    parent = store.client.get_run(run.data.tags["mlflow.parentRunId"]).data.params
+    parent = client.get_run(run.data.tags["mlflow.parentRunId"]).data.params
     if parent.get("split.test") == "given":
         raise ModelError(f"run {run_id} was tested on a given holdout; pass it to reproduce it")
     fractions = SplitFractions(float(parent["split.validation"]), float(parent["split.test"]))
-    config = TrainingConfig(candidates=(name,), params={name: params}, trials=1, costs=costs,
-                            fractions=fractions, seed=int(recorded["seed"]))
-    return name, params, config, run.data.tags["data_hash"]
-
-
-def reproduce_run(settings: Settings, run_id: str, gold_df: pd.DataFrame) -> dict[str, float]:
-    """Re-train a candidate run from its recorded params on the same data; its test metrics.
-
-    Refuses when ``gold_df`` is not the data the run was trained on (its hash differs).
-    """
-    from demo.model_layer.lineage import dataset_hash
-    from demo.model_layer.store import open_store
-
-    name, params, config, recorded_hash = recorded_recipe(open_store(settings, create=False),
-                                                          run_id)
-    actual_hash = dataset_hash(gold_df)
+    actual_hash, recorded_hash = dataset_hash(gold_df), run.data.tags["data_hash"]
     if actual_hash != recorded_hash:
         raise ModelError(
             f"the data differs from run {run_id}'s: hash {actual_hash[:12]}… "
             f"instead of {recorded_hash[:12]}…"
         )
-    split = split_gold(gold_df, config.seed, config.fractions)
+    seed = int(recorded["seed"])
+    split = split_gold(gold_df, seed, fractions)
     with native_threads(len(split.train)):
-        model, _ = fit_trial(name, params, split, config.seed)
-        threshold, _, test = score_model(model, split, config.costs)
+        model, _ = fit_trial(recorded["candidate"], params, split, seed)
+        threshold, _, test = score_model(model, split, costs)
     return {**test, "decision_threshold": threshold}

@@ -23,7 +23,6 @@ from demo.model_layer.split import (
     features,
     label_vector,
     split_gold,
-    split_with_holdout,
 )
 from tests.model_layer.conftest import gold_frame
 
@@ -59,7 +58,7 @@ def test_split_does_not_modify_its_input(gold: pd.DataFrame) -> None:
 
 
 def test_holdout_split_keeps_the_given_rows_as_test(gold: pd.DataFrame) -> None:
-    split = split_with_holdout(gold.iloc[:1500], gold.iloc[1500:], seed=1)
+    split = split_gold(gold.iloc[:1500], seed=1, holdout=gold.iloc[1500:])
     assert split.test["customer_id"].tolist() == gold["customer_id"].iloc[1500:].tolist()
     assert len(split.train) + len(split.validation) == 1500
 
