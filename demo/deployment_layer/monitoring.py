@@ -51,11 +51,6 @@ class DriftThresholds:
                 else "none")
 
 
-def drift_level(value: float, thresholds: DriftThresholds | None = None) -> str:
-    """The drift level of one PSI value (thresholds default to the policy's)."""
-    return (thresholds or DriftThresholds.from_policy()).level(value)
-
-
 def psi_from_shares(reference: np.ndarray, current: np.ndarray) -> float:
     """PSI of two vectors of bin shares (each summing to 1); empty bins are floored."""
     reference = np.clip(np.asarray(reference, dtype=float), EPSILON, None)
@@ -93,14 +88,14 @@ def psi(reference: Any, current: Any, categorical: bool = False,
     return psi_from_shares(numeric_shares(ref, edges), numeric_shares(cur, edges))
 
 
-def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame, bins: int = DEFAULT_BINS,
+def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame,
                    thresholds: DriftThresholds | None = None) -> pd.DataFrame:
     """One row per model input: its kind, PSI and drift level, worst first."""
     thresholds = thresholds or DriftThresholds.from_policy()
     rows = []
     for feature in MODEL_INPUTS:
         value = psi(reference[feature.name], current[feature.name],
-                    categorical=feature.is_categorical, bins=bins)
+                    categorical=feature.is_categorical)
         rows.append({"feature": feature.name,
                      "kind": "categorical" if feature.is_categorical else "numeric",
                      "psi": value, "level": thresholds.level(value)})
@@ -188,21 +183,3 @@ class DriftReport:
         )
         return data
 
-
-def drift_report(reference: pd.DataFrame, current: pd.DataFrame,
-                 reference_scores: np.ndarray, current_scores: np.ndarray,
-                 labels: np.ndarray | None = None, threshold: float = 0.5,
-                 reference_performance: dict[str, float] | None = None,
-                 bins: int = DEFAULT_BINS,
-                 thresholds: DriftThresholds | None = None) -> DriftReport:
-    """Feature drift, prediction drift and (with labels) performance of one batch."""
-    thresholds = thresholds or DriftThresholds.from_policy()
-    return DriftReport(
-        rows_reference=len(reference),
-        rows_current=len(current),
-        features=psi_by_feature(reference, current, bins, thresholds),
-        prediction_psi=psi(reference_scores, current_scores, bins=bins),
-        performance={} if labels is None else performance(labels, current_scores, threshold),
-        reference_performance=dict(reference_performance or {}),
-        thresholds=thresholds,
-    )

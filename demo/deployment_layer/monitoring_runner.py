@@ -15,7 +15,13 @@ from typing import Any
 import pandas as pd
 
 from demo.deployment_layer.drift_html import render_html
-from demo.deployment_layer.monitoring import DriftReport, DriftThresholds, drift_report
+from demo.deployment_layer.monitoring import (
+    DriftReport,
+    DriftThresholds,
+    performance,
+    psi,
+    psi_by_feature,
+)
 from demo.deployment_layer.scoring import prepare_batch
 from demo.feature_spec import INPUT_COLUMNS, LABEL_COLUMN
 from demo.settings import Settings
@@ -28,37 +34,31 @@ def reference_table(settings: Settings) -> pd.DataFrame:
     return Catalog(settings).load("gold")
 
 
-def _labels(frame: pd.DataFrame) -> pd.Series | None:
-    if LABEL_COLUMN not in frame.columns:
-        return None
-    from demo.model_layer.split import label_vector
-
-    return label_vector(frame)
-
-
 def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataFrame,
-                  batch_name: str, log_to_mlflow: bool = True, champion: Any = None
-                  ) -> DriftReport:
+                  batch_name: str, champion: Any = None) -> DriftReport:
     """Compare ``current`` with ``reference`` under the champion; write and log the report."""
     from demo.model_layer.loading import load_model
+    from demo.model_layer.split import label_vector
 
     champion = champion or load_model(settings, "champion")
     reference_scores = champion.model.predict_proba(reference[list(INPUT_COLUMNS)])[:, 1]
     current_scores = champion.model.predict_proba(current[list(INPUT_COLUMNS)])[:, 1]
-    report = drift_report(
-        reference, current, reference_scores, current_scores,
-        labels=_labels(current), threshold=champion.threshold,
+    thresholds = DriftThresholds.from_policy(settings.policy)
+    report = DriftReport(
+        rows_reference=len(reference),
+        rows_current=len(current),
+        features=psi_by_feature(reference, current, thresholds),
+        prediction_psi=psi(reference_scores, current_scores),
+        performance=(performance(label_vector(current), current_scores, champion.threshold)
+                     if LABEL_COLUMN in current.columns else {}),
         reference_performance={k.removeprefix("test_"): v for k, v in champion.metrics.items()
                                if k.startswith("test_")},
-        thresholds=DriftThresholds.from_policy(settings.policy),
+        model={"name": settings.model_name, "version": champion.version, "alias": "champion"},
+        batch=batch_name,
+        thresholds=thresholds,
     )
-    report.model = {"name": settings.model_name, "version": champion.version,
-                    "alias": "champion"}
-    report.batch = batch_name
     html = render_html(report, reference, current, reference_scores, current_scores)
-    paths = write_report(settings, report, html)
-    if log_to_mlflow:
-        log_report(settings, report, paths)
+    log_report(settings, report, write_report(settings, report, html))
     return report
 
 

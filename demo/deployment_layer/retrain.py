@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from demo.errors import DemoError, ModelError
+from demo.errors import DemoError
 from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS, LABEL_COLUMN
 from demo.settings import Settings
 
@@ -54,25 +54,17 @@ def split_new_data(new_labelled: pd.DataFrame, seed: int,
     return train.reset_index(drop=True), holdout.reset_index(drop=True)
 
 
-def champion_recipe(settings: Settings) -> str:
-    """The champion's candidate type (its registry tag), so the challenger is like for like."""
-    from demo.model_layer.loading import version_by_alias
-
-    found = version_by_alias(settings, "champion")
-    if found is None:
-        raise ModelError(f"no model registered as 'champion' in {settings.tracking_store}: "
-                         "run `python -m demo train` first")
-    return str(found.tags.get("candidate", DEFAULT_CANDIDATE))
-
-
 def retrain(settings: Settings, reference: pd.DataFrame, new_labelled: pd.DataFrame,
             candidate: str | None = None, trials: int = 1) -> RetrainOutcome:
-    """Train, register and judge a challenger; the promotion policy moves the aliases."""
+    """Train, register and judge a challenger like the champion (its ``candidate`` tag, unless
+    ``candidate`` is given); the promotion policy moves the aliases."""
+    from demo.model_layer.loading import require_alias
     from demo.model_layer.registry import register_and_promote
     from demo.model_layer.steps import best_to_register, train_and_track
     from demo.model_layer.train import TrainingConfig
 
-    candidate = candidate or champion_recipe(settings)
+    candidate = candidate or str(require_alias(settings, "champion").tags.get(
+        "candidate", DEFAULT_CANDIDATE))
     new_train, holdout = split_new_data(new_labelled[_COLUMNS], settings.seed,
                                         settings.policy.retraining_holdout_share)
     training_frame = pd.concat([reference[_COLUMNS], new_train], ignore_index=True)
