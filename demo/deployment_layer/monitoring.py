@@ -104,25 +104,19 @@ def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame,
 
 def performance(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
     """ROC AUC, accuracy, precision, recall and F1 of scores at the threshold."""
-    from sklearn.metrics import (
-        accuracy_score,
-        f1_score,
-        precision_score,
-        recall_score,
-        roc_auc_score,
-    )
+    from sklearn import metrics as sk
 
     decisions = scores >= threshold
     metrics = {
-        "accuracy": accuracy_score(labels, decisions),
-        "precision": precision_score(labels, decisions, zero_division=0),
-        "recall": recall_score(labels, decisions, zero_division=0),
-        "f1": f1_score(labels, decisions, zero_division=0),
+        "accuracy": sk.accuracy_score(labels, decisions),
+        "precision": sk.precision_score(labels, decisions, zero_division=0),
+        "recall": sk.recall_score(labels, decisions, zero_division=0),
+        "f1": sk.f1_score(labels, decisions, zero_division=0),
         "churn_rate": float(np.mean(labels)),
         "predicted_churn_rate": float(np.mean(decisions)),
     }
     if len(np.unique(labels)) == 2:
-        metrics["roc_auc"] = roc_auc_score(labels, scores)
+        metrics["roc_auc"] = sk.roc_auc_score(labels, scores)
     return {k: float(v) for k, v in metrics.items()}
 
 

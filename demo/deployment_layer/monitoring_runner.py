@@ -22,7 +22,6 @@ from demo.deployment_layer.monitoring import (
     psi,
     psi_by_feature,
 )
-from demo.deployment_layer.scoring import prepare_batch
 from demo.feature_spec import INPUT_COLUMNS, LABEL_COLUMN
 from demo.settings import Settings
 
@@ -88,12 +87,6 @@ def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> st
               "model_version": report.model.get("version", ""),
               "retrain_recommended": str(report.retrain_recommended)},
         params=settings.policy.as_params(), metrics=metrics, files=paths, files_folder="drift")
-
-
-def monitor_file(settings: Settings, batch_path: Path) -> DriftReport:
-    """The ``monitor`` command: clean the batch with the data layer's rules, then compare."""
-    batch = prepare_batch(batch_path)
-    return monitor_frame(settings, reference_table(settings), batch.features, batch_path.name)
 
 
 def print_verdict(report: DriftReport) -> None:
