@@ -139,10 +139,6 @@ class DriftReport:
         return self.thresholds.level(self.prediction_psi)
 
     @property
-    def worst_feature_level(self) -> str:
-        return max(self.features["level"], key=LEVELS.index, default="none")
-
-    @property
     def roc_auc_drop(self) -> float | None:
         now, before = self.performance.get("roc_auc"), self.reference_performance.get("roc_auc")
         return None if now is None or before is None else before - now
@@ -150,7 +146,7 @@ class DriftReport:
     @property
     def verdict(self) -> str:
         """The worst of feature drift and prediction drift: none, moderate or severe."""
-        return max(self.worst_feature_level, self.prediction_level, key=LEVELS.index)
+        return str(max([*self.features["level"], self.prediction_level], key=LEVELS.index))
 
     @property
     def retrain_recommended(self) -> bool:
@@ -173,7 +169,6 @@ class DriftReport:
             drifted_features=self.drifted_features(),
             roc_auc_drop=self.roc_auc_drop,
             retrain_recommended=self.retrain_recommended,
-            thresholds=asdict(self.thresholds),
         )
         return data
 
