@@ -128,9 +128,7 @@ def create_app(settings: Settings, challenger_share: float | None = None,
                max_batch: int = DEFAULT_MAX_BATCH, token: str | None = None,
                body_timeout: float = DEFAULT_BODY_TIMEOUT) -> FastAPI:
     """The API for the workspace's registry; models load when the app starts.
-
-    ``challenger_share`` defaults to the policy's ``serving.challenger_share``.
-    """
+    ``challenger_share`` defaults to the policy's ``serving.challenger_share``."""
     if challenger_share is None:
         challenger_share = settings.policy.serving_challenger_share
 

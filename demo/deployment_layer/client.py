@@ -107,10 +107,8 @@ def ask_in_batches(client: Any, customers: list[dict[str, Any]]) -> list[ApiAnsw
 
 
 def customers_from_csv(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Request-ready customers from a raw CSV, cleaned by the data layer's rules.
-
-    Returns the customers and what the cleaning set aside (rows read, quarantined ...).
-    """
+    """Request-ready customers from a raw CSV, cleaned by the data layer's rules, and what
+    the cleaning set aside (rows read, quarantined ...)."""
     from demo.deployment_layer.scoring import prepare_batch
 
     batch = prepare_batch(path)

@@ -65,12 +65,10 @@ def write_report(settings: Settings, report: DriftReport, html: str) -> list[Pat
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     stem = "drift_" + re.sub(r"[^A-Za-z0-9_.-]", "_", Path(report.batch).stem or "batch")
     payload = json.dumps(report.to_dict(), indent=2, default=str)
-    paths = []
     for name in (stem, "drift_latest"):
         (settings.reports_dir / f"{name}.json").write_text(payload)
         (settings.reports_dir / f"{name}.html").write_text(html, encoding="utf-8")
-        paths += [settings.reports_dir / f"{name}.json", settings.reports_dir / f"{name}.html"]
-    return paths[:2]
+    return [settings.reports_dir / f"{stem}.json", settings.reports_dir / f"{stem}.html"]
 
 
 def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> str:
