@@ -163,15 +163,14 @@ def create_app(settings: Settings, challenger_share: float | None = None,
 
     @app.get("/ready", summary="Readiness: a champion is loaded and the log is writable",
              responses={503: {"model": ErrorResponse}})
-    async def ready(request: Request) -> JSONResponse:
+    async def ready(request: Request) -> Any:
         models: ModelSet = request.app.state.models
         log: PredictionLog = request.app.state.log
-        reason = models.not_ready_reason if models.champion is None else log.failure
-        if reason:
+        if models.champion is None or log.failure:
+            reason = models.not_ready_reason if models.champion is None else log.failure
             return JSONResponse({"ready": False, "reason": reason}, 503)
-        return JSONResponse({"ready": True, "champion": models.champion.version,  # type: ignore[union-attr]
-                             "challenger": models.challenger.version
-                             if models.challenger else None})
+        return {"ready": True, "champion": models.champion.version,
+                "challenger": models.challenger.version if models.challenger else None}
 
     @app.get("/model", summary="The served models: versions, run ids, metrics, lineage",
              responses=_ERRORS)

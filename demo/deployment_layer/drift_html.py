@@ -90,8 +90,8 @@ def features_figure(reference: pd.DataFrame, current: pd.DataFrame, names: list[
     return figure
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
-    if not rows:
+def _table(rows: pd.DataFrame | list[dict[str, Any]]) -> str:
+    if len(rows) == 0:
         return "<p>none</p>"
     return str(pd.DataFrame(rows).map(_cell).to_html(index=False, escape=False))
 
@@ -107,7 +107,6 @@ def _cell(value: Any) -> str:
 def render_html(report: DriftReport, reference: pd.DataFrame, current: pd.DataFrame,
                 reference_scores: np.ndarray, current_scores: np.ndarray) -> str:
     """The whole report page."""
-    data = report.to_dict()
     drifted = report.drifted_features()[:4] or report.features["feature"].head(2).tolist()
     images = [psi_figure(report), scores_figure(reference_scores, current_scores),
               features_figure(reference, current, drifted)]
@@ -125,7 +124,7 @@ def render_html(report: DriftReport, reference: pd.DataFrame, current: pd.DataFr
         f"<style>{_STYLE}</style></head><body><h1>Drift report</h1>"
         f"<p>Model: {model}. PSI below {moderate} is no drift, {moderate} to {severe} "
         f"moderate, {severe} and above severe.</p>{_table(summary)}"
-        f"<h2>Features</h2>{_table(data['features'])}"
+        f"<h2>Features</h2>{_table(report.features)}"
         f"<h2>Performance (labels present)</h2>{_table(performance)}"
         + "".join(f"<img alt='drift plot' src='data:image/png;base64,{_png(f)}'>" for f in images)
         + "</body></html>"
