@@ -120,16 +120,24 @@ def _configure_monitor(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_monitor(args: argparse.Namespace, settings: Settings) -> int:
-    from demo.deployment_layer.monitoring_runner import (
-        monitor_frame,
-        print_verdict,
-        reference_table,
-    )
+    from demo.console import console, print_table
+    from demo.deployment_layer.monitoring_runner import monitor_frame, reference_table
     from demo.deployment_layer.scoring import prepare_batch
 
     batch = prepare_batch(args.batch)
-    print_verdict(monitor_frame(settings, reference_table(settings), batch.features,
-                                args.batch.name))
+    report = monitor_frame(settings, reference_table(settings), batch.features, args.batch.name)
+    rows = [{"feature": r.feature, "kind": r.kind, "PSI": r.psi, "drift": r.level}
+            for r in report.features.itertuples()]
+    rows.append({"feature": "(prediction)", "kind": "score", "PSI": report.prediction_psi,
+                 "drift": report.prediction_level})
+    print_table(f"Drift of {report.batch} against the training data", rows)
+    if report.performance:
+        print_table("Performance on the batch (labels present)",
+                    [{"metric": k, "batch": v,
+                      "at training": report.reference_performance.get(k, "")}
+                     for k, v in report.performance.items()])
+    advice = "retraining recommended" if report.retrain_recommended else "no retraining needed"
+    console.print(f"verdict: {report.verdict} drift ({advice})")
     return 0
 
 

@@ -85,20 +85,3 @@ def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> st
               "model_version": report.model.get("version", ""),
               "retrain_recommended": str(report.retrain_recommended)},
         params=settings.policy.as_params(), metrics=metrics, files=paths, files_folder="drift")
-
-
-def print_verdict(report: DriftReport) -> None:
-    from demo.console import console, print_table
-
-    rows = [{"feature": r.feature, "kind": r.kind, "PSI": r.psi, "drift": r.level}
-            for r in report.features.itertuples()]
-    rows.append({"feature": "(prediction)", "kind": "score", "PSI": report.prediction_psi,
-                 "drift": report.prediction_level})
-    print_table(f"Drift of {report.batch} against the training data", rows)
-    if report.performance:
-        print_table("Performance on the batch (labels present)",
-                    [{"metric": k, "batch": v,
-                      "at training": report.reference_performance.get(k, "")}
-                     for k, v in report.performance.items()])
-    advice = "retraining recommended" if report.retrain_recommended else "no retraining needed"
-    console.print(f"verdict: {report.verdict} drift ({advice})")
