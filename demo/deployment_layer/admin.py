@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from starlette.datastructures import State
+
 from demo.deployment_layer.serving import ModelSet
 from demo.settings import Settings
 
@@ -32,9 +34,8 @@ def admin_token(settings: Settings) -> str:
     path = admin_token_path(settings)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(secrets.token_urlsafe(32) + "\n")
+        path.touch(mode=0o600, exist_ok=False)  # readable by its owner only, from the start
+        path.write_text(secrets.token_urlsafe(32) + "\n")
     return path.read_text().strip()
 
 
@@ -63,9 +64,9 @@ class Reloader:
         self._covered = 0  # calls answered by a load that started after they arrived
         self._outcome: ReloadOutcome | None = None  # what the last load gave
 
-    async def reload(self, current: Callable[[], ModelSet],
-                     swap: Callable[[ModelSet], None]) -> ReloadOutcome:
-        """Load, and swap the new set in unless the registry lost its champion."""
+    async def reload(self, state: State) -> ReloadOutcome:
+        """Load, and swap the new set into ``state.models`` unless the registry lost its
+        champion."""
         self._calls += 1
         ticket = self._calls
         async with self._lock:
@@ -73,12 +74,11 @@ class Reloader:
                 return self._outcome  # a load that began after this call already ran
             covers = self._calls
             fresh = await self._load()
-            serving = current()
+            serving: ModelSet = state.models
             if fresh.champion is None and serving.champion is not None:
                 self._outcome = ReloadOutcome(serving, False, fresh.not_ready_reason)
             else:
-                fresh = replace(fresh, generation=serving.generation + 1)
-                swap(fresh)
-                self._outcome = ReloadOutcome(fresh, True)
+                state.models = replace(fresh, generation=serving.generation + 1)
+                self._outcome = ReloadOutcome(state.models, True)
             self._covered = covers
             return self._outcome

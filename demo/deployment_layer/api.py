@@ -39,7 +39,7 @@ from demo.deployment_layer.schemas import (
     parse_customers,
     request_body_schema,
 )
-from demo.deployment_layer.serving import ModelSet, Predictions, load_model_set
+from demo.deployment_layer.serving import ModelSet, ServedModel, load_model_set
 from demo.feature_spec import ID_COLUMN
 from demo.settings import Settings
 
@@ -108,14 +108,13 @@ CustomersDep = Annotated[list[dict[str, Any]], Depends(read_customers)]
 RequestIdDep = Annotated[str, Depends(request_id)]
 
 
-def answer(request_id: str, customers: list[dict[str, Any]], predictions: Predictions
+def answer(request_id: str, customers: list[dict[str, Any]],
+           predictions: list[tuple[float, bool, ServedModel]]
            ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The response body and the log records of one request."""
     stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
     answers, records = [], []
-    for customer, probability, decision, model in zip(
-            customers, predictions.probabilities, predictions.decisions,
-            predictions.answered_by, strict=True):
+    for customer, (probability, decision, model) in zip(customers, predictions, strict=True):
         answers.append({"customer_id": customer[ID_COLUMN],
                         "churn_probability": probability, "churn": decision,
                         "decision_threshold": model.threshold, "model": model.reference})
@@ -129,9 +128,7 @@ def create_app(settings: Settings, challenger_share: float | None = None,
                max_batch: int = DEFAULT_MAX_BATCH, token: str | None = None,
                body_timeout: float = DEFAULT_BODY_TIMEOUT) -> FastAPI:
     """The API for the workspace's registry; models load when the app starts.
-
-    ``challenger_share`` defaults to the policy's ``serving.challenger_share``.
-    """
+    ``challenger_share`` defaults to the policy's ``serving.challenger_share``."""
     if challenger_share is None:
         challenger_share = settings.policy.serving_challenger_share
 
@@ -166,15 +163,14 @@ def create_app(settings: Settings, challenger_share: float | None = None,
 
     @app.get("/ready", summary="Readiness: a champion is loaded and the log is writable",
              responses={503: {"model": ErrorResponse}})
-    async def ready(request: Request) -> JSONResponse:
+    async def ready(request: Request) -> Any:
         models: ModelSet = request.app.state.models
         log: PredictionLog = request.app.state.log
-        reason = models.not_ready_reason if models.champion is None else log.failure
-        if reason:
+        if models.champion is None or log.failure:
+            reason = models.not_ready_reason if models.champion is None else log.failure
             return JSONResponse({"ready": False, "reason": reason}, 503)
-        return JSONResponse({"ready": True, "champion": models.champion.version,  # type: ignore[union-attr]
-                             "challenger": models.challenger.version
-                             if models.challenger else None})
+        return {"ready": True, "champion": models.champion.version,
+                "challenger": models.challenger.version if models.challenger else None}
 
     @app.get("/model", summary="The served models: versions, run ids, metrics, lineage",
              responses=_ERRORS)
@@ -207,19 +203,16 @@ def create_app(settings: Settings, challenger_share: float | None = None,
     @app.post("/admin/reload", summary="Reload champion and challenger from the registry",
               dependencies=[Depends(require_admin)],
               responses={code: {"model": ErrorResponse} for code in (401, 403, 409, 415)})
-    async def reload(request: Request) -> JSONResponse:
-        outcome = await reloader.reload(
-            current=lambda: request.app.state.models,
-            swap=lambda fresh: setattr(request.app.state, "models", fresh))
+    async def reload(request: Request) -> Any:
+        outcome = await reloader.reload(request.app.state)
         models = outcome.models
         if not outcome.reloaded:
             return JSONResponse({"reloaded": False, "reason": outcome.reason,
                                  "serving": describe(models, max_batch)}, 409)
         if models.champion is None:
-            return JSONResponse({"reloaded": True, "ready": False,
-                                 "reason": models.not_ready_reason,
-                                 "generation": models.generation})
-        return JSONResponse({"reloaded": True, "ready": True, **describe(models, max_batch)})
+            return {"reloaded": True, "ready": False, "reason": models.not_ready_reason,
+                    "generation": models.generation}
+        return {"reloaded": True, "ready": True, **describe(models, max_batch)}
 
     return app
 

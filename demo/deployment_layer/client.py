@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,11 +34,7 @@ class ApiAnswer:
     rows: int
 
     def by_alias(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for prediction in self.body.get("predictions", []):
-            alias = prediction["model"]["alias"]
-            counts[alias] = counts.get(alias, 0) + 1
-        return counts
+        return dict(Counter(p["model"]["alias"] for p in self.body.get("predictions", [])))
 
     def versions(self) -> set[str]:
         return {str(p["model"]["version"]) for p in self.body.get("predictions", [])}
@@ -51,14 +48,13 @@ class ApiAnswer:
 
 
 def start_in_process(settings: Settings, challenger_share: float) -> Any:
-    """The real API for the workspace's registry, started in this process (models loaded)."""
+    """The real API for the workspace's registry, started in this process (models loaded);
+    ``stop`` it when done (the app keeps one open across reruns)."""
     from fastapi.testclient import TestClient
 
     from demo.deployment_layer.api import create_app
 
-    client = TestClient(create_app(settings, challenger_share=challenger_share))
-    client.__enter__()
-    return client
+    return TestClient(create_app(settings, challenger_share=challenger_share)).__enter__()
 
 
 def stop(client: Any) -> None:
@@ -70,6 +66,10 @@ def stop(client: Any) -> None:
 def open_api(settings: Settings, challenger_share: float, over_http: bool = False
              ) -> Iterator[Any]:
     """A client of a started API: in this process, or (``over_http``) a uvicorn process."""
+    import httpx
+
+    from demo.deployment_layer.server import ApiServer
+
     if not over_http:
         client = start_in_process(settings, challenger_share)
         try:
@@ -77,14 +77,9 @@ def open_api(settings: Settings, challenger_share: float, over_http: bool = Fals
         finally:
             stop(client)
         return
-    import httpx
-
-    from demo.deployment_layer.server import ApiServer
-
-    with ApiServer(settings, challenger_share=challenger_share).launch() as server:
-        server.wait()
-        with httpx.Client(base_url=server.url, timeout=60) as client:
-            yield client
+    with ApiServer(settings, challenger_share=challenger_share) as server, \
+            httpx.Client(base_url=server.url, timeout=60) as client:
+        yield client
 
 
 def require_ready(client: Any) -> None:
@@ -112,10 +107,8 @@ def ask_in_batches(client: Any, customers: list[dict[str, Any]]) -> list[ApiAnsw
 
 
 def customers_from_csv(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Request-ready customers from a raw CSV, cleaned by the data layer's rules.
-
-    Returns the customers and what the cleaning set aside (rows read, quarantined ...).
-    """
+    """Request-ready customers from a raw CSV, cleaned by the data layer's rules, and what
+    the cleaning set aside (rows read, quarantined ...)."""
     from demo.deployment_layer.scoring import prepare_batch
 
     batch = prepare_batch(path)
@@ -138,8 +131,8 @@ def answer_rows(answers: list[ApiAnswer]) -> list[dict[str, Any]]:
 def answers_summary(rows: list[dict[str, Any]], challenger_share: float) -> dict[str, Any]:
     """The last answers (``answer_rows``), and the customers they answered by alias."""
     kept = rows[-KEPT_ANSWERS:]
-    served: dict[str, int] = {}
+    served: Counter[str] = Counter()
     for answer in kept:
-        for alias, count in answer["by_alias"].items():
-            served[alias] = served.get(alias, 0) + count
-    return {"answers": kept, "served_by_alias": served, "challenger_share": challenger_share}
+        served.update(answer["by_alias"])
+    return {"answers": kept, "served_by_alias": dict(served),
+            "challenger_share": challenger_share}

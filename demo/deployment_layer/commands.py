@@ -11,7 +11,7 @@ import socket
 from pathlib import Path
 
 from demo.cli import Command
-from demo.errors import DemoError
+from demo.errors import DataError, DemoError
 from demo.settings import Settings
 
 KEEP_ALIVE_SECONDS = 65
@@ -103,9 +103,13 @@ def _configure_score(parser: argparse.ArgumentParser) -> None:
 
 def _run_score(args: argparse.Namespace, settings: Settings) -> int:
     from demo.console import print_table
-    from demo.deployment_layer.scoring import score_file
+    from demo.deployment_layer.scoring import prepare_batch, score_prepared
+    from demo.model_layer.loading import load_model
 
-    result = score_file(settings, args.input, args.output, alias=args.alias)
+    if not args.input.exists():
+        raise DataError(f"no such file: {args.input}")
+    model = load_model(settings, args.alias)
+    result = score_prepared(model, prepare_batch(args.input), args.output)
     print_table(f"Scored {args.input.name} -> {args.output}", [result.summary()])
     return 0
 
@@ -116,10 +120,24 @@ def _configure_monitor(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_monitor(args: argparse.Namespace, settings: Settings) -> int:
-    from demo.deployment_layer.monitoring_runner import monitor_file, print_verdict
+    from demo.console import console, print_table
+    from demo.deployment_layer.monitoring_runner import monitor_frame, reference_table
+    from demo.deployment_layer.scoring import prepare_batch
 
-    report = monitor_file(settings, args.batch)
-    print_verdict(report)
+    batch = prepare_batch(args.batch)
+    report = monitor_frame(settings, reference_table(settings), batch.features, args.batch.name)
+    rows = [{"feature": r.feature, "kind": r.kind, "PSI": r.psi, "drift": r.level}
+            for r in report.features.itertuples()]
+    rows.append({"feature": "(prediction)", "kind": "score", "PSI": report.prediction_psi,
+                 "drift": report.prediction_level})
+    print_table(f"Drift of {report.batch} against the training data", rows)
+    if report.performance:
+        print_table("Performance on the batch (labels present)",
+                    [{"metric": k, "batch": v,
+                      "at training": report.reference_performance.get(k, "")}
+                     for k, v in report.performance.items()])
+    advice = "retraining recommended" if report.retrain_recommended else "no retraining needed"
+    console.print(f"verdict: {report.verdict} drift ({advice})")
     return 0
 
 
@@ -132,12 +150,34 @@ def _configure_retrain(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_retrain(args: argparse.Namespace, settings: Settings) -> int:
-    from demo.deployment_layer.retrain import print_outcome, retrain_from_file
+    import httpx
 
-    if args.batch is not None and not args.batch.exists():
-        raise DemoError(f"no such file: {args.batch}")
-    outcome = retrain_from_file(settings, args.batch, reload_url=args.reload_url)
-    print_outcome(outcome)
+    from demo.console import console, print_table
+    from demo.deployment_layer.admin import admin_token
+    from demo.deployment_layer.monitoring_runner import reference_table
+    from demo.deployment_layer.retrain import retrain
+    from demo.deployment_layer.scoring import prepare_batch
+
+    path = args.batch
+    if path is None:  # the latest labelled batch
+        batches = sorted(settings.batches_dir.glob("*.csv"), key=lambda p: p.stat().st_mtime)
+        if not batches:
+            raise DemoError(f"no labelled batch in {settings.batches_dir}: pass --batch CSV "
+                            "(make one with `python -m demo generate --scenario churn_shift`)")
+        path = batches[-1]
+    elif not path.exists():
+        raise DemoError(f"no such file: {path}")
+    batch = prepare_batch(path, require_label=True)
+    outcome = retrain(settings, reference_table(settings), batch.features)
+    if args.reload_url:  # a running API picks up the new aliases (with its admin token)
+        try:
+            httpx.post(f"{args.reload_url.rstrip('/')}/admin/reload", json={}, timeout=120,
+                       headers={"Authorization": f"Bearer {admin_token(settings)}"})
+        except httpx.HTTPError as exc:
+            raise DemoError(f"cannot reach the API at {args.reload_url} to reload it: {exc}"
+                            ) from exc
+    print_table("Retraining", [outcome.summary()])
+    console.print(outcome.reason)
     return 0
 
 

@@ -13,7 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demo.deployment_layer.monitoring import DriftReport, quantile_edges
+from demo.deployment_layer.monitoring import (
+    DriftReport,
+    categorical_shares,
+    numeric_shares,
+    quantile_edges,
+)
 from demo.feature_spec import FEATURES_BY_NAME
 
 _COLOURS = {"none": "#2e7d32", "moderate": "#ef6c00", "severe": "#c62828"}
@@ -26,11 +31,8 @@ img{max-width:100%}
 
 
 def _png(figure: Any) -> str:
-    import matplotlib.pyplot as plt
-
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(figure)
     return base64.b64encode(buffer.getvalue()).decode()
 
 
@@ -72,18 +74,15 @@ def features_figure(reference: pd.DataFrame, current: pd.DataFrame, names: list[
         axes = figure.add_subplot(len(names), 1, row)
         if FEATURES_BY_NAME[name].is_categorical:
             labels = sorted(set(reference[name].astype(str)) | set(current[name].astype(str)))
-            ref = reference[name].astype(str).value_counts(normalize=True).reindex(labels)
-            cur = current[name].astype(str).value_counts(normalize=True).reindex(labels)
+            ref, cur = (categorical_shares(frame[name], labels) for frame in (reference, current))
         else:
             edges = quantile_edges(reference[name].to_numpy(dtype=float))
             labels = [f"≤{e:g}" for e in edges] + [f">{edges[-1]:g}" if len(edges) else "all"]
-            ref = pd.Series(np.bincount(np.searchsorted(edges, reference[name]),
-                                        minlength=len(labels)) / len(reference), index=labels)
-            cur = pd.Series(np.bincount(np.searchsorted(edges, current[name]),
-                                        minlength=len(labels)) / len(current), index=labels)
+            ref, cur = (numeric_shares(frame[name].to_numpy(dtype=float), edges)
+                        for frame in (reference, current))
         positions = np.arange(len(labels))
-        axes.bar(positions - 0.2, ref.fillna(0), width=0.4, label="training data")
-        axes.bar(positions + 0.2, cur.fillna(0), width=0.4, label="this batch")
+        axes.bar(positions - 0.2, ref, width=0.4, label="training data")
+        axes.bar(positions + 0.2, cur, width=0.4, label="this batch")
         axes.set_xticks(positions, labels, rotation=20, fontsize=7)
         axes.set_title(name, fontsize=9)
         axes.legend(fontsize=7)
@@ -91,14 +90,10 @@ def features_figure(reference: pd.DataFrame, current: pd.DataFrame, names: list[
     return figure
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
-    if not rows:
+def _table(rows: pd.DataFrame | list[dict[str, Any]]) -> str:
+    if len(rows) == 0:
         return "<p>none</p>"
-    head = "".join(f"<th>{html.escape(str(k))}</th>" for k in rows[0])
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row.values()) + "</tr>" for row in rows
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return str(pd.DataFrame(rows).map(_cell).to_html(index=False, escape=False))
 
 
 def _cell(value: Any) -> str:
@@ -112,7 +107,6 @@ def _cell(value: Any) -> str:
 def render_html(report: DriftReport, reference: pd.DataFrame, current: pd.DataFrame,
                 reference_scores: np.ndarray, current_scores: np.ndarray) -> str:
     """The whole report page."""
-    data = report.to_dict()
     drifted = report.drifted_features()[:4] or report.features["feature"].head(2).tolist()
     images = [psi_figure(report), scores_figure(reference_scores, current_scores),
               features_figure(reference, current, drifted)]
@@ -130,7 +124,7 @@ def render_html(report: DriftReport, reference: pd.DataFrame, current: pd.DataFr
         f"<style>{_STYLE}</style></head><body><h1>Drift report</h1>"
         f"<p>Model: {model}. PSI below {moderate} is no drift, {moderate} to {severe} "
         f"moderate, {severe} and above severe.</p>{_table(summary)}"
-        f"<h2>Features</h2>{_table(data['features'])}"
+        f"<h2>Features</h2>{_table(report.features)}"
         f"<h2>Performance (labels present)</h2>{_table(performance)}"
         + "".join(f"<img alt='drift plot' src='data:image/png;base64,{_png(f)}'>" for f in images)
         + "</body></html>"

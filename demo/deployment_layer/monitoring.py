@@ -51,11 +51,6 @@ class DriftThresholds:
                 else "none")
 
 
-def drift_level(value: float, thresholds: DriftThresholds | None = None) -> str:
-    """The drift level of one PSI value (thresholds default to the policy's)."""
-    return (thresholds or DriftThresholds.from_policy()).level(value)
-
-
 def psi_from_shares(reference: np.ndarray, current: np.ndarray) -> float:
     """PSI of two vectors of bin shares (each summing to 1); empty bins are floored."""
     reference = np.clip(np.asarray(reference, dtype=float), EPSILON, None)
@@ -93,14 +88,14 @@ def psi(reference: Any, current: Any, categorical: bool = False,
     return psi_from_shares(numeric_shares(ref, edges), numeric_shares(cur, edges))
 
 
-def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame, bins: int = DEFAULT_BINS,
+def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame,
                    thresholds: DriftThresholds | None = None) -> pd.DataFrame:
     """One row per model input: its kind, PSI and drift level, worst first."""
     thresholds = thresholds or DriftThresholds.from_policy()
     rows = []
     for feature in MODEL_INPUTS:
         value = psi(reference[feature.name], current[feature.name],
-                    categorical=feature.is_categorical, bins=bins)
+                    categorical=feature.is_categorical)
         rows.append({"feature": feature.name,
                      "kind": "categorical" if feature.is_categorical else "numeric",
                      "psi": value, "level": thresholds.level(value)})
@@ -109,25 +104,19 @@ def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame, bins: int = D
 
 def performance(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
     """ROC AUC, accuracy, precision, recall and F1 of scores at the threshold."""
-    from sklearn.metrics import (
-        accuracy_score,
-        f1_score,
-        precision_score,
-        recall_score,
-        roc_auc_score,
-    )
+    from sklearn import metrics as sk
 
     decisions = scores >= threshold
     metrics = {
-        "accuracy": accuracy_score(labels, decisions),
-        "precision": precision_score(labels, decisions, zero_division=0),
-        "recall": recall_score(labels, decisions, zero_division=0),
-        "f1": f1_score(labels, decisions, zero_division=0),
+        "accuracy": sk.accuracy_score(labels, decisions),
+        "precision": sk.precision_score(labels, decisions, zero_division=0),
+        "recall": sk.recall_score(labels, decisions, zero_division=0),
+        "f1": sk.f1_score(labels, decisions, zero_division=0),
         "churn_rate": float(np.mean(labels)),
         "predicted_churn_rate": float(np.mean(decisions)),
     }
     if len(np.unique(labels)) == 2:
-        metrics["roc_auc"] = roc_auc_score(labels, scores)
+        metrics["roc_auc"] = sk.roc_auc_score(labels, scores)
     return {k: float(v) for k, v in metrics.items()}
 
 
@@ -150,10 +139,6 @@ class DriftReport:
         return self.thresholds.level(self.prediction_psi)
 
     @property
-    def worst_feature_level(self) -> str:
-        return max(self.features["level"], key=LEVELS.index, default="none")
-
-    @property
     def roc_auc_drop(self) -> float | None:
         now, before = self.performance.get("roc_auc"), self.reference_performance.get("roc_auc")
         return None if now is None or before is None else before - now
@@ -161,7 +146,7 @@ class DriftReport:
     @property
     def verdict(self) -> str:
         """The worst of feature drift and prediction drift: none, moderate or severe."""
-        return max(self.worst_feature_level, self.prediction_level, key=LEVELS.index)
+        return str(max([*self.features["level"], self.prediction_level], key=LEVELS.index))
 
     @property
     def retrain_recommended(self) -> bool:
@@ -184,25 +169,6 @@ class DriftReport:
             drifted_features=self.drifted_features(),
             roc_auc_drop=self.roc_auc_drop,
             retrain_recommended=self.retrain_recommended,
-            thresholds=asdict(self.thresholds),
         )
         return data
 
-
-def drift_report(reference: pd.DataFrame, current: pd.DataFrame,
-                 reference_scores: np.ndarray, current_scores: np.ndarray,
-                 labels: np.ndarray | None = None, threshold: float = 0.5,
-                 reference_performance: dict[str, float] | None = None,
-                 bins: int = DEFAULT_BINS,
-                 thresholds: DriftThresholds | None = None) -> DriftReport:
-    """Feature drift, prediction drift and (with labels) performance of one batch."""
-    thresholds = thresholds or DriftThresholds.from_policy()
-    return DriftReport(
-        rows_reference=len(reference),
-        rows_current=len(current),
-        features=psi_by_feature(reference, current, bins, thresholds),
-        prediction_psi=psi(reference_scores, current_scores, bins=bins),
-        performance={} if labels is None else performance(labels, current_scores, threshold),
-        reference_performance=dict(reference_performance or {}),
-        thresholds=thresholds,
-    )

@@ -15,8 +15,13 @@ from typing import Any
 import pandas as pd
 
 from demo.deployment_layer.drift_html import render_html
-from demo.deployment_layer.monitoring import DriftReport, DriftThresholds, drift_report
-from demo.deployment_layer.scoring import prepare_batch
+from demo.deployment_layer.monitoring import (
+    DriftReport,
+    DriftThresholds,
+    performance,
+    psi,
+    psi_by_feature,
+)
 from demo.feature_spec import INPUT_COLUMNS, LABEL_COLUMN
 from demo.settings import Settings
 
@@ -28,37 +33,31 @@ def reference_table(settings: Settings) -> pd.DataFrame:
     return Catalog(settings).load("gold")
 
 
-def _labels(frame: pd.DataFrame) -> pd.Series | None:
-    if LABEL_COLUMN not in frame.columns:
-        return None
-    from demo.model_layer.split import label_vector
-
-    return label_vector(frame)
-
-
 def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataFrame,
-                  batch_name: str, log_to_mlflow: bool = True, champion: Any = None
-                  ) -> DriftReport:
+                  batch_name: str, champion: Any = None) -> DriftReport:
     """Compare ``current`` with ``reference`` under the champion; write and log the report."""
     from demo.model_layer.loading import load_model
+    from demo.model_layer.split import label_vector
 
     champion = champion or load_model(settings, "champion")
     reference_scores = champion.model.predict_proba(reference[list(INPUT_COLUMNS)])[:, 1]
     current_scores = champion.model.predict_proba(current[list(INPUT_COLUMNS)])[:, 1]
-    report = drift_report(
-        reference, current, reference_scores, current_scores,
-        labels=_labels(current), threshold=champion.threshold,
+    thresholds = DriftThresholds.from_policy(settings.policy)
+    report = DriftReport(
+        rows_reference=len(reference),
+        rows_current=len(current),
+        features=psi_by_feature(reference, current, thresholds),
+        prediction_psi=psi(reference_scores, current_scores),
+        performance=(performance(label_vector(current), current_scores, champion.threshold)
+                     if LABEL_COLUMN in current.columns else {}),
         reference_performance={k.removeprefix("test_"): v for k, v in champion.metrics.items()
                                if k.startswith("test_")},
-        thresholds=DriftThresholds.from_policy(settings.policy),
+        model={"name": settings.model_name, "version": champion.version, "alias": "champion"},
+        batch=batch_name,
+        thresholds=thresholds,
     )
-    report.model = {"name": settings.model_name, "version": champion.version,
-                    "alias": "champion"}
-    report.batch = batch_name
     html = render_html(report, reference, current, reference_scores, current_scores)
-    paths = write_report(settings, report, html)
-    if log_to_mlflow:
-        log_report(settings, report, paths)
+    log_report(settings, report, write_report(settings, report, html))
     return report
 
 
@@ -66,12 +65,10 @@ def write_report(settings: Settings, report: DriftReport, html: str) -> list[Pat
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     stem = "drift_" + re.sub(r"[^A-Za-z0-9_.-]", "_", Path(report.batch).stem or "batch")
     payload = json.dumps(report.to_dict(), indent=2, default=str)
-    paths = []
     for name in (stem, "drift_latest"):
         (settings.reports_dir / f"{name}.json").write_text(payload)
         (settings.reports_dir / f"{name}.html").write_text(html, encoding="utf-8")
-        paths += [settings.reports_dir / f"{name}.json", settings.reports_dir / f"{name}.html"]
-    return paths[:2]
+    return [settings.reports_dir / f"{stem}.json", settings.reports_dir / f"{stem}.html"]
 
 
 def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> str:
@@ -88,26 +85,3 @@ def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> st
               "model_version": report.model.get("version", ""),
               "retrain_recommended": str(report.retrain_recommended)},
         params=settings.policy.as_params(), metrics=metrics, files=paths, files_folder="drift")
-
-
-def monitor_file(settings: Settings, batch_path: Path) -> DriftReport:
-    """The ``monitor`` command: clean the batch with the data layer's rules, then compare."""
-    batch = prepare_batch(batch_path)
-    return monitor_frame(settings, reference_table(settings), batch.features, batch_path.name)
-
-
-def print_verdict(report: DriftReport) -> None:
-    from demo.console import console, print_table
-
-    rows = [{"feature": r.feature, "kind": r.kind, "PSI": r.psi, "drift": r.level}
-            for r in report.features.itertuples()]
-    rows.append({"feature": "(prediction)", "kind": "score", "PSI": report.prediction_psi,
-                 "drift": report.prediction_level})
-    print_table(f"Drift of {report.batch} against the training data", rows)
-    if report.performance:
-        print_table("Performance on the batch (labels present)",
-                    [{"metric": k, "batch": v,
-                      "at training": report.reference_performance.get(k, "")}
-                     for k, v in report.performance.items()])
-    advice = "retraining recommended" if report.retrain_recommended else "no retraining needed"
-    console.print(f"verdict: {report.verdict} drift ({advice})")

@@ -9,13 +9,11 @@ champion and challenger on that same holdout. A running API picks up a promotion
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
 
-from demo.errors import DemoError, ModelError
 from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS, LABEL_COLUMN
 from demo.settings import Settings
 
@@ -35,10 +33,9 @@ class RetrainOutcome:
     training_rows: int
     holdout_rows: int
     serving_version: str
-    reloaded: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "reloaded"}
+        return asdict(self)
 
 
 def split_new_data(new_labelled: pd.DataFrame, seed: int,
@@ -54,25 +51,17 @@ def split_new_data(new_labelled: pd.DataFrame, seed: int,
     return train.reset_index(drop=True), holdout.reset_index(drop=True)
 
 
-def champion_recipe(settings: Settings) -> str:
-    """The champion's candidate type (its registry tag), so the challenger is like for like."""
-    from demo.model_layer.loading import version_by_alias
-
-    found = version_by_alias(settings, "champion")
-    if found is None:
-        raise ModelError(f"no model registered as 'champion' in {settings.tracking_store}: "
-                         "run `python -m demo train` first")
-    return str(found.tags.get("candidate", DEFAULT_CANDIDATE))
-
-
 def retrain(settings: Settings, reference: pd.DataFrame, new_labelled: pd.DataFrame,
             candidate: str | None = None, trials: int = 1) -> RetrainOutcome:
-    """Train, register and judge a challenger; the promotion policy moves the aliases."""
+    """Train, register and judge a challenger like the champion (its ``candidate`` tag, unless
+    ``candidate`` is given); the promotion policy moves the aliases."""
+    from demo.model_layer.loading import require_alias
     from demo.model_layer.registry import register_and_promote
     from demo.model_layer.steps import best_to_register, train_and_track
     from demo.model_layer.train import TrainingConfig
 
-    candidate = candidate or champion_recipe(settings)
+    candidate = candidate or str(require_alias(settings, "champion").tags.get(
+        "candidate", DEFAULT_CANDIDATE))
     new_train, holdout = split_new_data(new_labelled[_COLUMNS], settings.seed,
                                         settings.policy.retraining_holdout_share)
     training_frame = pd.concat([reference[_COLUMNS], new_train], ignore_index=True)
@@ -91,44 +80,3 @@ def retrain(settings: Settings, reference: pd.DataFrame, new_labelled: pd.DataFr
         holdout_rows=len(holdout),
         serving_version=outcome.serving_version,
     )
-
-
-def latest_labelled_batch(settings: Settings) -> Path:
-    batches = sorted(settings.batches_dir.glob("*.csv"), key=lambda p: p.stat().st_mtime)
-    if not batches:
-        raise DemoError(f"no labelled batch in {settings.batches_dir}: pass --batch CSV "
-                        "(make one with `python -m demo generate --scenario churn_shift`)")
-    return batches[-1]
-
-
-def reload_api(url: str, token: str) -> dict[str, Any]:
-    """Ask a running API to reload its aliases (with its admin token); its answer."""
-    import httpx
-
-    try:
-        response = httpx.post(f"{url.rstrip('/')}/admin/reload", json={}, timeout=120,
-                              headers={"Authorization": f"Bearer {token}"})
-    except httpx.HTTPError as exc:
-        raise DemoError(f"cannot reach the API at {url} to reload it: {exc}") from exc
-    return {"status": response.status_code, **response.json()}
-
-
-def retrain_from_file(settings: Settings, batch_path: Path | None,
-                      reload_url: str | None = None) -> RetrainOutcome:
-    """The ``retrain`` command: clean the labelled batch, retrain, optionally reload the API."""
-    from demo.deployment_layer.admin import admin_token
-    from demo.deployment_layer.monitoring_runner import reference_table
-    from demo.deployment_layer.scoring import prepare_batch
-
-    batch = prepare_batch(batch_path or latest_labelled_batch(settings), require_label=True)
-    outcome = retrain(settings, reference_table(settings), batch.features)
-    if reload_url:
-        outcome.reloaded = reload_api(reload_url, admin_token(settings))
-    return outcome
-
-
-def print_outcome(outcome: RetrainOutcome) -> None:
-    from demo.console import console, print_table
-
-    print_table("Retraining", [outcome.summary()])
-    console.print(outcome.reason)

@@ -85,16 +85,8 @@ def example_request_customer() -> dict[str, Any]:
 def request_body_schema(max_batch: int) -> dict[str, Any]:
     """The OpenAPI request body of ``POST /predict``: one customer, or a batch of them."""
     customer = customer_adapter().json_schema()
-    batch = {
-        "title": "CustomerBatch",
-        "type": "object",
-        "properties": {
-            "customers": {"type": "array", "items": customer, "minItems": 1,
-                          "maxItems": max_batch},
-        },
-        "required": ["customers"],
-        "additionalProperties": False,
-    }
+    batch = batch_adapter(max_batch).json_schema()
+    batch["properties"]["customers"]["items"] = batch.pop("$defs")["Customer"]  # inlined
     single = example_request_customer()
     return {
         "required": True,

@@ -16,7 +16,6 @@ import pandas as pd
 
 from demo.errors import DataError
 from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS, LABEL_COLUMN
-from demo.settings import Settings
 
 CHUNK_ROWS = 50_000
 
@@ -31,10 +30,6 @@ class PreparedBatch:
     rows_read: int
     duplicates_dropped: int
     quarantine_reasons: dict[str, int]
-
-    @property
-    def labelled(self) -> bool:
-        return LABEL_COLUMN in self.features.columns
 
 
 @dataclass
@@ -92,10 +87,9 @@ def score_batch(model: Any, threshold: float, features: pd.DataFrame,
         probabilities[start:start + len(chunk)] = model.predict_proba(chunk[list(INPUT_COLUMNS)])[:, 1]
         if on_chunk is not None:
             on_chunk(len(chunk))
-    scored = pd.DataFrame({ID_COLUMN: features[ID_COLUMN].to_numpy(),
-                           "churn_probability": probabilities,
-                           "churn_predicted": probabilities >= threshold})
-    return scored
+    return pd.DataFrame({ID_COLUMN: features[ID_COLUMN].to_numpy(),
+                         "churn_probability": probabilities,
+                         "churn_predicted": probabilities >= threshold})
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
@@ -105,17 +99,6 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         frame.to_parquet(path, index=False)
     else:
         frame.to_csv(path, index=False)
-
-
-def score_file(settings: Settings, input_path: Path, output: Path,
-               alias: str = "champion") -> ScoringResult:
-    """The ``score`` command: clean, score with ``models:/<name>@alias``, write, count."""
-    from demo.model_layer.loading import load_model
-
-    if not Path(input_path).exists():
-        raise DataError(f"no such file: {input_path}")
-    loaded = load_model(settings, alias)
-    return score_prepared(loaded, prepare_batch(input_path), output)
 
 
 def score_prepared(loaded: Any, batch: PreparedBatch, output: Path) -> ScoringResult:

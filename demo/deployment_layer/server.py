@@ -15,10 +15,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import httpx
 
@@ -28,38 +28,34 @@ from demo.profile import child_environment
 from demo.settings import OFFLINE_ENV, Settings
 
 LOOPBACK = "127.0.0.1"
+T = TypeVar("T")
+
+
+def _wait_for(ready: Callable[[], T | None], failure: str, process: subprocess.Popen[bytes],
+              timeout: float, log: Path) -> T:
+    """Poll ``ready`` until it gives a value; fail with the child's output if it dies or hangs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DemoError(f"the server exited with code {process.returncode}: "
+                            f"{log.read_text(errors='replace')[-1500:]}")
+        if (value := ready()) is not None:
+            return value
+        time.sleep(0.05)
+    process.kill()
+    raise DemoError(f"the server {failure} within {timeout:.0f} s (see {log})")
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
     """Poll ``url`` until it answers; fail with the child's output if it dies or hangs."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _check_alive(process, log)
+    def answers() -> bool | None:
         try:
             httpx.get(url, timeout=1.0)
-            return
         except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise DemoError(f"the server did not answer {url} within {timeout:.0f} s")
+            return None
+        return True
 
-
-def _check_alive(process: subprocess.Popen[bytes], log: Path) -> None:
-    if process.poll() is not None:
-        raise DemoError(f"the server exited with code {process.returncode}: "
-                        f"{log.read_text(errors='replace')[-1500:]}")
-
-
-def wait_for_port(port_file: Path, process: subprocess.Popen[bytes], timeout: float, log: Path) -> int:
-    """The port the child reports once it has bound its socket."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _check_alive(process, log)
-        if port_file.exists():
-            return int(port_file.read_text())
-        time.sleep(0.05)
-    process.kill()
-    raise DemoError(f"the server reported no port within {timeout:.0f} s (see {log})")
+    _wait_for(answers, f"did not answer {url}", process, timeout, log)
 
 
 class ApiServer:
@@ -87,7 +83,7 @@ class ApiServer:
     @property
     def url(self) -> str:
         if self.port is None:
-            raise DemoError("the server has not reported its port yet: call wait() first")
+            raise DemoError("the server has not reported its port yet: call start() first")
         return f"http://{LOOPBACK}:{self.port}"
 
     @property
@@ -97,11 +93,7 @@ class ApiServer:
                 "Content-Type": "application/json"}
 
     def start(self) -> Self:
-        """Launch and wait until the API answers."""
-        return self.launch().wait()
-
-    def launch(self) -> Self:
-        """Start the process without waiting (do other work while it loads, then ``wait``)."""
+        """Launch ``python -m demo serve`` and wait until the API answers."""
         command = [*self.launcher, sys.executable, "-m", "demo", "serve", "--workspace",
                    str(self.settings.workspace), "--host", LOOPBACK, "--port", "0",
                    "--port-file", str(self.port_file), *self.options]
@@ -113,14 +105,10 @@ class ApiServer:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                             env={**os.environ, **OFFLINE_ENV,
                                                  **child_environment(self.settings.profile)})
-        return self
-
-    def wait(self) -> Self:
-        if self.process is None:
-            self.launch()
-        assert self.process is not None
-        self.port = wait_for_port(self.port_file, self.process, self.startup_timeout,
-                                  self.output)
+        port_file = self.port_file
+        self.port = _wait_for(lambda: int(port_file.read_text()) if port_file.exists() else None,
+                              "reported no port", self.process, self.startup_timeout,
+                              self.output)
         wait_until_up(f"{self.url}/health", self.process, self.startup_timeout, self.output)
         return self
 
@@ -136,8 +124,7 @@ class ApiServer:
             return self.process.wait()
 
     def __enter__(self) -> Self:
-        """Start and wait; an instance already ``launch``-ed is left to its own ``wait``."""
-        return self if self.process is not None else self.start()
+        return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:

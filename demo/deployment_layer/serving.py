@@ -62,15 +62,6 @@ class ServedModel:
 
 
 @dataclass(frozen=True)
-class Predictions:
-    """One request's answers, in the order of its customers."""
-
-    probabilities: list[float]
-    decisions: list[bool]
-    answered_by: list[ServedModel]
-
-
-@dataclass(frozen=True)
 class ModelSet:
     """What the API serves right now; ``champion`` is None when nothing is registered.
 
@@ -84,14 +75,14 @@ class ModelSet:
     not_ready_reason: str = ""
     generation: int = 0
 
-    def predict(self, customers: Sequence[Mapping[str, Any]]) -> Predictions:
-        """Route each customer (a dict of the spec's fields) and predict with its model."""
+    def predict(self, customers: Sequence[Mapping[str, Any]]
+                ) -> list[tuple[float, bool, ServedModel]]:
+        """Route each customer (a dict of the spec's fields) and predict with its model:
+        (probability, decision, the model that answered) per customer, in their order."""
         if self.champion is None:
             raise ModelError(self.not_ready_reason)
         to_challenger = self.route([c[ID_COLUMN] for c in customers])
-        probabilities = np.empty(len(customers))
-        decisions = np.empty(len(customers), dtype=bool)
-        answered_by = [self.champion] * len(customers)
+        answers: list[Any] = [None] * len(customers)
         for model, chosen in ((self.champion, ~to_challenger),
                               (self.challenger, to_challenger)):
             index = np.flatnonzero(chosen)
@@ -99,10 +90,11 @@ class ModelSet:
                 continue
             subset = customers if index.size == len(customers) else [customers[int(i)] for i in index]
             columns = {name: [c[name] for c in subset] for name in INPUT_COLUMNS}
-            probabilities[index], decisions[index] = model.predict(columns)
-            for i in index:
-                answered_by[i] = model
-        return Predictions(probabilities.tolist(), decisions.tolist(), answered_by)
+            probabilities, decisions = model.predict(columns)
+            for i, probability, decision in zip(index.tolist(), probabilities.tolist(),
+                                                decisions.tolist(), strict=True):
+                answers[i] = (probability, decision, model)
+        return answers
 
     def route(self, customer_ids: list[str]) -> np.ndarray:
         """True where the customer goes to the challenger (deterministic per customer id)."""

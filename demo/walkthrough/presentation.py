@@ -54,7 +54,7 @@ STEPS: tuple[Step, ...] = (
          "demo.deployment_layer.api:create_app", "managed endpoints",
          "the prediction log (JSON lines)"),
     Step("monitor", "Monitoring", "deployment", "MLOps engineer",
-         "demo.deployment_layer.monitoring:drift_report", "monitoring",
+         "demo.deployment_layer.monitoring_runner:monitor_frame", "monitoring",
          "the drift report (JSON)"),
     Step("retrain", "Retraining and promotion", "deployment", "MLOps engineer",
          "demo.deployment_layer.retrain:retrain", "pipelines / orchestration",

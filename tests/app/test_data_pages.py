@@ -73,7 +73,7 @@ def test_every_step_page_names_its_layer_role_function_and_cloud(
         "views/serving.py": ("Deployment layer", "Software developer",
                              "demo.deployment_layer.api.create_app"),
         "views/monitoring.py": ("Deployment layer", "MLOps engineer",
-                                "demo.deployment_layer.monitoring.drift_report"),
+                                "demo.deployment_layer.monitoring_runner.monitor_frame"),
         "views/retraining.py": ("Deployment layer", "MLOps engineer",
                                 "demo.deployment_layer.retrain.retrain"),
     }

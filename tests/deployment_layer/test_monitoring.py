@@ -13,7 +13,6 @@ from demo.deployment_layer.monitoring import (
     EPSILON,
     DriftReport,
     DriftThresholds,
-    drift_level,
     psi,
     psi_by_feature,
     psi_from_shares,
@@ -64,7 +63,7 @@ def test_shift_of_half_a_standard_deviation_is_moderate_or_worse() -> None:
                                               (0.1, "moderate"), (0.1999, "moderate"),
                                               (0.2, "severe"), (3.0, "severe")])
 def test_drift_levels(value: float, level: str) -> None:
-    assert drift_level(value) == level
+    assert DriftThresholds.from_policy().level(value) == level
 
 
 def test_drift_levels_follow_the_policy() -> None:
@@ -72,7 +71,7 @@ def test_drift_levels_follow_the_policy() -> None:
                                                  "monitoring.psi_severe=0.1"])
     thresholds = DriftThresholds.from_policy(stricter)
     assert [thresholds.level(v) for v in (0.04, 0.05, 0.1)] == ["none", "moderate", "severe"]
-    assert drift_level(0.1, thresholds) == "severe" and drift_level(0.1) == "moderate"
+    assert DriftThresholds.from_policy().level(0.1) == "moderate"
 
 
 def test_retraining_on_a_drop_in_roc_auc_follows_the_policy() -> None:
