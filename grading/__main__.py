@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_offline()
     args = parse_args(argv)
     from demo.errors import DemoError
-    from grading.classroom import Limits, changed_files, course_fingerprint
+    from grading.classroom import Limits, changed_files, course_fingerprint, stop_on_sigterm
 
     try:
         check_folder(args.submissions, "--submissions")
@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                     memory_bytes=int(args.memory_gb * 2**30), sandbox=sandbox,
                     secret_seed=seed, **({"workers": args.workers} if args.workers else {}))
     before = course_fingerprint()
+    stop_on_sigterm()
     code = grade_yours(args, limits) if args.submissions is None else grade_class(args, limits)
     changed = changed_files(before, course_fingerprint())
     if changed:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ from grading.plugin import NOTEBOOK_NAME, known_exercises
 from grading.warm_start import zygote
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
+BATCH_FOLDERS: set[Path] = set()  # the batches being graded now, removed on SIGTERM
 
 
 @dataclass(frozen=True)
@@ -308,6 +310,7 @@ def grade_students(
     """
     students = list(students)
     batch = Path(tempfile.mkdtemp(prefix="grading-"))
+    BATCH_FOLDERS.add(batch)
     try:
         course = prepare_course(batch, extra_tests, tests_dir, only)
         with contextlib.ExitStack() as stack:
@@ -327,6 +330,29 @@ def grade_students(
                 return list(pool.map(one, enumerate(students)))
     finally:
         shutil.rmtree(batch, ignore_errors=True)
+        BATCH_FOLDERS.discard(batch)
+
+
+def stop_on_sigterm() -> None:
+    """On SIGTERM, end every process this grader started, remove its batch folders (each holds
+    a copy of the tests) and multiprocessing's folder, then die of SIGTERM. Dying of the
+    signal runs no ``finally`` and no ``atexit``, so nothing else would remove them."""
+    def stop(signum: int, frame: object) -> None:
+        import multiprocessing.util
+
+        import psutil
+
+        family = psutil.Process().children(recursive=True)
+        for process in family:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        psutil.wait_procs(family, timeout=10)
+        for folder in [*BATCH_FOLDERS, multiprocessing.util.get_temp_dir()]:
+            shutil.rmtree(folder, ignore_errors=True)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 # What grading must never change. The audit hook refuses writes from Python code; this

@@ -256,7 +256,9 @@ def test_the_command_line_grades_and_ends_cleanly(tmp_path):
 
 def test_a_grader_stopped_half_way_leaves_no_process(tmp_path):
     """SIGTERM to ``python -m grading`` while a student's endless loop runs: the fork server,
-    the judges, the zygote, the sandboxes and the runners all end with it."""
+    the judges, the zygote, the sandboxes and the runners all end with it, and the batch
+    folder is removed."""
+    import os
     import signal
     import subprocess
     import sys
@@ -266,10 +268,13 @@ def test_a_grader_stopped_half_way_leaves_no_process(tmp_path):
     submissions = tmp_path / "submissions"
     samples.write_student(submissions / "loops",
                           {samples.HISTORY: samples.HISTORY_VARIANTS["loops"]()})
+    scratch = tmp_path / "tmp"  # the grader's temporary folder, to see what it leaves
+    scratch.mkdir()
     grader = subprocess.Popen(
         [sys.executable, "-m", "grading", "--submissions", str(submissions),
          "--out", str(tmp_path / "out"), "--only", "01_history"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=PROJECT_ROOT)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=PROJECT_ROOT,
+        env={**os.environ, "TMPDIR": str(scratch)})
     started: set[tuple[int, float]] = set()
 
     def family() -> list[psutil.Process]:
@@ -305,3 +310,5 @@ def test_a_grader_stopped_half_way_leaves_no_process(tmp_path):
         time.sleep(0.2)
     assert len(started) >= 4  # fork server, judge, zygote, bwrap at least
     assert still_running() == []
+    assert grader.returncode == -signal.SIGTERM
+    assert list(scratch.iterdir()) == []  # the batch folder, with its copy of the tests, too
