@@ -62,7 +62,8 @@ if entry is None:
 else:
     summary = entry["summary"]
     rows_metric, columns_metric, source_metric = st.columns(3)
-    rows_metric.metric("Rows", f"{summary['rows']:,}")
+    rows_metric.metric("Lines", f"{summary['lines']:,}", help="below the header; the "
+                       "cleaning step parses them into rows")
     columns_metric.metric("Columns", len(summary["columns"]))
     source_metric.metric("Source", summary["source"])
     st.markdown("**Headers as they arrive:** "

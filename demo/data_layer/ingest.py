@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from demo.feature_spec import LINEAGE_COLUMNS, RAW_COLUMNS, canonical_name
 
 SOURCE_FILE, SOURCE_ROW, INGESTED_AT = LINEAGE_COLUMNS
 PARSE_ERROR = "_parse_error"  # null when the line parsed cleanly, else what was wrong
+NOT_BLANK = re.compile(rb"\S")
 OTHER_DELIMITERS = {";": "';' (semicolon)", "\t": "a tab", "|": "'|' (pipe)"}
 
 
@@ -48,13 +50,28 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
     return parse_raw_csv(path, read_text_bytes(path))
 
 
+def describe_raw_file(path: str | Path) -> tuple[list[str], int]:
+    """The header's column names and the number of lines below it, without parsing the
+    rows; refuses what ``read_raw_csv`` refuses before parsing."""
+    path = Path(path)
+    data = read_text_bytes(path)
+    return header_names(path, data), data_lines(path, data)
+
+
+def data_lines(path: Path, data: bytes) -> int:
+    """The lines below the header (a quoted field may span two of them). Counted in place:
+    a slice of a large file would copy it."""
+    body = data.find(b"\n") + 1
+    if body == 0 or NOT_BLANK.search(data, body) is None:
+        raise DataError(f"{path}: has a header but no data rows")
+    return data.count(b"\n", body) + (not data.endswith(b"\n"))
+
+
 def parse_raw_csv(path: Path, data: bytes) -> pd.DataFrame:
     """``read_raw_csv`` on the file's bytes, already read and checked (``path`` names the
     file in errors)."""
     names = header_names(path, data)
-    newline = data.find(b"\n")
-    if newline < 0 or not data[newline + 1:].strip():
-        raise DataError(f"{path}: has a header but no data rows")
+    data_lines(path, data)
     body, cut_last_line = split_off_open_quote(path, data)
     bad_lines: list[Any] = []  # pyarrow's record of each line with the wrong number of fields
 
@@ -131,7 +148,7 @@ def read_text_bytes(path: Path) -> bytes:
 def checked_text(path: Path, data: bytes) -> bytes:
     """``data`` (a file's bytes, or its first part) without a UTF-8 byte-order mark, refusing
     what is clearly not a UTF-8 text file."""
-    if not data.strip():
+    if NOT_BLANK.search(data) is None:
         raise DataError(f"{path}: is empty, expected a CSV file with a header line")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DataError(f"{path}: is UTF-16 text; save it as UTF-8 CSV")
@@ -143,7 +160,7 @@ def checked_text(path: Path, data: bytes) -> bytes:
 
 def header_names(path: Path, data: bytes) -> list[str]:
     """The header's column names; refuses another delimiter and a name used twice."""
-    first_line = data.split(b"\n", 1)[0]
+    first_line = data[:data.find(b"\n")] if b"\n" in data else data
     try:
         line = first_line.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError as error:

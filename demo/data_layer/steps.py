@@ -24,14 +24,12 @@ def raw(catalog: Catalog, source: str | Path | None = None, rows: int = DEFAULT_
     """The raw export: the file ``source`` (read where it is, never modified), or ``rows``
     generated customers (with the defects of a real export when ``dirty``; the defect log
     says which rows got which)."""
+    from demo.data_layer.ingest import describe_raw_file
     from demo.synthetic.customers import draw_customers
     from demo.synthetic.defects import make_raw
 
     if source is not None:
-        if not Path(source).is_file():
-            from demo.data_layer.ingest import read_raw_csv
-
-            read_raw_csv(source)  # raises the reader's own error (no such file, a folder ...)
+        headers, lines = describe_raw_file(source)  # refuses what the reader refuses up front
         catalog.point_raw_at(source)
         summary: dict[str, Any] = {"source": f"the file {Path(source).name}", "dirty": None,
                                    "defects": []}
@@ -44,11 +42,9 @@ def raw(catalog: Catalog, source: str | Path | None = None, rows: int = DEFAULT_
             frame, log = make_raw(frame, seed)
             defects = log.counts().to_dict("records")
         catalog.point_raw_at(None)
-        catalog.save("raw", frame)
+        headers, lines = describe_raw_file(catalog.save("raw", frame))
         summary = {"source": f"generated, seed {seed}", "dirty": dirty, "defects": defects}
-    frame = catalog.load("raw")
-    headers = [str(c) for c in frame.columns if not str(c).startswith("_")]
-    return Done([catalog.path("raw")], summary | {"rows": len(frame), "columns": headers})
+    return Done([catalog.path("raw")], summary | {"lines": lines, "columns": headers})
 
 
 def clean(catalog: Catalog, require_label: bool = True) -> Done:

@@ -32,7 +32,7 @@ def test_raw_page_generates_a_dirty_file_with_its_defect_log(app_workspace: Sett
     app.button(key="FormSubmitter:make_raw-Make the raw file").click().run()
     assert not app.exception and not app.error
     assert Catalog(app_workspace).location("raw").exists()
-    assert {m.label: m.value for m in app.metric}["Rows"] == "500"
+    assert {m.label: m.value for m in app.metric}["Lines"] == "500"
     assert "Defects injected" in texts(app.subheader)
     assert "<workspace>/raw/customers_raw.csv" in texts(app.code)
     assert completed_steps(app_workspace) == ["raw"]
@@ -77,7 +77,7 @@ def test_a_usable_upload_becomes_the_raw_file(app_workspace: Settings) -> None:
     app.run()
     app.button(key="use_upload").click().run()
     assert not app.error
-    assert load_record(app_workspace)["raw"]["summary"]["rows"] == 200
+    assert load_record(app_workspace)["raw"]["summary"]["lines"] == 200
 
 
 def test_reset_removes_every_artifact(app_workspace: Settings) -> None:
