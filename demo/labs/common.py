@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from demo.model_layer.registry import PromotionOutcome
+    from demo.settings import Settings
 
 # The words a diagnosis is given in: the exercises' labs answer with these, so an answer is a
 # choice a grader can check, not a sentence.
@@ -75,9 +80,30 @@ def changed_column(frame: pd.DataFrame, rng: np.random.Generator, lab: str,
     return Injection(lab, column, f"{column} {words}", detail)
 
 
-def lab_gold(rows: int, seed: int) -> pd.DataFrame:
-    """A generated raw batch made into a gold table by the data layer's rules (in memory)."""
+def generated_gold(rows: int, seed: int, scenario: str = "baseline", id_start: int = 0
+                   ) -> pd.DataFrame:
+    """Generated customers as a gold table, through the data layer's cleaning rules (in
+    memory). Dirty, like real exports: the table then holds the same ``Unknown`` answers
+    production batches do, so drift means drift and not a cleaning artefact. Quarantined
+    rows are left out, so the table has somewhat fewer than ``rows`` rows."""
     from demo.deployment_layer.scoring import prepare_frame
     from demo.synthetic.scenarios import generate_batch
 
-    return prepare_frame(generate_batch(rows, seed=seed), "lab.csv").features
+    raw = generate_batch(rows, seed, scenario, id_start=id_start, dirty=True)
+    return prepare_frame(raw, f"generated-{scenario}-{seed}.csv").features
+
+
+def train_champion(settings: Settings, gold: pd.DataFrame) -> PromotionOutcome:
+    """A small served model in a fresh workspace (labs, tests, benchmarks): save ``gold`` as
+    the workspace's gold table (the monitor's reference), train one untuned candidate on it,
+    register it and let the promotion policy judge it."""
+    from demo.catalog import Catalog, new_run_id
+    from demo.model_layer.registry import register_and_promote
+    from demo.model_layer.steps import best_to_register, train_and_track
+    from demo.model_layer.train import TrainingConfig
+
+    Catalog(settings).save("gold", gold, new_run_id())
+    config = TrainingConfig(candidates=("hist_gradient_boosting",), trials=1,
+                            seed=settings.seed)
+    tracked = train_and_track(settings, gold, config)
+    return register_and_promote(settings, best_to_register(tracked), tracked.training.split.test)

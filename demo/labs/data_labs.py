@@ -18,7 +18,7 @@ from demo.labs.common import (
     TRAINING_GOLD,
     Injection,
     changed_column,
-    lab_gold,
+    generated_gold,
 )
 from demo.settings import Settings
 
@@ -74,7 +74,7 @@ def break_drift(settings: Settings, seed: int, rows: int = LAB_ROWS, story: str 
     from demo.synthetic.scenarios import generate_batch
 
     rng = np.random.default_rng(seed)
-    training = lab_gold(rows, int(rng.integers(1 << 30)))
+    training = generated_gold(rows, int(rng.integers(1 << 30)))
     (settings.workspace / TRAINING_GOLD).parent.mkdir(parents=True, exist_ok=True)
     training.to_parquet(settings.workspace / TRAINING_GOLD, index=False)
     drifted = rng.random() < 0.5 if story is None else story == "drift"

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from demo.errors import DemoError
-from demo.labs.common import LAB_ROWS, LEAK_GOLD_FILE, Injection, lab_gold
+from demo.labs.common import LAB_ROWS, LEAK_GOLD_FILE, Injection, generated_gold
 from demo.settings import Settings
 
 
@@ -113,7 +113,7 @@ def _crm_column(name: str, gold: pd.DataFrame, rng: np.random.Generator, leaks: 
 def leaky_gold(seed: int, rows: int = LAB_ROWS) -> tuple[pd.DataFrame, Injection]:
     """(the gold table with the CRM's columns, one of them filled after exit; what leaks)."""
     rng = np.random.default_rng(seed)
-    gold = lab_gold(rows, int(rng.integers(1 << 30)))
+    gold = generated_gold(rows, int(rng.integers(1 << 30)))
     leak = str(rng.choice(CRM_COLUMNS))
     crm = {name: _crm_column(name, gold, rng, leaks=name == leak) for name in CRM_COLUMNS}
     gold = gold.assign(support_tickets=rng.poisson(1.5, len(gold)), **crm)

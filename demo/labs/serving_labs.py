@@ -16,7 +16,7 @@ from demo.labs.common import (
     SERVED_FILE,
     Injection,
     changed_column,
-    lab_gold,
+    generated_gold,
 )
 from demo.settings import Settings
 
@@ -28,7 +28,7 @@ def served_features(seed: int, rows: int = LAB_ROWS) -> tuple[pd.DataFrame, pd.D
 
     rng = np.random.default_rng(seed)
     columns = ["customer_id", *INPUT_COLUMNS]
-    healthy = lab_gold(rows, int(rng.integers(1 << 30)))[columns]
+    healthy = generated_gold(rows, int(rng.integers(1 << 30)))[columns]
     healthy = healthy.astype({c: "str" for c in healthy.select_dtypes("category").columns})
     served = healthy.copy()
     injection = changed_column(served, rng, "skew", slice(None))
@@ -47,7 +47,7 @@ def break_skew(settings: Settings, seed: int, rows: int = LAB_ROWS) -> Injection
     except DemoError:
         reference_path = settings.gold_dir / "lab_training.parquet"
         reference_path.parent.mkdir(parents=True, exist_ok=True)
-        lab_gold(rows, seed + 1).to_parquet(reference_path, index=False)
+        generated_gold(rows, seed + 1).to_parquet(reference_path, index=False)
     _, served, injection = served_features(seed, rows)
     served_path = settings.workspace / SERVED_FILE
     served_path.parent.mkdir(parents=True, exist_ok=True)

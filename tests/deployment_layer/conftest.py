@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from demo.deployment_layer.sandbox import generated_gold, train_champion
+from demo.labs.common import generated_gold, train_champion
 from demo.settings import Settings
 
 TRAIN_ROWS = 2_000

@@ -18,7 +18,7 @@ from demo.deployment_layer.monitoring import (
     psi_from_shares,
     quantile_edges,
 )
-from demo.deployment_layer.sandbox import generated_gold
+from demo.labs.common import generated_gold
 from demo.settings import Settings
 
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from demo.deployment_layer.api import create_app
 from demo.deployment_layer.monitoring_runner import reference_table
 from demo.deployment_layer.retrain import retrain
-from demo.deployment_layer.sandbox import generated_gold
 from demo.deployment_layer.schemas import example_request_customer
+from demo.labs.common import generated_gold
 from demo.model_layer.registry import version_by_alias
 from demo.settings import Settings
 
