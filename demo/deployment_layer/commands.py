@@ -169,15 +169,21 @@ def _run_retrain(args: argparse.Namespace, settings: Settings) -> int:
         raise DemoError(f"no such file: {path}")
     batch = prepare_batch(path, require_label=True)
     outcome = retrain(settings, reference_table(settings), batch.features)
+    print_table("Retraining", [outcome.summary()])
+    console.print(outcome.reason)
     if args.reload_url:  # a running API picks up the new aliases (with its admin token)
         try:
-            httpx.post(f"{args.reload_url.rstrip('/')}/admin/reload", json={}, timeout=120,
-                       headers={"Authorization": f"Bearer {admin_token(settings)}"})
+            answer = httpx.post(f"{args.reload_url.rstrip('/')}/admin/reload", json={},
+                                timeout=120,
+                                headers={"Authorization": f"Bearer {admin_token(settings)}"})
         except httpx.HTTPError as exc:
             raise DemoError(f"cannot reach the API at {args.reload_url} to reload it: {exc}"
                             ) from exc
-    print_table("Retraining", [outcome.summary()])
-    console.print(outcome.reason)
+        body = answer.json() if "json" in answer.headers.get("content-type", "") else {}
+        if answer.status_code != 200 or not body.get("ready"):
+            raise DemoError(f"the API at {args.reload_url} did not reload (HTTP "
+                            f"{answer.status_code}): {body.get('reason') or body.get('detail')}")
+        console.print(f"the API now serves version {body['champion']['version']} as champion")
     return 0
 
 

@@ -43,3 +43,28 @@ def test_reload_without_champion_keeps_serving(workspace_copy: Settings) -> None
         assert answer.status_code == 409
         assert "no model registered as 'champion'" in answer.json()["reason"]
         assert client.post("/predict", json=example_request_customer()).status_code == 200
+
+
+def test_retrain_reloads_a_running_api_and_says_when_it_cannot(
+        workspace_copy: Settings, tmp_path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``retrain --reload-url``: the API's answer is read; a refused reload is an error."""
+    import httpx
+
+    from demo.cli import main
+    from demo.deployment_layer.admin import ADMIN_TOKEN_ENV
+    from demo.deployment_layer.server import ApiServer
+    from demo.synthetic.export import write_csv
+    from demo.synthetic.scenarios import generate_batch
+
+    batch = tmp_path / "labelled.csv"
+    write_csv(generate_batch(1_500, seed=23, scenario="churn_shift", id_start=10**6), batch)
+    command = ["retrain", "--workspace", str(workspace_copy.workspace), "--batch", str(batch)]
+    with ApiServer(workspace_copy) as server:
+        assert main([*command, "--reload-url", server.url]) == 0
+        served = httpx.get(f"{server.url}/model", timeout=30).json()["champion"]["version"]
+        assert f"the API now serves version {served} as champion" in capsys.readouterr().out
+        monkeypatch.setenv(ADMIN_TOKEN_ENV, "not-the-token")  # the server has the workspace's
+        assert main([*command, "--reload-url", server.url]) == 2
+    error = capsys.readouterr().err
+    assert "did not reload (HTTP 40" in " ".join(error.split()), error
