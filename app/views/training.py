@@ -58,7 +58,8 @@ if entry is not None:
     st.success(f"Best on validation ROC AUC: **{summary['best']}** "
                f"(training run `{summary['parent_run_id'][:8]}`, data hash "
                f"`{summary['data_hash'][:12]}`).")
-    metrics = pd.DataFrame(summary["metrics"])
+    metrics = pd.json_normalize([{"candidate": name, **candidate}  # validation.x -> validation_x
+                                 for name, candidate in summary["candidates"].items()], sep="_")
     shown = ["candidate", "validation_roc_auc", "test_roc_auc", "test_pr_auc", "test_f1",
              "test_expected_cost_per_customer", "threshold"]
     st.subheader("Metrics (test split, threshold chosen on validation costs)")
