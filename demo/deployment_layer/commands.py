@@ -169,8 +169,8 @@ def _run_retrain(args: argparse.Namespace, settings: Settings) -> int:
         raise DemoError(f"no such file: {path}")
     batch = prepare_batch(path, require_label=True)
     outcome = retrain(settings, reference_table(settings), batch.features)
-    print_table("Retraining", [outcome.summary()])
-    console.print(outcome.reason)
+    print_table("Retraining", [outcome])
+    console.print(outcome["reason"])
     if args.reload_url:  # a running API picks up the new aliases (with its admin token)
         try:
             answer = httpx.post(f"{args.reload_url.rstrip('/')}/admin/reload", json={},

@@ -9,7 +9,6 @@ champion and challenger on that same holdout. A running API picks up a promotion
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
@@ -19,23 +18,6 @@ from demo.settings import Settings
 
 DEFAULT_CANDIDATE = "hist_gradient_boosting"
 _COLUMNS = [ID_COLUMN, *INPUT_COLUMNS, LABEL_COLUMN]
-
-
-@dataclass
-class RetrainOutcome:
-    challenger_version: str
-    champion_version: str | None
-    promoted: bool
-    reason: str
-    champion_score: float | None
-    challenger_score: float
-    metric: str
-    training_rows: int
-    holdout_rows: int
-    serving_version: str
-
-    def summary(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def split_new_data(new_labelled: pd.DataFrame, seed: int,
@@ -52,9 +34,10 @@ def split_new_data(new_labelled: pd.DataFrame, seed: int,
 
 
 def retrain(settings: Settings, reference: pd.DataFrame, new_labelled: pd.DataFrame,
-            candidate: str | None = None, trials: int = 1) -> RetrainOutcome:
+            candidate: str | None = None, trials: int = 1) -> dict[str, Any]:
     """Train, register and judge a challenger like the champion (its ``candidate`` tag, unless
-    ``candidate`` is given); the promotion policy moves the aliases."""
+    ``candidate`` is given); the promotion policy moves the aliases. What it decided, as the
+    retrain step records it."""
     from demo.model_layer.loading import require_alias
     from demo.model_layer.registry import register_and_promote
     from demo.model_layer.steps import best_to_register, train_and_track
@@ -68,15 +51,9 @@ def retrain(settings: Settings, reference: pd.DataFrame, new_labelled: pd.DataFr
     config = TrainingConfig.from_settings(settings, candidates=(candidate,), trials=trials)
     tracked = train_and_track(settings, training_frame, config, holdout=holdout)
     outcome = register_and_promote(settings, best_to_register(tracked), holdout)
-    return RetrainOutcome(
-        challenger_version=outcome.challenger_version,
-        champion_version=outcome.champion_version,
-        promoted=outcome.decision.promote,
-        reason=outcome.decision.reason,
-        champion_score=outcome.champion_score,
-        challenger_score=outcome.challenger_score,
-        metric=outcome.metric,
-        training_rows=len(training_frame),
-        holdout_rows=len(holdout),
-        serving_version=outcome.serving_version,
-    )
+    return {"challenger_version": outcome.challenger_version,
+            "champion_version": outcome.champion_version, "promoted": outcome.decision.promote,
+            "reason": outcome.decision.reason, "champion_score": outcome.champion_score,
+            "challenger_score": outcome.challenger_score, "metric": outcome.metric,
+            "training_rows": len(training_frame), "holdout_rows": len(holdout),
+            "serving_version": outcome.serving_version}

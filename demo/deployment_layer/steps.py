@@ -94,5 +94,5 @@ def retrain(catalog: Catalog, trials: int = 1) -> Done:
     outcome = retrain_challenger(settings, catalog.load("gold"), batch.features, trials=trials)
     with api.open_api(settings, challenger_share=0.0) as client:
         serving = client.get("/model").json()["champion"]["version"]
-    return Done([settings.mlflow_db], outcome.summary() | {
+    return Done([settings.mlflow_db], outcome | {
         "batch_path": str(path), "api_serves_after_reload": str(serving)})

@@ -25,11 +25,11 @@ def test_worse_challenger_keeps_the_champion(workspace_copy: Settings) -> None:
     fresh = generated_gold(1_500, seed=22, id_start=10**6)
     outcome = retrain(workspace_copy, reference_table(workspace_copy), fresh,
                       candidate="baseline")
-    assert not outcome.promoted, outcome.reason
-    assert "kept the champion" in outcome.reason
+    assert not outcome["promoted"], outcome["reason"]
+    assert "kept the champion" in outcome["reason"]
     assert str(version_by_alias(workspace_copy, "champion").version) == "1"
     assert str(version_by_alias(workspace_copy, "challenger").version) == \
-        outcome.challenger_version
+        outcome["challenger_version"]
 
 
 def test_reload_without_champion_keeps_serving(workspace_copy: Settings) -> None:
