@@ -11,7 +11,7 @@ import socket
 from pathlib import Path
 
 from demo.cli import Command
-from demo.errors import DataError, DemoError
+from demo.errors import DemoError
 from demo.settings import Settings
 
 KEEP_ALIVE_SECONDS = 65
@@ -34,10 +34,9 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--challenger-share", type=_share,
                         help="share of customers (by id) routed to the challenger, if any "
                         "(default: serving.challenger_share in demo/params.toml)")
-    parser.add_argument("--max-batch", type=int, default=1000,
-                        help="most customers accepted in one request")
-    parser.add_argument("--body-timeout", type=float, default=30.0,
-                        help="seconds a client may take to send a request body (then 408)")
+    parser.add_argument("--body-timeout", type=float,
+                        help="seconds a client may take to send a request body, then 408 "
+                        "(default: the API's, 30)")
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -69,8 +68,8 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     # One request is a few microseconds of tree walking: OpenMP worker threads only add
     # wake-up latency and fight the event loop for the two cores.
     threadpool_limits(limits=1)
-    app = create_app(settings, challenger_share=args.challenger_share, max_batch=args.max_batch,
-                     body_timeout=args.body_timeout)
+    timeout = {} if args.body_timeout is None else {"body_timeout": args.body_timeout}
+    app = create_app(settings, challenger_share=args.challenger_share, **timeout)
     sock = listening_socket(args.host, args.port)
     port = sock.getsockname()[1]
     token = f"from ${ADMIN_TOKEN_ENV}" if os.environ.get(ADMIN_TOKEN_ENV) else \
@@ -106,11 +105,9 @@ def _run_score(args: argparse.Namespace, settings: Settings) -> int:
     from demo.deployment_layer.scoring import prepare_batch, score_prepared
     from demo.model_layer.loading import load_model
 
-    if not args.input.exists():
-        raise DataError(f"no such file: {args.input}")
-    model = load_model(settings, args.alias)
-    result = score_prepared(model, prepare_batch(args.input), args.output)
-    print_table(f"Scored {args.input.name} -> {args.output}", [result.summary()])
+    batch = prepare_batch(args.input)  # first: a missing file is named before the model
+    result = score_prepared(load_model(settings, args.alias), batch, args.output)
+    print_table(f"Scored {args.input.name} -> {args.output}", [result])
     return 0
 
 
@@ -120,12 +117,14 @@ def _configure_monitor(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_monitor(args: argparse.Namespace, settings: Settings) -> int:
+    from demo.catalog import Catalog
     from demo.console import console, print_table
-    from demo.deployment_layer.monitoring_runner import monitor_frame, reference_table
+    from demo.deployment_layer.monitoring_runner import monitor_frame
     from demo.deployment_layer.scoring import prepare_batch
 
     batch = prepare_batch(args.batch)
-    report = monitor_frame(settings, reference_table(settings), batch.features, args.batch.name)
+    report = monitor_frame(settings, Catalog(settings).load("gold"), batch.features,
+                           args.batch.name)
     rows = [{"feature": r.feature, "kind": r.kind, "PSI": r.psi, "drift": r.level}
             for r in report.features.itertuples()]
     rows.append({"feature": "(prediction)", "kind": "score", "PSI": report.prediction_psi,
@@ -152,23 +151,19 @@ def _configure_retrain(parser: argparse.ArgumentParser) -> None:
 def _run_retrain(args: argparse.Namespace, settings: Settings) -> int:
     import httpx
 
+    from demo.catalog import Catalog
     from demo.console import console, print_table
     from demo.deployment_layer.admin import admin_token
-    from demo.deployment_layer.monitoring_runner import reference_table
     from demo.deployment_layer.retrain import retrain
     from demo.deployment_layer.scoring import prepare_batch
 
-    path = args.batch
-    if path is None:  # the latest labelled batch
-        batches = sorted(settings.batches_dir.glob("*.csv"), key=lambda p: p.stat().st_mtime)
-        if not batches:
-            raise DemoError(f"no labelled batch in {settings.batches_dir}: pass --batch CSV "
-                            "(make one with `python -m demo generate --scenario churn_shift`)")
-        path = batches[-1]
-    elif not path.exists():
-        raise DemoError(f"no such file: {path}")
+    path = args.batch or max(settings.batches_dir.glob("*.csv"), default=None,
+                             key=lambda p: p.stat().st_mtime)  # the latest labelled batch
+    if path is None:
+        raise DemoError(f"no labelled batch in {settings.batches_dir}: pass --batch CSV "
+                        "(make one with `python -m demo generate --scenario churn_shift`)")
     batch = prepare_batch(path, require_label=True)
-    outcome = retrain(settings, reference_table(settings), batch.features)
+    outcome = retrain(settings, Catalog(settings).load("gold"), batch.features)
     print_table("Retraining", [outcome])
     console.print(outcome["reason"])
     if args.reload_url:  # a running API picks up the new aliases (with its admin token)

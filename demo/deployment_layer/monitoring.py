@@ -46,7 +46,6 @@ class DriftThresholds:
                    policy.monitoring_roc_auc_drop)
 
     def level(self, value: float) -> str:
-        """'none' below ``moderate``, 'moderate' below ``severe``, else 'severe'."""
         return ("severe" if value >= self.severe else "moderate" if value >= self.moderate
                 else "none")
 
@@ -58,34 +57,32 @@ def psi_from_shares(reference: np.ndarray, current: np.ndarray) -> float:
     return float(np.sum((current - reference) * np.log(current / reference)))
 
 
-def quantile_edges(reference: np.ndarray, bins: int = DEFAULT_BINS) -> np.ndarray:
-    """Inner bin edges at the reference's quantiles (duplicates merged for lumpy data)."""
-    quantiles = np.quantile(np.asarray(reference, dtype=float), np.linspace(0, 1, bins + 1))
-    return np.unique(quantiles[1:-1])
+def bin_shares(reference: Any, current: Any, categorical: bool = False,
+               bins: int = DEFAULT_BINS) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The bins' labels, and the share of ``reference`` and of ``current`` in each bin.
 
-
-def numeric_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Share of ``values`` in each bin (x <= edge[0], ..., x > edge[-1])."""
-    counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(edges) + 1)
-    return counts / max(len(values), 1)
-
-
-def categorical_shares(values: pd.Series, categories: list[str]) -> np.ndarray:
-    counts = values.astype(str).value_counts()
-    return np.array([counts.get(c, 0) for c in categories], dtype=float) / max(len(values), 1)
+    Categorical: one bin per category seen on either side. Numeric: bins cut at the
+    reference's quantiles (x <= edge[0], ..., x > edge[-1]), duplicate edges merged.
+    """
+    if categorical:
+        ref, cur = pd.Series(reference).astype(str), pd.Series(current).astype(str)
+        labels = sorted(set(ref) | set(cur))
+        ref_shares, cur_shares = (side.value_counts().reindex(labels, fill_value=0).to_numpy()
+                                  / max(len(side), 1) for side in (ref, cur))
+        return labels, ref_shares, cur_shares
+    ref, cur = np.asarray(reference, dtype=float), np.asarray(current, dtype=float)
+    edges = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1))[1:-1])
+    labels = [f"≤{e:g}" for e in edges] + [f">{edges[-1]:g}" if len(edges) else "all"]
+    ref_shares, cur_shares = (np.bincount(np.searchsorted(edges, side), minlength=len(edges) + 1)
+                              / max(len(side), 1) for side in (ref, cur))
+    return labels, ref_shares, cur_shares
 
 
 def psi(reference: Any, current: Any, categorical: bool = False,
         bins: int = DEFAULT_BINS) -> float:
     """PSI of ``current`` against ``reference`` (numeric: quantile bins of the reference)."""
-    if categorical:
-        ref, cur = pd.Series(reference).astype(str), pd.Series(current).astype(str)
-        categories = sorted(set(ref.unique()) | set(cur.unique()))
-        return psi_from_shares(categorical_shares(ref, categories),
-                               categorical_shares(cur, categories))
-    ref, cur = np.asarray(reference, dtype=float), np.asarray(current, dtype=float)
-    edges = quantile_edges(ref, bins)
-    return psi_from_shares(numeric_shares(ref, edges), numeric_shares(cur, edges))
+    _, ref_shares, cur_shares = bin_shares(reference, current, categorical, bins)
+    return psi_from_shares(ref_shares, cur_shares)
 
 
 def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame,

@@ -32,23 +32,6 @@ class PreparedBatch:
     quarantine_reasons: dict[str, int]
 
 
-@dataclass
-class ScoringResult:
-    rows_read: int
-    rows_scored: int
-    rows_quarantined: int
-    duplicates_dropped: int
-    model_version: str
-    output: Path
-    quarantine_output: Path | None
-
-    def summary(self) -> dict[str, Any]:
-        return {"rows read": self.rows_read, "scored": self.rows_scored,
-                "quarantined": self.rows_quarantined, "duplicates dropped":
-                self.duplicates_dropped, "model version": self.model_version,
-                "quarantine file": str(self.quarantine_output or "-")}
-
-
 def prepare_frame(raw: pd.DataFrame, source: str | Path,
                   require_label: bool = False) -> PreparedBatch:
     """Clean a raw frame with the data layer's rules (its label is used when present)."""
@@ -101,8 +84,9 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(path, index=False)
 
 
-def score_prepared(loaded: Any, batch: PreparedBatch, output: Path) -> ScoringResult:
-    """Score a prepared batch with a loaded registered model; write scores and quarantine."""
+def score_prepared(loaded: Any, batch: PreparedBatch, output: Path) -> dict[str, Any]:
+    """Score a prepared batch with a loaded registered model, write the scores (and the
+    quarantined rows beside them); what was done, for a summary table."""
     from demo.console import progress
 
     with progress() as bar:
@@ -115,8 +99,7 @@ def score_prepared(loaded: Any, batch: PreparedBatch, output: Path) -> ScoringRe
     if len(batch.quarantine):
         quarantine_output = output.with_name(f"{output.stem}.quarantine.csv")
         write_frame(batch.quarantine, quarantine_output)
-    return ScoringResult(
-        rows_read=batch.rows_read, rows_scored=len(scored),
-        rows_quarantined=len(batch.quarantine), duplicates_dropped=batch.duplicates_dropped,
-        model_version=loaded.version, output=output, quarantine_output=quarantine_output,
-    )
+    return {"rows read": batch.rows_read, "scored": len(scored),
+            "quarantined": len(batch.quarantine),
+            "duplicates dropped": batch.duplicates_dropped, "model version": loaded.version,
+            "quarantine file": str(quarantine_output or "-")}

@@ -69,16 +69,16 @@ def monitor(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = MONITO
     path = write_traffic(catalog, traffic, rows, dirty, "production_batch")
     batch = prepare_batch(path, require_label=True)
     champion = load_model(settings, "champion")
-    scored = score_prepared(champion, batch, catalog.location("scores"))
+    scores = catalog.location("scores")
+    scored = score_prepared(champion, batch, scores)
     report = monitor_frame(settings, catalog.load("gold"), batch.features, path.name,
                            champion=champion)
     stem = settings.reports_dir / f"drift_{path.stem}"
-    return Done([stem.with_suffix(".json"), stem.with_suffix(".html"), path, scored.output],
+    return Done([stem.with_suffix(".json"), stem.with_suffix(".html"), path, scores],
                 report.to_dict() | {
                     "scenario": traffic, "batch_path": str(path),
-                    "batch_rows_read": scored.rows_read, "batch_scored": scored.rows_scored,
-                    "batch_quarantined": scored.rows_quarantined,
-                    "scores": str(scored.output)})
+                    "batch_rows_read": scored["rows read"], "batch_scored": scored["scored"],
+                    "batch_quarantined": scored["quarantined"], "scores": str(scores)})
 
 
 def retrain(catalog: Catalog, trials: int = 1) -> Done:

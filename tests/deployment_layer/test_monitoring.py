@@ -13,10 +13,10 @@ from demo.deployment_layer.monitoring import (
     EPSILON,
     DriftReport,
     DriftThresholds,
+    bin_shares,
     psi,
     psi_by_feature,
     psi_from_shares,
-    quantile_edges,
 )
 from demo.labs.common import generated_gold
 from demo.settings import Settings
@@ -44,10 +44,11 @@ def test_new_category_counts_with_the_floor() -> None:
 
 def test_numeric_psi_uses_reference_quantile_bins() -> None:
     reference = np.arange(1000, dtype=float)
-    edges = quantile_edges(reference, 10)
-    assert len(edges) == 9 and edges[0] == pytest.approx(99.9)
+    labels, shares, _ = bin_shares(reference, reference, bins=10)
+    assert labels[0] == "≤99.9" and labels[-1] == ">899.1"
+    assert shares == pytest.approx([0.1] * 10)
     assert psi(reference, reference) == 0.0
-    top_decile = reference[reference > edges[-1]]  # everything lands in the last bin
+    top_decile = reference[reference > 899.1]  # everything lands in the last bin
     expected = (1 - 0.1) * math.log(1 / 0.1) + 9 * (EPSILON - 0.1) * math.log(EPSILON / 0.1)
     assert psi(reference, top_decile) == pytest.approx(expected)
 
@@ -111,12 +112,13 @@ def test_drift_scenario_is_flagged(reference: pd.DataFrame, scenario: str, featu
 
 
 def test_monitor_writes_json_html_and_mlflow_run(workspace_copy: Settings) -> None:
-    from demo.deployment_layer.monitoring_runner import monitor_frame, reference_table
+    from demo.catalog import Catalog
+    from demo.deployment_layer.monitoring_runner import monitor_frame
     from demo.model_layer.loading import all_runs
     from demo.model_layer.store import open_store
 
     batch = generated_gold(1_500, seed=5, scenario="fibre_rollout", id_start=10**6)
-    report = monitor_frame(workspace_copy, reference_table(workspace_copy), batch,
+    report = monitor_frame(workspace_copy, Catalog(workspace_copy).load("gold"), batch,
                            "fibre.csv")
     assert report.verdict == "severe" and report.retrain_recommended
     assert "internet_service" in report.drifted_features()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from demo.catalog import Catalog
 from demo.deployment_layer.api import create_app
-from demo.deployment_layer.monitoring_runner import reference_table
 from demo.deployment_layer.retrain import retrain
 from demo.deployment_layer.schemas import example_request_customer
 from demo.labs.common import generated_gold
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 def test_worse_challenger_keeps_the_champion(workspace_copy: Settings) -> None:
     # The trivial baseline (one probability for everyone) cannot beat the champion.
     fresh = generated_gold(1_500, seed=22, id_start=10**6)
-    outcome = retrain(workspace_copy, reference_table(workspace_copy), fresh,
+    outcome = retrain(workspace_copy, Catalog(workspace_copy).load("gold"), fresh,
                       candidate="baseline")
     assert not outcome["promoted"], outcome["reason"]
     assert "kept the champion" in outcome["reason"]
