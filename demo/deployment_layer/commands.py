@@ -36,7 +36,7 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
                         "(default: serving.challenger_share in demo/params.toml)")
     parser.add_argument("--body-timeout", type=float,
                         help="seconds a client may take to send a request body, then 408 "
-                        "(default: the API's, 30)")
+                        "(default: DEFAULT_BODY_TIMEOUT in api.py)")
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -125,8 +125,7 @@ def _run_monitor(args: argparse.Namespace, settings: Settings) -> int:
     batch = prepare_batch(args.batch)
     report = monitor_frame(settings, Catalog(settings).load("gold"), batch.features,
                            args.batch.name)
-    rows = [{"feature": r.feature, "kind": r.kind, "PSI": r.psi, "drift": r.level}
-            for r in report.features.itertuples()]
+    rows = report.features.rename(columns={"psi": "PSI", "level": "drift"}).to_dict("records")
     rows.append({"feature": "(prediction)", "kind": "score", "PSI": report.prediction_psi,
                  "drift": report.prediction_level})
     print_table(f"Drift of {report.batch} against the training data", rows)

@@ -6,8 +6,9 @@ binned at the reference's quantiles (so each reference bin holds about the same 
 categorical features use their categories. The levels come from the policy
 (``[monitoring]`` in ``demo/params.toml``; the usual reading is below 0.1 no drift, 0.1 to
 0.2 moderate, 0.2 and above severe). Prediction drift is the PSI of the
-model's scores. With labels, the batch's real performance is measured too: concept drift
-(the same customers behaving differently) shows up there and nowhere else.
+model's scores. With labels, the batch's real performance is measured too (the model
+layer's metrics, as on the test set): concept drift (the same customers behaving
+differently) shows up there and nowhere else.
 
 Everything here is a pure function of frames and arrays; files and MLflow live in
 ``monitoring_runner``.
@@ -97,24 +98,6 @@ def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame,
                      "kind": "categorical" if feature.is_categorical else "numeric",
                      "psi": value, "level": thresholds.level(value)})
     return pd.DataFrame(rows).sort_values("psi", ascending=False, ignore_index=True)
-
-
-def performance(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
-    """ROC AUC, accuracy, precision, recall and F1 of scores at the threshold."""
-    from sklearn import metrics as sk
-
-    decisions = scores >= threshold
-    metrics = {
-        "accuracy": sk.accuracy_score(labels, decisions),
-        "precision": sk.precision_score(labels, decisions, zero_division=0),
-        "recall": sk.recall_score(labels, decisions, zero_division=0),
-        "f1": sk.f1_score(labels, decisions, zero_division=0),
-        "churn_rate": float(np.mean(labels)),
-        "predicted_churn_rate": float(np.mean(decisions)),
-    }
-    if len(np.unique(labels)) == 2:
-        metrics["roc_auc"] = sk.roc_auc_score(labels, scores)
-    return {k: float(v) for k, v in metrics.items()}
 
 
 @dataclass

@@ -24,7 +24,6 @@ from demo.deployment_layer.monitoring import (
     DriftReport,
     DriftThresholds,
     bin_shares,
-    performance,
     psi,
     psi_by_feature,
 )
@@ -44,6 +43,7 @@ def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataF
                   batch_name: str, champion: Any = None) -> DriftReport:
     """Compare ``current`` with ``reference`` (the training data's gold table) under the
     champion; write and log the report."""
+    from demo.model_layer.evaluate import BusinessCosts, classification_metrics
     from demo.model_layer.loading import load_model
     from demo.model_layer.split import label_vector
 
@@ -51,13 +51,20 @@ def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataF
     reference_scores = champion.model.predict_proba(reference[list(INPUT_COLUMNS)])[:, 1]
     current_scores = champion.model.predict_proba(current[list(INPUT_COLUMNS)])[:, 1]
     thresholds = DriftThresholds.from_policy(settings.policy)
+    performance: dict[str, float] = {}
+    if LABEL_COLUMN in current.columns:  # labels came back: measure it like the test set
+        labels = label_vector(current)
+        measured = classification_metrics(labels, current_scores, champion.threshold,
+                                          BusinessCosts.from_policy(settings.policy))
+        # No ROC AUC (NaN) when the batch holds one class only.
+        performance = {k: v for k, v in measured.items() if not np.isnan(v)}
+        performance["churn_rate"] = float(np.mean(labels))
     report = DriftReport(
         rows_reference=len(reference),
         rows_current=len(current),
         features=psi_by_feature(reference, current, thresholds),
         prediction_psi=psi(reference_scores, current_scores),
-        performance=(performance(label_vector(current), current_scores, champion.threshold)
-                     if LABEL_COLUMN in current.columns else {}),
+        performance=performance,
         reference_performance={k.removeprefix("test_"): v for k, v in champion.metrics.items()
                                if k.startswith("test_")},
         model={"name": settings.model_name, "version": champion.version, "alias": "champion"},
