@@ -259,21 +259,24 @@ def test_a_grader_stopped_half_way_leaves_no_process(tmp_path):
     the judges, the zygote, the sandboxes and the runners all end with it, and the batch
     folder is removed."""
     import os
+    import shutil
     import signal
     import subprocess
     import sys
+    import tempfile
 
     import psutil
 
     submissions = tmp_path / "submissions"
     samples.write_student(submissions / "loops",
                           {samples.HISTORY: samples.HISTORY_VARIANTS["loops"]()})
-    scratch = tmp_path / "tmp"  # the grader's temporary folder, to see what it leaves
-    scratch.mkdir()
+    # The grader's temporary folder, to see what it leaves: short, since multiprocessing
+    # puts a socket in it and a socket's path has at most 107 bytes.
+    scratch = Path(tempfile.mkdtemp(prefix="stop-", dir="/tmp"))
     grader = subprocess.Popen(
         [sys.executable, "-m", "grading", "--submissions", str(submissions),
          "--out", str(tmp_path / "out"), "--only", "01_history"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL, stderr=(tmp_path / "stderr.txt").open("wb"), cwd=PROJECT_ROOT,
         env={**os.environ, "TMPDIR": str(scratch)})
     started: set[tuple[int, float]] = set()
 
@@ -287,7 +290,8 @@ def test_a_grader_stopped_half_way_leaves_no_process(tmp_path):
 
     deadline = time.monotonic() + 120
     while not any(p.name() == "bwrap" for p in family()):  # a sandbox is running
-        assert time.monotonic() < deadline and grader.poll() is None, "no sandbox started"
+        assert time.monotonic() < deadline and grader.poll() is None, \
+            f"no sandbox started: {(tmp_path / 'stderr.txt').read_text()[-2000:]}"
         time.sleep(0.2)
     time.sleep(2)  # the runner is in its loop
     family()
@@ -311,4 +315,6 @@ def test_a_grader_stopped_half_way_leaves_no_process(tmp_path):
     assert len(started) >= 4  # fork server, judge, zygote, bwrap at least
     assert still_running() == []
     assert grader.returncode == -signal.SIGTERM
-    assert list(scratch.iterdir()) == []  # the batch folder, with its copy of the tests, too
+    left = list(scratch.iterdir())
+    shutil.rmtree(scratch)
+    assert left == []  # the batch folder, with its copy of the tests, too
