@@ -38,8 +38,7 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
                                 "demo/deployment_layer/schemas.py",
                                 "demo/deployment_layer/client.py",
                                 "demo/deployment_layer/serve*.py")),
-    ("monitoring", ("demo/deployment_layer/monitoring*.py", "demo/deployment_layer/drift*.py",
-                    "demo/deployment_layer/retrain*.py",
+    ("monitoring", ("demo/deployment_layer/monitoring*.py", "demo/deployment_layer/retrain*.py",
                     "demo/deployment_layer/prediction_log*.py")),
     # Modules not named above fall into their layer's main area.
     ("data verification", ("demo/data_layer/*",)),
