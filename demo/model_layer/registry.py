@@ -82,17 +82,14 @@ class ModelToRegister:
                 "data_hash": self.data_hash, "feature_spec_version": SPEC_VERSION}
 
 
-def decide_promotion(
-    champion_score: float | None, challenger_score: float, margin: float
-) -> PromotionDecision:
+def decide_promotion(champion_score: float | None, challenger_score: float,
+                     margin: float) -> PromotionDecision:
     """The promotion policy: promote only a clear improvement on the same rows."""
     if champion_score is None:
         return PromotionDecision(True, "no champion yet: the first registered model serves")
     gain = challenger_score - champion_score
-    comparison = (
-        f"challenger {COMPARISON_METRIC} {challenger_score:.4f} vs champion "
-        f"{champion_score:.4f} (gain {gain:+.4f}, margin {margin:.4f})"
-    )
+    comparison = (f"challenger {COMPARISON_METRIC} {challenger_score:.4f} vs champion "
+                  f"{champion_score:.4f} (gain {gain:+.4f}, margin {margin:.4f})")
     if gain >= margin:
         return PromotionDecision(True, f"promoted: {comparison}")
     return PromotionDecision(False, f"kept the champion: {comparison}")
@@ -129,9 +126,7 @@ def apply_promotion(settings: Settings, challenger_version: str, holdout: pd.Dat
     """Judge ``challenger_version`` against the champion on ``holdout``; move the aliases.
 
     Promoted: it becomes ``champion`` and ``challenger`` is cleared. Kept: it stays (or
-    becomes) ``challenger``. The decision and its reasons are logged on the challenger's run
-    (tags and ``promotion/decision.json``) and on the version's tags. ``margin`` defaults to
-    the policy's.
+    becomes) ``challenger``. The decision is logged on the challenger's run and version.
     """
     margin = settings.policy.promotion_margin if margin is None else margin
     version = str(challenger_version)

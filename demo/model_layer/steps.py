@@ -55,9 +55,8 @@ def train_and_track(settings: Settings, gold: pd.DataFrame, config: TrainingConf
     from demo.model_layer.split import split_gold
     from demo.model_layer.store import open_store
     from demo.model_layer.tracking import log_training
-    from demo.model_layer.train import check_config, fit_candidates
+    from demo.model_layer.train import fit_candidates
 
-    check_config(config)
     split = split_gold(gold, config.seed, config.fractions, holdout)
     lineage = lineage_tags(gold, split.sizes(), config.generator_seed)
     if holdout is not None:
