@@ -41,11 +41,6 @@ class LoadedModel:
     threshold: float
     metrics: dict[str, float]
     lineage: dict[str, str]
-    model_name: str = ""
-
-    @property
-    def uri(self) -> str:
-        return f"models:/{self.model_name}@{self.alias}"
 
 
 def version_by_alias(settings: Settings, alias: str, store: TrackingStore | None = None
@@ -123,7 +118,7 @@ def load_model(settings: Settings, alias: str = CHAMPION) -> LoadedModel:
     return LoadedModel(
         model=model, version=str(found.version), run_id=found.run_id, alias=alias,
         threshold=float(found.tags.get("decision_threshold", "0.5")),
-        metrics=dict(run.data.metrics), lineage=lineage, model_name=settings.model_name)
+        metrics=dict(run.data.metrics), lineage=lineage)
 
 
 def recorded_test_split(store: TrackingStore, run_id: str) -> pd.DataFrame:

@@ -60,10 +60,7 @@ class PromotionOutcome:
         return self.champion_version
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["decision"] = asdict(self.decision)
-        data["serving_version"] = self.serving_version
-        return data
+        return {**asdict(self), "serving_version": self.serving_version}
 
 
 @dataclass(frozen=True)
@@ -76,20 +73,18 @@ class ModelToRegister:
     threshold: float
     data_hash: str
 
-    def version_tags(self) -> dict[str, str]:
-        """The tags every registered version carries (the serving side reads them)."""
-        return {"decision_threshold": str(self.threshold), "candidate": self.candidate,
-                "data_hash": self.data_hash, "feature_spec_version": SPEC_VERSION}
 
-
-def decide_promotion(champion_score: float | None, challenger_score: float,
-                     margin: float) -> PromotionDecision:
+def decide_promotion(
+    champion_score: float | None, challenger_score: float, margin: float
+) -> PromotionDecision:
     """The promotion policy: promote only a clear improvement on the same rows."""
     if champion_score is None:
         return PromotionDecision(True, "no champion yet: the first registered model serves")
     gain = challenger_score - champion_score
-    comparison = (f"challenger {COMPARISON_METRIC} {challenger_score:.4f} vs champion "
-                  f"{champion_score:.4f} (gain {gain:+.4f}, margin {margin:.4f})")
+    comparison = (
+        f"challenger {COMPARISON_METRIC} {challenger_score:.4f} vs champion "
+        f"{champion_score:.4f} (gain {gain:+.4f}, margin {margin:.4f})"
+    )
     if gain >= margin:
         return PromotionDecision(True, f"promoted: {comparison}")
     return PromotionDecision(False, f"kept the champion: {comparison}")
@@ -109,8 +104,10 @@ def register(store: TrackingStore, model: ModelToRegister) -> str:
     # The artifact location, not the models:/ URI: MLflow would resolve that URI through
     # the process-wide tracking URI, which this code never sets.
     source = client.get_logged_model(model_id).artifact_location
-    version = client.create_model_version(name, source=source, run_id=model.run_id,
-                                          tags=model.version_tags(), model_id=model_id)
+    tags = {"decision_threshold": str(model.threshold), "candidate": model.candidate,
+            "data_hash": model.data_hash, "feature_spec_version": SPEC_VERSION}
+    version = client.create_model_version(name, source=source, run_id=model.run_id, tags=tags,
+                                          model_id=model_id)
     client.set_tag(model.run_id, "registered_version", str(version.version))
     return str(version.version)
 

@@ -95,9 +95,8 @@ def split_gold(gold: pd.DataFrame, seed: int, fractions: SplitFractions | None =
     """Stratified, seeded train / validation / test split of a trainable gold table.
 
     With ``holdout`` the test split is that frame, untouched, and validation takes
-    ``fractions.validation`` of ``gold``. Retraining uses this: a challenger and the champion
-    are compared on the holdout the caller chose, not on rows drawn from the challenger's own
-    training data.
+    ``fractions.validation`` of ``gold``: retraining compares a challenger and the champion
+    on rows the caller kept aside, not on rows drawn from the challenger's training data.
     """
     from sklearn.model_selection import train_test_split
 

@@ -29,11 +29,10 @@ def contract_verdict(catalog: Catalog, force: bool = False) -> dict[str, Any] | 
     The features step writes no gold table for a failed run, so a failed latest validation
     means the newest gold table is from an earlier run, not from the data just ingested."""
     gold_run = catalog.run_id("gold")
-    report: dict[str, Any] | None = (catalog.load("validation")
-                                     if catalog.exists("validation") else None)
-    status = (report or {}).get("summary", report or {})
-    if report and status.get("success") is False and not force:
-        failures = status.get("critical_failures") or status.get("failed_expectations") or []
+    report: dict[str, Any] = catalog.load("validation") if catalog.exists("validation") else {}
+    summary = report.get("summary", {})
+    if summary.get("success") is False and not force:
+        failures = summary.get("critical_failures") or []
         run_id = report.get("run_id", "?")
         raise ContractError(
             f"the latest data contract run ({run_id}) failed"
@@ -41,16 +40,14 @@ def contract_verdict(catalog: Catalog, force: bool = False) -> dict[str, Any] | 
             + ("" if gold_run == run_id else
                f"; the newest gold table ({gold_run}) is from an earlier run")
             + ": fix the data and run `python -m demo ingest`, or pass --force to train anyway")
-    return report if report is not None and report.get("run_id") == gold_run else None
+    return report if report.get("run_id") == gold_run else None
 
 
 def train_and_track(settings: Settings, gold: pd.DataFrame, config: TrainingConfig,
                     validation_report: dict[str, Any] | None = None,
                     holdout: pd.DataFrame | None = None) -> TrackedTraining:
-    """Split ``gold``, fit every candidate (no MLflow), then record it all in MLflow.
-
-    With ``holdout`` the test split is that frame (see ``split_gold``): retraining judges a
-    challenger on rows the caller kept aside."""
+    """Split ``gold`` (test = ``holdout`` when given), fit every candidate (no MLflow), then
+    record it all in MLflow."""
     from demo.model_layer.lineage import dataset_hash, lineage_tags
     from demo.model_layer.split import split_gold
     from demo.model_layer.store import open_store
