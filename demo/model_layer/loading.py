@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
@@ -98,8 +99,6 @@ def load_version(store: TrackingStore, version: str) -> Any:
 def _local_folder(uri: str) -> Path | None:
     """The folder behind a ``file://`` artifact URI, read in place (no copy: a laptop's store
     is local, and a copy would need free disk the serving host may not have)."""
-    from urllib.parse import unquote, urlparse
-
     parsed = urlparse(uri)
     if parsed.scheme not in ("file", ""):
         return None
@@ -144,6 +143,4 @@ def all_runs(store: TrackingStore, filter_string: str = "") -> list[Any]:
 
 def artifact_dir(store: TrackingStore, run_id: str) -> Path:
     """The local folder of a run's artifacts (the workspace's artifact root is local)."""
-    from urllib.parse import unquote, urlparse
-
     return Path(unquote(urlparse(store.client.get_run(run_id).info.artifact_uri).path))

@@ -7,19 +7,21 @@ record keeps the run ids the registry step needs. ``train_and_track`` and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from demo.catalog import Catalog
 from demo.errors import ContractError, DemoError
+from demo.model_layer.lineage import dataset_hash, generator_seed, lineage_tags
+from demo.model_layer.loading import artifact_dir, recorded_test_split
+from demo.model_layer.registry import ModelToRegister, register_and_promote
+from demo.model_layer.split import split_gold
+from demo.model_layer.store import open_store
+from demo.model_layer.tracking import TrackedTraining, log_training
+from demo.model_layer.train import TrainingConfig, fit_candidates
 from demo.settings import Settings
 from demo.step_record import Done, load_record
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from demo.model_layer.registry import ModelToRegister
-    from demo.model_layer.tracking import TrackedTraining
-    from demo.model_layer.train import TrainingConfig
 
 
 def contract_verdict(catalog: Catalog, force: bool = False) -> dict[str, Any] | None:
@@ -48,12 +50,6 @@ def train_and_track(settings: Settings, gold: pd.DataFrame, config: TrainingConf
                     holdout: pd.DataFrame | None = None) -> TrackedTraining:
     """Split ``gold`` (test = ``holdout`` when given), fit every candidate (no MLflow), then
     record it all in MLflow."""
-    from demo.model_layer.lineage import dataset_hash, lineage_tags
-    from demo.model_layer.split import split_gold
-    from demo.model_layer.store import open_store
-    from demo.model_layer.tracking import log_training
-    from demo.model_layer.train import fit_candidates
-
     split = split_gold(gold, config.seed, config.fractions, holdout)
     lineage = lineage_tags(gold, split.sizes(), config.generator_seed)
     if holdout is not None:
@@ -65,8 +61,6 @@ def train_and_track(settings: Settings, gold: pd.DataFrame, config: TrainingConf
 
 def best_to_register(tracked: TrackedTraining, name: str | None = None) -> ModelToRegister:
     """The best candidate (or ``name``) of a tracked training, ready for the registry."""
-    from demo.model_layer.registry import ModelToRegister
-
     fit = tracked.training.best if name is None else tracked.training.candidates[name]
     return ModelToRegister(fit.name, tracked.model_uris[fit.name], tracked.run_ids[fit.name],
                            fit.threshold, tracked.data_hash)
@@ -77,11 +71,6 @@ def train(catalog: Catalog, candidates: tuple[str, ...] | None = None,
           force: bool = False) -> Done:
     """Fit the candidates on gold and track them in MLflow (trials from the policy unless
     given). Refuses gold whose data contract failed, unless ``force``."""
-    from demo.model_layer.lineage import generator_seed
-    from demo.model_layer.loading import artifact_dir
-    from demo.model_layer.store import open_store
-    from demo.model_layer.train import TrainingConfig
-
     settings, gold_path = catalog.settings, catalog.path("gold")
     report = contract_verdict(catalog, force)
     gold = catalog.load("gold")
@@ -110,10 +99,6 @@ def registry(catalog: Catalog, candidate: str | None = None, margin: float | Non
              ) -> Done:
     """Register a trained candidate (the best by default); the promotion policy judges it
     against the champion on the training run's test split, the rows no model was tuned on."""
-    from demo.model_layer.loading import recorded_test_split
-    from demo.model_layer.registry import ModelToRegister, register_and_promote
-    from demo.model_layer.store import open_store
-
     settings, training = catalog.settings, load_record(catalog.settings)["train"]["summary"]
     name = candidate or training["best"]
     chosen = training["candidates"].get(name)

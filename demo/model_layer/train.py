@@ -23,7 +23,9 @@ from demo.model_layer.evaluate import (
     classification_metrics,
     permutation_importance_table,
 )
+from demo.model_layer.lineage import dataset_hash
 from demo.model_layer.split import DataSplit, SplitFractions, features, label_vector, split_gold
+from demo.model_layer.store import open_store
 from demo.settings import Settings, default_policy
 
 SELECTION_METRIC = "roc_auc"  # candidates are ranked on validation ROC AUC
@@ -155,9 +157,6 @@ def reproduce_run(settings: Settings, run_id: str, gold_df: pd.DataFrame) -> dic
     Refuses when ``gold_df`` is not the data the run was trained on (its hash differs).
     """
     from mlflow.exceptions import MlflowException
-
-    from demo.model_layer.lineage import dataset_hash
-    from demo.model_layer.store import open_store
 
     client = open_store(settings, create=False).client
     try:
