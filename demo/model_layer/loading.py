@@ -81,8 +81,9 @@ def load_version(store: TrackingStore, version: str) -> Any:
     try:
         with _LOAD_LOCK, tempfile.TemporaryDirectory() as scratch:
             uri = store.client.get_model_version_download_uri(name, version)
-            local = _local_folder(uri)
-            if local is None:  # a tracking server: fetch the files first
+            # A local store is read in place: a copy would need disk the host may not have.
+            local = Path(unquote(urlparse(uri).path))
+            if urlparse(uri).scheme not in ("file", ""):  # a tracking server: fetch the files
                 local = Path(mlflow.artifacts.download_artifacts(
                     artifact_uri=uri, dst_path=scratch, tracking_uri=store.settings.tracking_uri,
                     registry_uri=store.settings.tracking_uri))
@@ -94,16 +95,6 @@ def load_version(store: TrackingStore, version: str) -> Any:
     except (MlflowException, OSError, TypeError) as exc:  # TypeError: skops' untrusted types
         raise ModelError(f"cannot load {name} version {version} from "
                          f"{store.settings.artifacts_dir}: {str(exc).splitlines()[0]}") from exc
-
-
-def _local_folder(uri: str) -> Path | None:
-    """The folder behind a ``file://`` artifact URI, read in place (no copy: a laptop's store
-    is local, and a copy would need free disk the serving host may not have)."""
-    parsed = urlparse(uri)
-    if parsed.scheme not in ("file", ""):
-        return None
-    folder = Path(unquote(parsed.path))
-    return folder if folder.is_dir() else None
 
 
 def load_model(settings: Settings, alias: str = CHAMPION) -> LoadedModel:

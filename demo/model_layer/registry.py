@@ -15,11 +15,9 @@ from typing import Any
 import pandas as pd
 
 from demo.feature_spec import SPEC_VERSION
-from demo.model_layer.loading import (  # load_model, LoadedModel: the serving code's names
+from demo.model_layer.loading import (
     CHALLENGER,
     CHAMPION,
-    LoadedModel,  # noqa: F401
-    load_model,  # noqa: F401
     load_version,
     recorded_test_split,
     require_alias,

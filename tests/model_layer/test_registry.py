@@ -10,12 +10,12 @@ import pytest
 
 from demo.errors import ModelError
 from demo.feature_spec import SPEC_VERSION
+from demo.model_layer.loading import load_model
 from demo.model_layer.registry import (
     CHALLENGER,
     CHAMPION,
     apply_promotion,
     decide_promotion,
-    load_model,
     register_and_promote,
     version_by_alias,
 )
