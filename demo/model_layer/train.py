@@ -28,8 +28,6 @@ from demo.model_layer.split import DataSplit, SplitFractions, features, label_ve
 from demo.model_layer.store import open_store
 from demo.settings import Settings, default_policy
 
-SELECTION_METRIC = "roc_auc"  # candidates are ranked on validation ROC AUC
-
 
 @dataclass(frozen=True)
 class TrainingConfig:
@@ -80,7 +78,7 @@ class TrainingResult:
     @property
     def best(self) -> CandidateFit:
         """The candidate with the highest validation ROC AUC (the test set stays untouched)."""
-        return max(self.candidates.values(), key=lambda c: c.validation[SELECTION_METRIC])
+        return max(self.candidates.values(), key=lambda c: c.validation["roc_auc"])
 
 
 def fit_trial(name: str, params: Params, split: DataSplit, seed: int) -> tuple[Any, float]:
