@@ -180,7 +180,7 @@ def fast_path_rows(model: Any, one: Any, repeats: int) -> list[BenchRow]:
 def run(quick: bool) -> list[BenchRow]:
     from demo.deployment_layer.server import ApiServer, wait_until_up
     from demo.labs.common import generated_gold, train_champion
-    from demo.model_layer.registry import load_model
+    from demo.model_layer.loading import load_model
 
     sizes = QUICK if quick else FULL
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as scratch:

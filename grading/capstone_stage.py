@@ -65,7 +65,7 @@ def serve_report(workspace: Path, features_csv: Path) -> dict[str, Any]:
     from demo.deployment_layer.scoring import INPUT_COLUMNS, prepare_batch, score_batch
     from demo.deployment_layer.server import ApiServer
     from demo.feature_spec import ID_COLUMN
-    from demo.model_layer.registry import load_model
+    from demo.model_layer.loading import load_model
     from demo.settings import Settings
 
     settings = Settings.from_env(workspace)

@@ -29,19 +29,9 @@ def build_preprocessor() -> Any:
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     categories = [list(FEATURES_BY_NAME[name].allowed or ()) for name in CATEGORICAL_INPUTS]
-    return ColumnTransformer(
-        [
-            ("numeric", StandardScaler(), list(NUMERIC_INPUTS)),
-            (
-                "categorical",
-                OneHotEncoder(
-                    categories=categories, handle_unknown="ignore", sparse_output=False
-                ),
-                list(CATEGORICAL_INPUTS),
-            ),
-        ],
-        verbose_feature_names_out=True,
-    )
+    one_hot = OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False)
+    return ColumnTransformer([("numeric", StandardScaler(), list(NUMERIC_INPUTS)),
+                              ("categorical", one_hot, list(CATEGORICAL_INPUTS))])
 
 
 def _log_uniform(low: float, high: float) -> Any:
@@ -52,8 +42,7 @@ def _log_uniform(low: float, high: float) -> Any:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A named model recipe: its scikit-learn classifier, defaults, and the space a
-    randomised search samples."""
+    """A model recipe: its scikit-learn classifier, defaults, and the space a search samples."""
 
     name: str
     description: str
@@ -84,13 +73,9 @@ CANDIDATES: dict[str, Candidate] = {
             "sklearn.ensemble.HistGradientBoostingClassifier",
             {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31,
              "min_samples_leaf": 20, "l2_regularization": 0.0, "early_stopping": True},
-            lambda: {
-                "learning_rate": _log_uniform(0.02, 0.3),
-                "max_iter": [50, 100, 200],
-                "max_leaf_nodes": [7, 15, 31],
-                "min_samples_leaf": [20, 50, 100],
-                "l2_regularization": _log_uniform(1e-4, 10.0),
-            },
+            lambda: {"learning_rate": _log_uniform(0.02, 0.3), "max_iter": [50, 100, 200],
+                     "max_leaf_nodes": [7, 15, 31], "min_samples_leaf": [20, 50, 100],
+                     "l2_regularization": _log_uniform(1e-4, 10.0)},
         ),
     )
 }
@@ -114,10 +99,8 @@ def build_pipeline(name: str, params: Mapping[str, Any] | None = None, seed: int
     candidate = get_candidate(name)
     unknown = sorted(set(params or {}) - set(candidate.defaults))
     if unknown:
-        raise ModelError(
-            f"unknown hyperparameter(s) {', '.join(unknown)} for model '{name}': "
-            f"it takes {', '.join(sorted(candidate.defaults))}"
-        )
+        raise ModelError(f"unknown hyperparameter(s) {', '.join(unknown)} for model '{name}': "
+                         f"it takes {', '.join(sorted(candidate.defaults))}")
     module, _, class_name = candidate.classifier.rpartition(".")
     make_classifier = getattr(importlib.import_module(module), class_name)
     try:

@@ -43,30 +43,19 @@ def dataset_hash(frame: pd.DataFrame) -> str:
 def git_commit() -> str:
     """The repository's current commit, or "unknown" outside a git checkout."""
     try:
-        result = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,  # a busy machine must not turn lineage into "unknown"
-            check=False,
-        )
+        # a generous timeout: a busy machine must not turn lineage into "unknown"
+        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT,
+                                capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     commit = result.stdout.strip()
     return commit if result.returncode == 0 and commit else "unknown"
 
 
-def lineage_tags(
-    frame: pd.DataFrame, rows_by_split: dict[str, int], generator_seed: int | None
-) -> dict[str, str]:
+def lineage_tags(frame: pd.DataFrame, rows_by_split: dict[str, int],
+                 generator_seed: int | None) -> dict[str, str]:
     """The lineage tags of a training run (MLflow tags are text)."""
-    tags = {
-        "data_hash": dataset_hash(frame),
-        "rows_total": str(len(frame)),
-        "feature_spec_version": SPEC_VERSION,
-        "git_commit": git_commit(),
-        "generator_seed": "unknown" if generator_seed is None else str(generator_seed),
-    }
-    tags.update({f"rows_{name}": str(count) for name, count in rows_by_split.items()})
-    return tags
+    return {"data_hash": dataset_hash(frame), "rows_total": str(len(frame)),
+            "feature_spec_version": SPEC_VERSION, "git_commit": git_commit(),
+            "generator_seed": "unknown" if generator_seed is None else str(generator_seed),
+            **{f"rows_{name}": str(count) for name, count in rows_by_split.items()}}

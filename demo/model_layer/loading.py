@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
@@ -41,11 +42,6 @@ class LoadedModel:
     threshold: float
     metrics: dict[str, float]
     lineage: dict[str, str]
-    model_name: str = ""
-
-    @property
-    def uri(self) -> str:
-        return f"models:/{self.model_name}@{self.alias}"
 
 
 def version_by_alias(settings: Settings, alias: str, store: TrackingStore | None = None
@@ -85,8 +81,9 @@ def load_version(store: TrackingStore, version: str) -> Any:
     try:
         with _LOAD_LOCK, tempfile.TemporaryDirectory() as scratch:
             uri = store.client.get_model_version_download_uri(name, version)
-            local = _local_folder(uri)
-            if local is None:  # a tracking server: fetch the files first
+            # A local store is read in place: a copy would need disk the host may not have.
+            local = Path(unquote(urlparse(uri).path))
+            if urlparse(uri).scheme not in ("file", ""):  # a tracking server: fetch the files
                 local = Path(mlflow.artifacts.download_artifacts(
                     artifact_uri=uri, dst_path=scratch, tracking_uri=store.settings.tracking_uri,
                     registry_uri=store.settings.tracking_uri))
@@ -100,18 +97,6 @@ def load_version(store: TrackingStore, version: str) -> Any:
                          f"{store.settings.artifacts_dir}: {str(exc).splitlines()[0]}") from exc
 
 
-def _local_folder(uri: str) -> Path | None:
-    """The folder behind a ``file://`` artifact URI, read in place (no copy: a laptop's store
-    is local, and a copy would need free disk the serving host may not have)."""
-    from urllib.parse import unquote, urlparse
-
-    parsed = urlparse(uri)
-    if parsed.scheme not in ("file", ""):
-        return None
-    folder = Path(unquote(parsed.path))
-    return folder if folder.is_dir() else None
-
-
 def load_model(settings: Settings, alias: str = CHAMPION) -> LoadedModel:
     """Load ``models:/<model_name>@<alias>`` from the workspace's registry."""
     store = open_store(settings, create=False)
@@ -123,7 +108,7 @@ def load_model(settings: Settings, alias: str = CHAMPION) -> LoadedModel:
     return LoadedModel(
         model=model, version=str(found.version), run_id=found.run_id, alias=alias,
         threshold=float(found.tags.get("decision_threshold", "0.5")),
-        metrics=dict(run.data.metrics), lineage=lineage, model_name=settings.model_name)
+        metrics=dict(run.data.metrics), lineage=lineage)
 
 
 def recorded_test_split(store: TrackingStore, run_id: str) -> pd.DataFrame:
@@ -149,6 +134,4 @@ def all_runs(store: TrackingStore, filter_string: str = "") -> list[Any]:
 
 def artifact_dir(store: TrackingStore, run_id: str) -> Path:
     """The local folder of a run's artifacts (the workspace's artifact root is local)."""
-    from urllib.parse import unquote, urlparse
-
     return Path(unquote(urlparse(store.client.get_run(run_id).info.artifact_uri).path))

@@ -15,11 +15,9 @@ from typing import Any
 import pandas as pd
 
 from demo.feature_spec import SPEC_VERSION
-from demo.model_layer.loading import (  # load_model, LoadedModel: the serving code's names
+from demo.model_layer.loading import (
     CHALLENGER,
     CHAMPION,
-    LoadedModel,  # noqa: F401
-    load_model,  # noqa: F401
     load_version,
     recorded_test_split,
     require_alias,
@@ -60,10 +58,7 @@ class PromotionOutcome:
         return self.champion_version
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["decision"] = asdict(self.decision)
-        data["serving_version"] = self.serving_version
-        return data
+        return {**asdict(self), "serving_version": self.serving_version}
 
 
 @dataclass(frozen=True)
@@ -75,11 +70,6 @@ class ModelToRegister:
     run_id: str
     threshold: float
     data_hash: str
-
-    def version_tags(self) -> dict[str, str]:
-        """The tags every registered version carries (the serving side reads them)."""
-        return {"decision_threshold": str(self.threshold), "candidate": self.candidate,
-                "data_hash": self.data_hash, "feature_spec_version": SPEC_VERSION}
 
 
 def decide_promotion(
@@ -112,8 +102,10 @@ def register(store: TrackingStore, model: ModelToRegister) -> str:
     # The artifact location, not the models:/ URI: MLflow would resolve that URI through
     # the process-wide tracking URI, which this code never sets.
     source = client.get_logged_model(model_id).artifact_location
-    version = client.create_model_version(name, source=source, run_id=model.run_id,
-                                          tags=model.version_tags(), model_id=model_id)
+    tags = {"decision_threshold": str(model.threshold), "candidate": model.candidate,
+            "data_hash": model.data_hash, "feature_spec_version": SPEC_VERSION}
+    version = client.create_model_version(name, source=source, run_id=model.run_id, tags=tags,
+                                          model_id=model_id)
     client.set_tag(model.run_id, "registered_version", str(version.version))
     return str(version.version)
 
@@ -129,9 +121,7 @@ def apply_promotion(settings: Settings, challenger_version: str, holdout: pd.Dat
     """Judge ``challenger_version`` against the champion on ``holdout``; move the aliases.
 
     Promoted: it becomes ``champion`` and ``challenger`` is cleared. Kept: it stays (or
-    becomes) ``challenger``. The decision and its reasons are logged on the challenger's run
-    (tags and ``promotion/decision.json``) and on the version's tags. ``margin`` defaults to
-    the policy's.
+    becomes) ``challenger``. The decision is logged on the challenger's run and version.
     """
     margin = settings.policy.promotion_margin if margin is None else margin
     version = str(challenger_version)

@@ -46,13 +46,9 @@ class DataSplit:
 
     def manifest(self) -> pd.DataFrame:
         """customer_id -> split name: the record of which rows each split holds."""
-        return pd.concat(
-            [
-                pd.DataFrame({ID_COLUMN: frame[ID_COLUMN].astype(str).to_numpy(), "split": name})
-                for name, frame in self.frames().items()
-            ],
-            ignore_index=True,
-        )
+        parts = [pd.DataFrame({ID_COLUMN: frame[ID_COLUMN].astype(str).to_numpy(), "split": name})
+                 for name, frame in self.frames().items()]
+        return pd.concat(parts, ignore_index=True)
 
 
 def label_vector(frame: pd.DataFrame) -> np.ndarray:
@@ -65,10 +61,8 @@ def label_vector(frame: pd.DataFrame) -> np.ndarray:
     bad = labels.isna() | ~labels.isin([0, 1])
     if bad.any():
         example = frame.loc[bad, LABEL_COLUMN].iloc[0]
-        raise ModelError(
-            f"column '{LABEL_COLUMN}' has {int(bad.sum())} value(s) that are not 0/1 "
-            f"(e.g. {example!r}) in the training table"
-        )
+        raise ModelError(f"column '{LABEL_COLUMN}' has {int(bad.sum())} value(s) that are not "
+                         f"0/1 (e.g. {example!r}) in the training table")
     return np.asarray(labels.to_numpy(dtype=np.int64))
 
 
@@ -89,15 +83,11 @@ def check_trainable(frame: pd.DataFrame) -> None:
     counts = np.bincount(labels, minlength=2)
     if (counts == 0).any():
         only = "churned (1)" if counts[0] == 0 else "stayed (0)"
-        raise ModelError(
-            f"the training table has a single class: all {len(frame)} customers {only}; "
-            "a classifier needs both churners and non-churners"
-        )
+        raise ModelError(f"the training table has a single class: all {len(frame)} customers "
+                         f"{only}; a classifier needs both churners and non-churners")
     if counts.min() < MIN_ROWS_PER_CLASS:
-        raise ModelError(
-            f"the training table has only {counts.min()} row(s) of its rarer class; "
-            f"at least {MIN_ROWS_PER_CLASS} are needed to split and evaluate"
-        )
+        raise ModelError(f"the training table has only {counts.min()} row(s) of its rarer "
+                         f"class; at least {MIN_ROWS_PER_CLASS} are needed to split and evaluate")
 
 
 def split_gold(gold: pd.DataFrame, seed: int, fractions: SplitFractions | None = None,
@@ -105,29 +95,22 @@ def split_gold(gold: pd.DataFrame, seed: int, fractions: SplitFractions | None =
     """Stratified, seeded train / validation / test split of a trainable gold table.
 
     With ``holdout`` the test split is that frame, untouched, and validation takes
-    ``fractions.validation`` of ``gold``. Retraining uses this: a challenger and the champion
-    are compared on the holdout the caller chose, not on rows drawn from the challenger's own
-    training data.
+    ``fractions.validation`` of ``gold``: retraining compares a challenger and the champion
+    on rows the caller kept aside, not on rows drawn from the challenger's training data.
     """
     from sklearn.model_selection import train_test_split
 
     fractions = fractions or SplitFractions()
     check_trainable(gold)
     if holdout is None:
-        rest, test = train_test_split(
-            gold, test_size=fractions.test, stratify=label_vector(gold), random_state=seed
-        )
+        rest, test = train_test_split(gold, test_size=fractions.test,
+                                      stratify=label_vector(gold), random_state=seed)
         validation_share = fractions.validation / (1.0 - fractions.test)
     else:  # a holdout must have the model's inputs and a 0/1 label too
         features(holdout)
         label_vector(holdout)
         rest, test, validation_share = gold, holdout, fractions.validation
-    train, validation = train_test_split(
-        rest, test_size=validation_share, stratify=label_vector(rest), random_state=seed
-    )
-    return DataSplit(
-        train=train.reset_index(drop=True),
-        validation=validation.reset_index(drop=True),
-        test=test.reset_index(drop=True),
-        seed=seed,
-    )
+    train, validation = train_test_split(rest, test_size=validation_share,
+                                         stratify=label_vector(rest), random_state=seed)
+    return DataSplit(train.reset_index(drop=True), validation.reset_index(drop=True),
+                     test.reset_index(drop=True), seed)

@@ -7,19 +7,21 @@ record keeps the run ids the registry step needs. ``train_and_track`` and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from demo.catalog import Catalog
 from demo.errors import ContractError, DemoError
+from demo.model_layer.lineage import dataset_hash, generator_seed, lineage_tags
+from demo.model_layer.loading import artifact_dir, recorded_test_split
+from demo.model_layer.registry import ModelToRegister, register_and_promote
+from demo.model_layer.split import split_gold
+from demo.model_layer.store import open_store
+from demo.model_layer.tracking import TrackedTraining, log_training
+from demo.model_layer.train import TrainingConfig, fit_candidates
 from demo.settings import Settings
 from demo.step_record import Done, load_record
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from demo.model_layer.registry import ModelToRegister
-    from demo.model_layer.tracking import TrackedTraining
-    from demo.model_layer.train import TrainingConfig
 
 
 def contract_verdict(catalog: Catalog, force: bool = False) -> dict[str, Any] | None:
@@ -29,11 +31,10 @@ def contract_verdict(catalog: Catalog, force: bool = False) -> dict[str, Any] | 
     The features step writes no gold table for a failed run, so a failed latest validation
     means the newest gold table is from an earlier run, not from the data just ingested."""
     gold_run = catalog.run_id("gold")
-    report: dict[str, Any] | None = (catalog.load("validation")
-                                     if catalog.exists("validation") else None)
-    status = (report or {}).get("summary", report or {})
-    if report and status.get("success") is False and not force:
-        failures = status.get("critical_failures") or status.get("failed_expectations") or []
+    report: dict[str, Any] = catalog.load("validation") if catalog.exists("validation") else {}
+    summary = report.get("summary", {})
+    if summary.get("success") is False and not force:
+        failures = summary.get("critical_failures") or []
         run_id = report.get("run_id", "?")
         raise ContractError(
             f"the latest data contract run ({run_id}) failed"
@@ -41,23 +42,14 @@ def contract_verdict(catalog: Catalog, force: bool = False) -> dict[str, Any] | 
             + ("" if gold_run == run_id else
                f"; the newest gold table ({gold_run}) is from an earlier run")
             + ": fix the data and run `python -m demo ingest`, or pass --force to train anyway")
-    return report if report is not None and report.get("run_id") == gold_run else None
+    return report if report.get("run_id") == gold_run else None
 
 
 def train_and_track(settings: Settings, gold: pd.DataFrame, config: TrainingConfig,
                     validation_report: dict[str, Any] | None = None,
                     holdout: pd.DataFrame | None = None) -> TrackedTraining:
-    """Split ``gold``, fit every candidate (no MLflow), then record it all in MLflow.
-
-    With ``holdout`` the test split is that frame (see ``split_gold``): retraining judges a
-    challenger on rows the caller kept aside."""
-    from demo.model_layer.lineage import dataset_hash, lineage_tags
-    from demo.model_layer.split import split_gold
-    from demo.model_layer.store import open_store
-    from demo.model_layer.tracking import log_training
-    from demo.model_layer.train import check_config, fit_candidates
-
-    check_config(config)
+    """Split ``gold`` (test = ``holdout`` when given), fit every candidate (no MLflow), then
+    record it all in MLflow."""
     split = split_gold(gold, config.seed, config.fractions, holdout)
     lineage = lineage_tags(gold, split.sizes(), config.generator_seed)
     if holdout is not None:
@@ -69,8 +61,6 @@ def train_and_track(settings: Settings, gold: pd.DataFrame, config: TrainingConf
 
 def best_to_register(tracked: TrackedTraining, name: str | None = None) -> ModelToRegister:
     """The best candidate (or ``name``) of a tracked training, ready for the registry."""
-    from demo.model_layer.registry import ModelToRegister
-
     fit = tracked.training.best if name is None else tracked.training.candidates[name]
     return ModelToRegister(fit.name, tracked.model_uris[fit.name], tracked.run_ids[fit.name],
                            fit.threshold, tracked.data_hash)
@@ -81,11 +71,6 @@ def train(catalog: Catalog, candidates: tuple[str, ...] | None = None,
           force: bool = False) -> Done:
     """Fit the candidates on gold and track them in MLflow (trials from the policy unless
     given). Refuses gold whose data contract failed, unless ``force``."""
-    from demo.model_layer.lineage import generator_seed
-    from demo.model_layer.loading import artifact_dir
-    from demo.model_layer.store import open_store
-    from demo.model_layer.train import TrainingConfig
-
     settings, gold_path = catalog.settings, catalog.path("gold")
     report = contract_verdict(catalog, force)
     gold = catalog.load("gold")
@@ -114,10 +99,6 @@ def registry(catalog: Catalog, candidate: str | None = None, margin: float | Non
              ) -> Done:
     """Register a trained candidate (the best by default); the promotion policy judges it
     against the champion on the training run's test split, the rows no model was tuned on."""
-    from demo.model_layer.loading import recorded_test_split
-    from demo.model_layer.registry import ModelToRegister, register_and_promote
-    from demo.model_layer.store import open_store
-
     settings, training = catalog.settings, load_record(catalog.settings)["train"]["summary"]
     name = candidate or training["best"]
     chosen = training["candidates"].get(name)

@@ -1,10 +1,9 @@
 """The workspace's MLflow store: one explicit client, never a process-wide setting.
 
-``open_store`` returns an ``MlflowClient`` bound to the workspace's SQLite file, plus the
-pipeline's experiment. Nothing here calls ``mlflow.set_tracking_uri``: two workspaces in one
-process (a notebook comparing two sites, a test beside a server) never write into each
-other's store. The file is checked before MLflow touches it, so a garbage ``mlflow.db`` is
-one clear sentence, not a long SQLAlchemy traceback.
+Nothing here calls ``mlflow.set_tracking_uri``: two workspaces in one process (a notebook
+comparing two sites, a test beside a server) never write into each other's store. The file
+is checked before MLflow touches it, so a garbage ``mlflow.db`` is one clear sentence, not a
+long SQLAlchemy traceback.
 """
 
 from __future__ import annotations
@@ -60,9 +59,8 @@ def check_store(db_path: Path, create: bool = True) -> None:
 def open_store(settings: Settings, create: bool = True) -> TrackingStore:
     """A client on the workspace's store, with the experiment (created when ``create``).
 
-    The experiment's ``artifact_location`` is inside the workspace, so artifacts never land
-    in the current folder. With ``create=False`` (reading, loading) a missing store or
-    experiment is an error instead of a new empty one.
+    The experiment's artifacts live inside the workspace, never in the current folder. With
+    ``create=False`` (reading, loading) a missing store or experiment is an error.
     """
     configure_offline()
     if settings.uses_tracking_server:

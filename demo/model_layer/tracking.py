@@ -1,6 +1,5 @@
 """MLflow tracking: the one module that writes runs, always through an explicit store.
 
-Every call takes a ``store.TrackingStore`` (a client bound to the workspace's SQLite file).
 ``log_training`` records what ``train.fit_candidates`` returned: one parent run per
 training, a child run per candidate, a nested run per tuning trial.
 """
@@ -41,13 +40,9 @@ class TrackedTraining:
     training: TrainingResult
     parent_run_id: str
     experiment_id: str
-    lineage: dict[str, str]
+    data_hash: str
     run_ids: dict[str, str]
     model_uris: dict[str, str]
-
-    @property
-    def data_hash(self) -> str:
-        return self.lineage["data_hash"]
 
 
 @contextmanager
@@ -55,6 +50,8 @@ def open_run(store: TrackingStore, run_name: str, *, parent_run_id: str | None =
              tags: dict[str, str] | None = None, params: dict[str, Any] | None = None,
              metrics: dict[str, float] | None = None) -> Iterator[str]:
     """A run for the block to add to: it ends FINISHED, or FAILED if the block raises."""
+    from mlflow.entities import Metric, Param
+
     all_tags = dict(tags or {})
     if store.settings.profile.learner:  # a room's runs side by side: whose is which
         all_tags.setdefault("learner", store.settings.profile.learner)
@@ -62,8 +59,11 @@ def open_run(store: TrackingStore, run_name: str, *, parent_run_id: str | None =
         all_tags["mlflow.parentRunId"] = parent_run_id
     run_id = store.client.create_run(store.experiment_id, run_name=run_name,
                                      tags=all_tags).info.run_id
+    now = int(time.time() * 1000)
     try:
-        log_values(store, run_id, params, metrics)
+        store.client.log_batch(run_id, metrics=[Metric(k, float(v), now, 0)
+                                                for k, v in (metrics or {}).items()],
+                               params=[Param(k, str(v)) for k, v in (params or {}).items()])
         yield run_id
     except BaseException:
         store.client.set_terminated(run_id, status="FAILED")
@@ -78,20 +78,6 @@ def log_run(store: TrackingStore, run_name: str, *, files: list[Path] | None = N
         for path in files or []:
             store.client.log_artifact(run_id, str(path), artifact_path=files_folder)
     return run_id
-
-
-def log_values(store: TrackingStore, run_id: str, params: dict[str, Any] | None = None,
-               metrics: dict[str, float] | None = None) -> None:
-    """Params and metrics of a run, in one write to the store."""
-    from mlflow.entities import Metric, Param
-
-    if not params and not metrics:
-        return
-
-    now = int(time.time() * 1000)
-    store.client.log_batch(run_id, metrics=[Metric(k, float(v), now, 0)
-                                            for k, v in (metrics or {}).items()],
-                           params=[Param(k, str(v)) for k, v in (params or {}).items()])
 
 
 def log_frame(store: TrackingStore, run_id: str, frame: pd.DataFrame, artifact_path: str) -> None:
@@ -195,9 +181,7 @@ def log_training(store: TrackingStore, training: TrainingResult, lineage: dict[s
         for fit in training.candidates.values():
             run_ids[fit.name], model_uris[fit.name] = _log_candidate(
                 store, parent_run_id, fit, training, lineage)
-        log_values(store, parent_run_id, metrics={f"{c.name}_test_roc_auc": c.test["roc_auc"]
-                                                  for c in training.candidates.values()})
-    return TrackedTraining(training, parent_run_id, store.experiment_id, lineage,
+    return TrackedTraining(training, parent_run_id, store.experiment_id, lineage["data_hash"],
                            run_ids, model_uris)
 
 

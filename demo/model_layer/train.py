@@ -23,10 +23,10 @@ from demo.model_layer.evaluate import (
     classification_metrics,
     permutation_importance_table,
 )
+from demo.model_layer.lineage import dataset_hash
 from demo.model_layer.split import DataSplit, SplitFractions, features, label_vector, split_gold
-from demo.settings import Policy, Settings, default_policy
-
-SELECTION_METRIC = "roc_auc"  # candidates are ranked on validation ROC AUC
+from demo.model_layer.store import open_store
+from demo.settings import Settings, default_policy
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,11 @@ class TrainingConfig:
     @classmethod
     def from_settings(cls, settings: Settings, **choices: Any) -> TrainingConfig:
         """The settings' seed and policy (trials, costs, split shares), then ``choices``."""
-        policy: Policy = settings.policy
+        policy = settings.policy
         defaults: dict[str, Any] = {
             "trials": policy.training_trials, "costs": BusinessCosts.from_policy(policy),
             "fractions": SplitFractions(policy.split_validation_share, policy.split_test_share),
-            "seed": settings.seed,
-        }
+            "seed": settings.seed}
         return cls(**{**defaults, **choices})
 
 
@@ -79,15 +78,7 @@ class TrainingResult:
     @property
     def best(self) -> CandidateFit:
         """The candidate with the highest validation ROC AUC (the test set stays untouched)."""
-        return max(self.candidates.values(), key=lambda c: c.validation[SELECTION_METRIC])
-
-
-def check_config(config: TrainingConfig) -> None:
-    """Fail fast, before any fitting, on an unknown model or hyperparameter."""
-    if config.trials < 1:
-        raise ModelError(f"trials must be at least 1, got {config.trials}")
-    for name in config.candidates:
-        build_pipeline(name, config.params.get(name), config.seed)
+        return max(self.candidates.values(), key=lambda c: c.validation["roc_auc"])
 
 
 def fit_trial(name: str, params: Params, split: DataSplit, seed: int) -> tuple[Any, float]:
@@ -100,9 +91,8 @@ def fit_trial(name: str, params: Params, split: DataSplit, seed: int) -> tuple[A
     return model, float(roc_auc_score(label_vector(split.validation), probabilities))
 
 
-def score_model(
-    model: Any, split: DataSplit, costs: BusinessCosts
-) -> tuple[float, dict[str, float], dict[str, float]]:
+def score_model(model: Any, split: DataSplit,
+                costs: BusinessCosts) -> tuple[float, dict[str, float], dict[str, float]]:
     """Threshold from validation costs; every metric on validation and on test."""
     validation_labels = label_vector(split.validation)
     validation_proba = model.predict_proba(features(split.validation))[:, 1]
@@ -149,7 +139,10 @@ def fit_candidate(name: str, split: DataSplit, config: TrainingConfig) -> Candid
 
 def fit_candidates(split: DataSplit, config: TrainingConfig) -> TrainingResult:
     """Fit every configured candidate on ``split``; nothing is written anywhere."""
-    check_config(config)
+    if config.trials < 1:
+        raise ModelError(f"trials must be at least 1, got {config.trials}")
+    for name in config.candidates:  # an unknown model or hyperparameter fails before any fit
+        build_pipeline(name, config.params.get(name), config.seed)
     with native_threads(len(split.train)):
         fits = {name: fit_candidate(name, split, config) for name in config.candidates}
     return TrainingResult(config=config, split=split, candidates=fits)
@@ -162,9 +155,6 @@ def reproduce_run(settings: Settings, run_id: str, gold_df: pd.DataFrame) -> dic
     Refuses when ``gold_df`` is not the data the run was trained on (its hash differs).
     """
     from mlflow.exceptions import MlflowException
-
-    from demo.model_layer.lineage import dataset_hash
-    from demo.model_layer.store import open_store
 
     client = open_store(settings, create=False).client
     try:
@@ -184,10 +174,8 @@ def reproduce_run(settings: Settings, run_id: str, gold_df: pd.DataFrame) -> dic
     fractions = SplitFractions(float(parent["split.validation"]), float(parent["split.test"]))
     actual_hash, recorded_hash = dataset_hash(gold_df), run.data.tags["data_hash"]
     if actual_hash != recorded_hash:
-        raise ModelError(
-            f"the data differs from run {run_id}'s: hash {actual_hash[:12]}… "
-            f"instead of {recorded_hash[:12]}…"
-        )
+        raise ModelError(f"the data differs from run {run_id}'s: hash {actual_hash[:12]}… "
+                         f"instead of {recorded_hash[:12]}…")
     seed = int(recorded["seed"])
     split = split_gold(gold_df, seed, fractions)
     with native_threads(len(split.train)):

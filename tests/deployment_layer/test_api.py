@@ -54,7 +54,7 @@ def test_predict_one_customer(client: TestClient) -> None:
 
 def test_predictions_equal_the_registered_pipeline(client: TestClient,
                                                    trained_workspace: Settings) -> None:
-    from demo.model_layer.registry import load_model
+    from demo.model_layer.loading import load_model
 
     loaded = load_model(trained_workspace)
     frame = random_valid_customers(500, seed=11)
@@ -70,7 +70,7 @@ def test_predictions_equal_the_registered_pipeline(client: TestClient,
 def test_fast_path_equals_pipeline_on_many_random_customers(trained_workspace: Settings
                                                             ) -> None:
     from demo.deployment_layer.fast_path import EncodedPredictor, build_predictor
-    from demo.model_layer.registry import load_model
+    from demo.model_layer.loading import load_model
 
     pipeline = load_model(trained_workspace).model
     predictor = build_predictor(pipeline)

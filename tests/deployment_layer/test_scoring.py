@@ -14,7 +14,7 @@ from demo.synthetic.scenarios import generate_batch
 def test_score_command_quarantines_bad_rows_and_scores_the_rest(
         trained_workspace: Settings, tmp_path, capsys) -> None:
     from demo.deployment_layer.scoring import prepare_batch
-    from demo.model_layer.registry import load_model
+    from demo.model_layer.loading import load_model
 
     raw = tmp_path / "batch.csv"
     generate_batch(1_200, 9, "price_rise", id_start=10**6, dirty=True,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demo.model_layer.registry import LoadedModel, load_model
+from demo.model_layer.loading import LoadedModel, load_model
 from tests.model_layer.conftest import SessionModels
 
 

@@ -13,7 +13,7 @@ import pytest
 from demo.catalog import Catalog
 from demo.cli import main
 from demo.errors import ContractError, TrackingStoreError
-from demo.model_layer.registry import load_model
+from demo.model_layer.loading import load_model
 from demo.model_layer.steps import contract_verdict
 from demo.settings import Settings
 from demo.step_record import save_step

@@ -10,12 +10,12 @@ import pytest
 
 from demo.errors import ModelError
 from demo.feature_spec import SPEC_VERSION
+from demo.model_layer.loading import load_model
 from demo.model_layer.registry import (
     CHALLENGER,
     CHAMPION,
     apply_promotion,
     decide_promotion,
-    load_model,
     register_and_promote,
     version_by_alias,
 )
@@ -57,7 +57,6 @@ def test_load_model_by_alias(session_models: SessionModels) -> None:
     assert loaded.metrics["test_roc_auc"] == pytest.approx(best.test["roc_auc"])
     assert loaded.lineage["data_hash"] == session_models.tracked.data_hash
     assert loaded.lineage["git_commit"] == checkout_commit()
-    assert loaded.uri == "models:/churn-classifier@champion"
     test = session_models.training.split.test
     np.testing.assert_allclose(loaded.model.predict_proba(test)[:, 1],
                                best.model.predict_proba(test)[:, 1])
