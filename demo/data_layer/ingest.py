@@ -51,17 +51,15 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
 
 
 def describe_raw_file(path: str | Path) -> tuple[list[str], int]:
-    """The header's column names and the number of lines below it, without parsing the
-    rows; refuses what ``read_raw_csv`` refuses before parsing."""
+    """The header's names and the number of lines below it (a quoted field may span two),
+    without parsing the rows; refuses what ``read_raw_csv`` refuses before parsing."""
     path = Path(path)
     data = read_text_bytes(path)
     return header_names(path, data), data_lines(path, data)
 
 
 def data_lines(path: Path, data: bytes) -> int:
-    """The lines below the header (a quoted field may span two of them). Counted in place:
-    a slice of a large file would copy it."""
-    body = data.find(b"\n") + 1
+    body = data.find(b"\n") + 1  # counted in place: a slice of a large file would copy it
     if body == 0 or NOT_BLANK.search(data, body) is None:
         raise DataError(f"{path}: has a header but no data rows")
     return data.count(b"\n", body) + (not data.endswith(b"\n"))
