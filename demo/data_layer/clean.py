@@ -52,9 +52,10 @@ class CleanResult:
     def rows_quarantined(self) -> int:
         return len(self.quarantine)
 
-def clean(bronze: BronzeResult | pd.DataFrame, require_label: bool = True) -> CleanResult:
+
+def clean(bronze: BronzeResult, require_label: bool = True) -> CleanResult:
     """Type, normalise, repair and de-duplicate bronze; quarantine what cannot be trusted."""
-    frame = (bronze.frame if isinstance(bronze, BronzeResult) else bronze).reset_index(drop=True)
+    frame = bronze.frame
     check_columns(frame, require_label)
     found = Findings()
     ids = frame[ID_COLUMN].str.strip()
@@ -94,19 +95,16 @@ def clean(bronze: BronzeResult | pd.DataFrame, require_label: bool = True) -> Cl
     return result
 
 
-def required_columns(require_label: bool = True) -> tuple[str, ...]:
-    return tuple(c for c in RAW_COLUMNS if require_label or c != LABEL_COLUMN)
-
-
 def check_columns(frame: pd.DataFrame, require_label: bool = True) -> None:
     """Raise ``DataError`` naming the file and the required columns it lacks."""
-    missing = [c for c in required_columns(require_label) if c not in frame.columns]
+    missing = [c for c in RAW_COLUMNS if c not in frame and (require_label or c != LABEL_COLUMN)]
     if missing:
         source = (str(frame[LINEAGE_COLUMNS[0]].iloc[0]) if LINEAGE_COLUMNS[0] in frame
                   and len(frame) else "the input table")
         hint = (" (the churn label; score unlabelled data with --no-label)"
                 if missing == [LABEL_COLUMN] else "")
         raise DataError(f"{source}: missing required column(s): {', '.join(missing)}{hint}")
+
 
 def exact_duplicates(frame: pd.DataFrame, ids: pd.Series) -> pd.Series:
     """README: rows identical, field for field as text, to an earlier row are dropped.

@@ -4,9 +4,7 @@ Every expectation comes from the spec, so a change to a feature changes the cont
 it. Critical expectations (columns, types, nulls, allowed values, ranges, unique ids) stop
 the pipeline; warnings (too many explicit ``Unknown`` answers, too few rows) are reported.
 
-Great Expectations is imported inside the functions that need it (the import alone takes
-seconds). GX hashes every value of a batch under 1 GB to label it (a "fingerprint") and
-offers no setting to skip that, so the contract pays for it (``benchmarks/bench_data.py``).
+Great Expectations is imported inside ``validate_silver`` (the import alone takes seconds).
 """
 
 from __future__ import annotations
@@ -32,8 +30,6 @@ DTYPE_BY_KIND = {"id": "str", "category": CATEGORY_TYPE, "label": CATEGORY_TYPE,
                  "binary": "int64", "integer": "int64", "float": "float64"}
 TYPE_DESCRIPTION = {"str": "text (str)", CATEGORY_TYPE: "category", "int64": "integer (int64)",
                     "float64": "float (float64)"}
-RESULT_COLUMNS = ["expectation", "column", "severity", "success", "unexpected_count",
-                  "unexpected_percent", "observed", "details"]
 
 
 @dataclass(frozen=True)
@@ -50,11 +46,9 @@ class ExpectationSpec:
 class ValidationReport:
     """The outcome of the contract on one table."""
 
-    results: pd.DataFrame  # one row per expectation (see RESULT_COLUMNS)
+    results: pd.DataFrame  # one row per expectation
     rows: int
-    suite: str = SUITE_NAME
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # GX's own JSON
-    data_docs: Path | None = None  # GX Data Docs index, when rendered
+    raw: dict[str, Any] = field(repr=False)  # GX's own JSON
 
     @property
     def success(self) -> bool:
@@ -78,7 +72,7 @@ class ValidationReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "success": self.success,
-            "suite": self.suite,
+            "suite": SUITE_NAME,
             "spec_version": SPEC_VERSION,
             "rows": self.rows,
             "expectations": len(self.results),
@@ -133,26 +127,11 @@ def _column_expectations(feature: Feature) -> list[ExpectationSpec]:
     return specs
 
 
-def build_suite(labelled: bool = True) -> Any:
-    """The contract as a Great Expectations ``ExpectationSuite``."""
-    import great_expectations as gx
-
-    suite = gx.ExpectationSuite(name=SUITE_NAME, meta={"spec_version": SPEC_VERSION})
-    for spec in contract_expectations(labelled):
-        expectation_class = getattr(gx.expectations, spec.kind)
-        suite.add_expectation(expectation_class(
-            **spec.kwargs, severity=spec.severity, description=spec.description))
-    return suite
-
-
 def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> ValidationReport:
-    """Run the contract on a table (ephemeral GX context, pandas datasource).
-
-    With ``docs_dir``, the run goes through a GX checkpoint that also renders Data Docs there.
-    """
+    """Run the contract on a table (ephemeral GX context, pandas datasource); with
+    ``docs_dir``, GX also renders its Data Docs there."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
-    from great_expectations.checkpoint.actions import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -160,26 +139,23 @@ def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> Valid
     batch_definition = (context.data_sources.add_pandas("silver")
                         .add_dataframe_asset("silver")
                         .add_batch_definition_whole_dataframe("whole"))
-    suite = build_suite(labelled=LABEL_COLUMN in silver.columns)
-    if docs_dir is None:
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": silver})
-        raw = batch.validate(suite).to_json_dict()
-        return ValidationReport(results=_results_table(raw), rows=len(silver), raw=raw)
-    context.add_data_docs_site(site_name="course", site_config={
-        "class_name": "SiteBuilder",
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(docs_dir)},
-    })
+    specs = contract_expectations(labelled=LABEL_COLUMN in silver.columns)
+    suite = context.suites.add(gx.ExpectationSuite(
+        name=SUITE_NAME, meta={"spec_version": SPEC_VERSION},
+        expectations=[getattr(gx.expectations, spec.kind)(
+            **spec.kwargs, severity=spec.severity, description=spec.description)
+            for spec in specs]))
     definition = context.validation_definitions.add(gx.ValidationDefinition(
-        name="silver_contract", data=batch_definition, suite=context.suites.add(suite)))
-    checkpoint = context.checkpoints.add(gx.Checkpoint(
-        name="silver_contract", validation_definitions=[definition],
-        actions=[UpdateDataDocsAction(name="data_docs", site_names=["course"])]))
-    outcome = checkpoint.run(batch_parameters={"dataframe": silver})
-    raw = next(iter(outcome.run_results.values())).to_json_dict()  # type: ignore[no-untyped-call]
-    return ValidationReport(results=_results_table(raw), rows=len(silver), raw=raw,
-                            data_docs=docs_dir / "index.html")
+        name=SUITE_NAME, data=batch_definition, suite=suite))
+    raw = definition.run(batch_parameters={"dataframe": silver}).to_json_dict()  # type: ignore[no-untyped-call]
+    if docs_dir is not None:  # rendered from the result the run stored in the context
+        context.add_data_docs_site(site_name="course", site_config={
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(docs_dir)}})
+        context.build_data_docs(site_names=["course"])
+    return ValidationReport(results=_results_table(raw), rows=len(silver), raw=raw)
 
 
 def _results_table(raw: dict[str, Any]) -> pd.DataFrame:
@@ -201,7 +177,7 @@ def _results_table(raw: dict[str, Any]) -> pd.DataFrame:
             "observed": None if observed is None else str(observed),
             "details": details,
         })
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    return pd.DataFrame(rows)
 
 
 def _failure_details(expected: str, result: dict[str, Any], item: dict[str, Any]) -> str:
@@ -234,8 +210,7 @@ def save_report(report: ValidationReport, reports_dir: Path, run_id: str) -> dic
                "great_expectations": report.raw, "run_id": run_id}
     json_path.write_text(json.dumps(payload, indent=2, default=str))
     html_path.write_text(render_html(report, run_id))
-    docs = {} if report.data_docs is None else {"data_docs": report.data_docs}
-    return {"validation_json": json_path, "validation_html": html_path, **docs}
+    return {"validation_json": json_path, "validation_html": html_path}
 
 
 def render_html(report: ValidationReport, run_id: str) -> str:
@@ -244,7 +219,7 @@ def render_html(report: ValidationReport, run_id: str) -> str:
     table = report.results.assign(outcome=outcome).fillna("").to_html(index=False)
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Data contract {run_id}"
             f"</title></head><body><h1>Data contract: {'PASSED' if report.success else 'FAILED'}"
-            f"</h1><p>Suite <code>{report.suite}</code> (feature spec {SPEC_VERSION}), run "
+            f"</h1><p>Suite <code>{SUITE_NAME}</code> (feature spec {SPEC_VERSION}), run "
             f"{run_id}, {report.rows:,} rows, {len(report.results)} expectations, "
             f"{len(report.critical_failures)} critical failures, {len(report.warnings)} "
             f"warnings.</p>{table}</body></html>")

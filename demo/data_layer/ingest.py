@@ -13,10 +13,10 @@ import codecs
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 
@@ -35,41 +35,34 @@ class BronzeResult:
 
     frame: pd.DataFrame
     renamed: dict[str, str]  # raw header -> canonical name (only where they differ)
-    unknown_columns: list[str] = field(default_factory=list)  # kept in bronze, not passed on
-    missing_columns: list[str] = field(default_factory=list)  # spec columns the file lacks
-
-    @property
-    def rows(self) -> int:
-        return len(self.frame)
+    unknown_columns: list[str]  # kept in bronze, not passed on
+    missing_columns: list[str]  # spec columns the file lacks
 
 
 def read_raw_csv(path: str | Path) -> pd.DataFrame:
     """Read a raw CSV as text: one ``str`` column per header, plus ``_source_row`` (the line
     each row starts on) and ``_parse_error``. Raises ``DataError`` for a file it cannot read."""
     path = Path(path)
-    return parse_raw_csv(path, read_text_bytes(path))
+    with open_raw(path) as file:
+        return parse_raw_csv(path, checked_text(path, file.read()))
 
 
 def describe_raw_file(path: str | Path) -> tuple[list[str], int]:
-    """The header's names and the number of lines below it (a quoted field may span two),
-    without parsing the rows; refuses what ``read_raw_csv`` refuses before parsing."""
+    """The header's column names and the number of lines below it, counted without parsing
+    or holding the file (the clean step parses it, once). Refuses what ``read_raw_csv``
+    refuses before parsing, judging by the file's first megabyte."""
     path = Path(path)
-    data = read_text_bytes(path)
-    return header_names(path, data), data_lines(path, data)
-
-
-def data_lines(path: Path, data: bytes) -> int:
-    body = data.find(b"\n") + 1  # counted in place: a slice of a large file would copy it
-    if body == 0 or NOT_BLANK.search(data, body) is None:
-        raise DataError(f"{path}: has a header but no data rows")
-    return data.count(b"\n", body) + (not data.endswith(b"\n"))
+    with open_raw(path) as file:
+        start = checked_text(path, file.read(2**20))
+        file.seek(0)
+        lines = sum(1 for _ in file) - 1
+    return header_names(path, start), lines
 
 
 def parse_raw_csv(path: Path, data: bytes) -> pd.DataFrame:
     """``read_raw_csv`` on the file's bytes, already read and checked (``path`` names the
     file in errors)."""
     names = header_names(path, data)
-    data_lines(path, data)
     body, cut_last_line = split_off_open_quote(path, data)
     bad_lines: list[Any] = []  # pyarrow's record of each line with the wrong number of fields
 
@@ -130,17 +123,16 @@ def to_bronze(raw: pd.DataFrame, source_file: str | Path,
                         missing_columns=[c for c in RAW_COLUMNS if c not in frame.columns])
 
 
-def read_text_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing what is clearly not a UTF-8 text file."""
+def open_raw(path: Path) -> BinaryIO:
+    """The file, opened to read bytes; a ``DataError`` when it is missing or not a file."""
     if not path.exists():
         raise DataError(f"{path}: no such file")
     if path.is_dir():
         raise DataError(f"{path}: is a folder, expected a CSV file")
     try:
-        data = path.read_bytes()
+        return path.open("rb")
     except OSError as error:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
-    return checked_text(path, data)
 
 
 def checked_text(path: Path, data: bytes) -> bytes:
@@ -157,7 +149,8 @@ def checked_text(path: Path, data: bytes) -> bytes:
 
 
 def header_names(path: Path, data: bytes) -> list[str]:
-    """The header's column names; refuses another delimiter and a name used twice."""
+    """The header's column names; refuses another delimiter, a name used twice, and a header
+    with no rows below it."""
     first_line = data[:data.find(b"\n")] if b"\n" in data else data
     try:
         line = first_line.decode("utf-8").rstrip("\r")
@@ -173,6 +166,9 @@ def header_names(path: Path, data: bytes) -> list[str]:
         if name in names[:position - 1]:
             raise DataError(f"{path}: line 1: column name {name!r} appears twice "
                             f"(columns {names.index(name) + 1} and {position})")
+    body = data.find(b"\n") + 1
+    if body == 0 or NOT_BLANK.search(data, body) is None:
+        raise DataError(f"{path}: has a header but no data rows")
     return names
 
 
@@ -245,6 +241,4 @@ def explain_parse_failure(path: Path, data: bytes, message: str) -> str:
             line = data.count(b"\n", 0, error.start) + 1
             return (f"{path}: line {line} is not UTF-8 text (byte 0x{data[error.start]:02x}); "
                     "expected a UTF-8 CSV file")
-    if "quote" in message.lower() or "end of file" in message.lower():
-        return f"{path}: a quoted field is never closed (the file ends inside quotes)"
     return f"{path}: cannot be parsed as CSV ({message.splitlines()[0]})"
