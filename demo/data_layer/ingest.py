@@ -205,16 +205,9 @@ def bad_line_numbers(data: bytes, bad_lines: list[Any]) -> list[int]:
     each bad line's text is found in the file instead (the same text twice is two bad lines)."""
     numbers: list[int] = []
     for line in bad_lines:
-        text = line.text.encode("utf-8")
-        position = -1
-        while True:
-            position = data.find(text, position + 1)
-            at_line_start = position <= 0 or data[position - 1:position] == b"\n"
-            at_line_end = data[position + len(text):position + len(text) + 1] in (b"\n", b"\r", b"")
-            number = data.count(b"\n", 0, position) + 1
-            if position < 0 or (at_line_start and at_line_end and number not in numbers):
-                break
-        numbers.append(line.number if position < 0 else number)
+        whole_line = re.compile(rb"(?m)^" + re.escape(line.text.encode("utf-8")) + rb"\r?$")
+        found = (data.count(b"\n", 0, match.start()) + 1 for match in whole_line.finditer(data))
+        numbers.append(next((number for number in found if number not in numbers), line.number))
     return numbers
 
 
@@ -234,11 +227,10 @@ def bad_line_row(names: list[str], fields_found: int, text: str,
 
 def explain_parse_failure(path: Path, data: bytes, message: str) -> str:
     """One line naming the file (and the line) for what pyarrow's reader refused."""
-    if "utf8" in message.lower().replace("-", ""):
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            return (f"{path}: line {line} is not UTF-8 text (byte 0x{data[error.start]:02x}); "
-                    "expected a UTF-8 CSV file")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return (f"{path}: line {line} is not UTF-8 text (byte 0x{data[error.start]:02x}); "
+                "expected a UTF-8 CSV file")
     return f"{path}: cannot be parsed as CSV ({message.splitlines()[0]})"
