@@ -11,7 +11,6 @@ import pandas as pd
 
 from demo.feature_spec import (
     ID_COLUMN,
-    INPUT_COLUMNS,
     LABEL_COLUMN,
     LINEAGE_COLUMNS,
     MODEL_INPUTS,
@@ -19,12 +18,6 @@ from demo.feature_spec import (
 )
 
 DTYPE_BY_KIND = {"binary": "int64", "integer": "int64", "float": "float64"}
-
-
-def gold_columns(labelled: bool = True) -> list[str]:
-    """The gold table's columns, in order."""
-    label = [LABEL_COLUMN] if labelled else []
-    return [ID_COLUMN, *INPUT_COLUMNS, *label, *LINEAGE_COLUMNS]
 
 
 def as_text(column: pd.Series) -> pd.Series:
