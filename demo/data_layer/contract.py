@@ -147,7 +147,8 @@ def validate_silver(silver: pd.DataFrame, docs_dir: Path | None = None) -> Valid
             for spec in specs]))
     definition = context.validation_definitions.add(gx.ValidationDefinition(
         name=SUITE_NAME, data=batch_definition, suite=suite))
-    raw = definition.run(batch_parameters={"dataframe": silver}).to_json_dict()  # type: ignore[no-untyped-call]
+    result = definition.run(batch_parameters={"dataframe": silver})
+    raw = result.to_json_dict()  # type: ignore[no-untyped-call]
     if docs_dir is not None:  # rendered from the result the run stored in the context
         context.add_data_docs_site(site_name="course", site_config={
             "class_name": "SiteBuilder",
