@@ -8,21 +8,13 @@ duplicate count.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
+from demo.data_layer import rules
 from demo.data_layer.ingest import SOURCE_ROW, BronzeResult
-from demo.data_layer.rules import (
-    Findings,
-    internet_rules,
-    label_rule,
-    number_rules,
-    phone_rules,
-    read_categories,
-    unknown_for_blank,
-    whole_line_rules,
-)
+from demo.data_layer.rules import Findings
 from demo.errors import DataError
 from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, LINEAGE_COLUMNS, RAW_COLUMNS
 
@@ -41,8 +33,8 @@ class CleanResult:
     quarantine: pd.DataFrame
     rows_read: int
     duplicates_dropped: int
-    repairs: dict[str, int] = field(default_factory=dict)  # rule -> rows repaired (in silver)
-    quarantine_reasons: dict[str, int] = field(default_factory=dict)  # rule -> rows
+    repairs: dict[str, int]  # rule -> rows repaired (in silver)
+    quarantine_reasons: dict[str, int]  # rule -> rows
 
     @property
     def rows_silver(self) -> int:
@@ -60,13 +52,12 @@ def clean(bronze: BronzeResult, require_label: bool = True) -> CleanResult:
     found = Findings()
     ids = frame[ID_COLUMN].str.strip()
     found.reject("customer_id is missing", ids.isna() | (ids == ""))
-    categories, not_allowed = read_categories(frame, found)
-    categories = categories.assign(**phone_rules(categories, not_allowed, found))
-    categories = categories.assign(**internet_rules(categories, not_allowed, found))
-    categories = categories.assign(**unknown_for_blank(categories, not_allowed, found))
-    numbers = number_rules(frame, found)
-    label = {LABEL_COLUMN: label_rule(frame[LABEL_COLUMN], found)} if require_label else {}
-    whole_line_rules(frame, ids, found)
+    categories, not_allowed = rules.read_categories(frame, found)
+    for rule in (rules.phone_rules, rules.internet_rules, rules.unknown_for_blank):
+        categories = categories.assign(**rule(categories, not_allowed, found))
+    numbers = rules.number_rules(frame, found)
+    label = {LABEL_COLUMN: rules.label_rule(frame[LABEL_COLUMN], found)} if require_label else {}
+    rules.whole_line_rules(frame, ids, found)
 
     typed = pd.concat([ids, categories, numbers], axis=1)[
         [c for c in RAW_COLUMNS if c != LABEL_COLUMN]].assign(**label)

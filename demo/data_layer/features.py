@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from demo.feature_spec import (
-    ID_COLUMN,
-    LABEL_COLUMN,
-    LINEAGE_COLUMNS,
-    MODEL_INPUTS,
-    POSITIVE_LABEL,
-)
+from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, LINEAGE_COLUMNS, MODEL_INPUTS, POSITIVE_LABEL
 
 DTYPE_BY_KIND = {"binary": "int64", "integer": "int64", "float": "float64"}
 

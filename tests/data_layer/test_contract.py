@@ -76,18 +76,18 @@ def test_pipeline_on_the_sample_passes_the_contract_and_saves_reports(sample_pip
 
 def test_critical_failure_stops_the_run_naming_the_expectation(settings, monkeypatch,
                                                                write_file) -> None:
-    from demo.data_layer import clean
+    from demo.data_layer import rules
     from demo.errors import ContractError
     from demo.pipeline import run_pipeline
     from tests.data_layer.conftest import csv_text, customers_as_text
 
-    real_rules = clean.number_rules
+    real_rules = rules.number_rules
 
     def broken_rules(frame, found):  # a cleaning bug that lets a negative tenure through
         numbers = real_rules(frame, found)
         return numbers.assign(tenure=numbers["tenure"] - 100)
 
-    monkeypatch.setattr("demo.data_layer.clean.number_rules", broken_rules)
+    monkeypatch.setattr("demo.data_layer.rules.number_rules", broken_rules)
     path = write_file(csv_text(customers_as_text(20)))
     with pytest.raises(ContractError, match=r"expect_column_values_to_be_between\(tenure\)"):
         run_pipeline(settings, path, until="features")
