@@ -92,10 +92,9 @@ def read_categories(frame: pd.DataFrame, found: Findings) -> tuple[pd.DataFrame,
     for feature in CATEGORIES:
         name, raw = feature.name, frame[feature.name]
         values[name], not_allowed[name], respelled = read_category(raw, feature)
-        known = ", ".join(feature.known_values)
+        shown = raw[not_allowed[name]].map(repr)
         found.reject(f"{name} is not an allowed value", not_allowed[name],
-                     raw[not_allowed[name]].map(lambda v, n=name, k=known:
-                                                f"{n} {v!r} is not one of {k}"))
+                     f"{name} " + shown + f" is not one of {', '.join(feature.known_values)}")
         found.repair(f"{name} spelling normalised", respelled)
     return pd.DataFrame(values), pd.DataFrame(not_allowed)
 
@@ -230,7 +229,7 @@ def label_rule(raw: pd.Series, found: Findings) -> pd.Series:
     label, not_allowed, _ = read_category(raw, FEATURES_BY_NAME[LABEL_COLUMN])
     found.reject("churn label is missing", label.isna() & ~not_allowed)
     found.reject("churn label is not Yes or No", not_allowed,
-                 raw[not_allowed].map(lambda v: f"churn {v!r} is not Yes or No"))
+                 "churn " + raw[not_allowed].map(repr) + " is not Yes or No")
     return label
 
 
