@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from demo.data_layer import rules
-from demo.data_layer.ingest import SOURCE_ROW, BronzeResult
+from demo.data_layer.ingest import SOURCE_FILE, SOURCE_ROW, BronzeResult
 from demo.data_layer.rules import Findings
 from demo.errors import DataError
 from demo.feature_spec import ID_COLUMN, LABEL_COLUMN, LINEAGE_COLUMNS, RAW_COLUMNS
@@ -87,11 +87,10 @@ def clean(bronze: BronzeResult, require_label: bool = True) -> CleanResult:
 
 
 def check_columns(frame: pd.DataFrame, require_label: bool = True) -> None:
-    """Raise ``DataError`` naming the file and the required columns it lacks."""
+    """Raise ``DataError`` naming the file and the required columns a bronze table lacks."""
     missing = [c for c in RAW_COLUMNS if c not in frame and (require_label or c != LABEL_COLUMN)]
     if missing:
-        source = (str(frame[LINEAGE_COLUMNS[0]].iloc[0]) if LINEAGE_COLUMNS[0] in frame
-                  and len(frame) else "the input table")
+        source = str(frame[SOURCE_FILE].iloc[0]) if len(frame) else "the input table"
         hint = (" (the churn label; score unlabelled data with --no-label)"
                 if missing == [LABEL_COLUMN] else "")
         raise DataError(f"{source}: missing required column(s): {', '.join(missing)}{hint}")
