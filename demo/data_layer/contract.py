@@ -5,6 +5,8 @@ it. Critical expectations (columns, types, nulls, allowed values, ranges, unique
 the pipeline; warnings (too many explicit ``Unknown`` answers, too few rows) are reported.
 
 Great Expectations is imported inside ``validate_silver`` (the import alone takes seconds).
+GX hashes every value of a batch under 1 GB to label it and has no setting to skip that:
+the contract pays for it (``benchmarks/bench_data.py``).
 """
 
 from __future__ import annotations
