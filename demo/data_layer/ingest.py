@@ -150,7 +150,8 @@ def checked_text(path: Path, data: bytes) -> bytes:
 def header_names(path: Path, data: bytes) -> list[str]:
     """The header's column names; refuses another delimiter, a name used twice, and a header
     with no rows below it."""
-    first_line = data[:data.find(b"\n")] if b"\n" in data else data
+    body = data.find(b"\n") + 1  # where the rows start; 0: the header is all there is
+    first_line = data[:body - 1] if body else data
     try:
         line = first_line.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError as error:
@@ -165,7 +166,6 @@ def header_names(path: Path, data: bytes) -> list[str]:
         if name in names[:position - 1]:
             raise DataError(f"{path}: line 1: column name {name!r} appears twice "
                             f"(columns {names.index(name) + 1} and {position})")
-    body = data.find(b"\n") + 1
     if body == 0 or NOT_BLANK.search(data, body) is None:
         raise DataError(f"{path}: has a header but no data rows")
     return names
