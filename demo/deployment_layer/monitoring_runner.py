@@ -76,14 +76,21 @@ def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataF
     return report
 
 
+def report_paths(settings: Settings, batch_name: str) -> list[Path]:
+    """Where a batch's drift report goes: ``reports/drift_<batch>.json`` and ``.html``."""
+    stem = "drift_" + re.sub(r"[^A-Za-z0-9_.-]", "_", Path(batch_name).stem or "batch")
+    return [settings.reports_dir / f"{stem}.json", settings.reports_dir / f"{stem}.html"]
+
+
 def write_report(settings: Settings, report: DriftReport, page: str) -> list[Path]:
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    stem = "drift_" + re.sub(r"[^A-Za-z0-9_.-]", "_", Path(report.batch).stem or "batch")
     payload = json.dumps(report.to_dict(), indent=2, default=str)
-    for name in (stem, "drift_latest"):
-        (settings.reports_dir / f"{name}.json").write_text(payload)
-        (settings.reports_dir / f"{name}.html").write_text(page, encoding="utf-8")
-    return [settings.reports_dir / f"{stem}.json", settings.reports_dir / f"{stem}.html"]
+    paths = report_paths(settings, report.batch)
+    latest = [settings.reports_dir / "drift_latest.json", settings.reports_dir / "drift_latest.html"]
+    for json_path, html_path in (paths, latest):
+        json_path.write_text(payload)
+        html_path.write_text(page, encoding="utf-8")
+    return paths
 
 
 def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> str:

@@ -61,7 +61,7 @@ def monitor(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = MONITO
             dirty: bool = True) -> Done:
     """Score a labelled production batch with the champion and compare it with the
     training data: PSI per feature, prediction drift, performance; a retraining verdict."""
-    from demo.deployment_layer.monitoring_runner import monitor_frame
+    from demo.deployment_layer.monitoring_runner import monitor_frame, report_paths
     from demo.deployment_layer.scoring import prepare_batch, score_prepared
     from demo.model_layer.loading import load_model
 
@@ -73,8 +73,7 @@ def monitor(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = MONITO
     scored = score_prepared(champion, batch, scores)
     report = monitor_frame(settings, catalog.load("gold"), batch.features, path.name,
                            champion=champion)
-    stem = settings.reports_dir / f"drift_{path.stem}"
-    return Done([stem.with_suffix(".json"), stem.with_suffix(".html"), path, scores],
+    return Done([*report_paths(settings, path.name), path, scores],
                 report.to_dict() | {
                     "scenario": traffic, "batch_path": str(path),
                     "batch_rows_read": scored["rows read"], "batch_scored": scored["scored"],
