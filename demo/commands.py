@@ -45,9 +45,6 @@ def show_progress(settings: Settings) -> OnStep:
     return on_step
 
 
-# -- run: every step ---------------------------------------------------------------------
-
-
 def configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw", type=Path, default=SAMPLE_RAW_CSV,
                         help="the raw CSV file the pipeline starts from")
@@ -68,9 +65,6 @@ def run_run(args: argparse.Namespace, settings: Settings) -> int:
             if not isinstance(value, dict | list)], columns=["", "value"])
     console.print(f"summary: {settings.reports_dir / 'run_summary.json'}")
     return 0
-
-
-# -- ingest and validate: the data steps ---------------------------------------------------
 
 
 def configure_ingest(parser: argparse.ArgumentParser) -> None:
@@ -149,9 +143,6 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
         raise ContractError(f"{path}: critical expectation(s) failed: "
                             f"{'; '.join(report.critical_failures)}")
     return 0
-
-
-# -- train and promote: the model steps ----------------------------------------------------
 
 
 def configure_train(parser: argparse.ArgumentParser) -> None:
