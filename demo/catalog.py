@@ -40,6 +40,7 @@ RAW_EXPORTS = ("raw", "traffic", "production_batch")  # read as text, as the dat
 MODELS = ("champion", "challenger")
 # The candidates of the latest training live in the MLflow experiment, not in a file.
 TRACKED = ("candidates",)
+NAMES = (*FILES, *LAKE_TABLES, *MODELS, *TRACKED)  # every name the catalog knows
 
 
 def new_run_id() -> str:
@@ -52,11 +53,6 @@ class Catalog:
     """Names to locations, for one workspace (one ``Settings``)."""
 
     settings: Settings
-
-    @staticmethod
-    def names() -> tuple[str, ...]:
-        """Every name the catalog knows."""
-        return (*FILES, *LAKE_TABLES, *MODELS, *TRACKED)
 
     def path(self, name: str) -> Path:
         """Where ``name`` is now: the newest run of a lake table, or the dataset's file.
@@ -86,7 +82,7 @@ class Catalog:
             return self.settings.lake_dir / name / f"{run_id}.parquet"
         if name not in FILES:
             raise KeyError(f"the catalog has no dataset called {name!r}: one of "
-                           f"{', '.join(self.names())}")
+                           f"{', '.join(NAMES)}")
         return self.settings.workspace / FILES[name]
 
     @property
