@@ -16,7 +16,7 @@ from demo.deployment_layer.steps import BATCH_ROWS, DEFAULT_SCENARIO, SAMPLE_REQ
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
 from demo.step_record import load_record
-from demo.steps import OnStep, Step, run_all
+from demo.steps import OnStep, run_all
 
 DATA_STEPS = ("raw", "clean", "contract", "features", "spark_data")
 
@@ -36,24 +36,16 @@ def run_pipeline(settings: Settings, raw_path: str | Path = SAMPLE_RAW_CSV,
                  on_step: OnStep | None = None, options: dict[str, dict[str, Any]] | None = None,
                  start: str | None = None, until: str | None = None) -> dict[str, Any]:
     """Run the steps (all, or ``start`` to ``until``) on ``raw_path``; ``options[key]`` adds
-    to step ``key``'s choices. Write and return the run summary (also when a step fails
-    after the raw file was taken, so what ran can be inspected)."""
+    to step ``key``'s choices. Write and return the run summary of what the step record
+    holds (also when a step fails, so what ran can be inspected)."""
     chosen = pipeline_options(raw_path)
     for key, extra in (options or {}).items():
         chosen[key] = chosen.get(key, {}) | extra
-    started: list[str] = []
-
-    def note(step: Step, index: int) -> None:
-        started.append(step.key)
-        if on_step is not None:
-            on_step(step, index)
-
-    summary: dict[str, Any] = {}
     try:
-        run_all(settings, chosen, on_step=note, start=start, until=until)
+        run_all(settings, chosen, on_step=on_step, start=start, until=until)
     finally:
-        if set(started) - {"raw"}:  # past a new raw file: the record holds this run's steps
-            summary = run_summary(load_record(settings))
+        summary = run_summary(load_record(settings))
+        if summary:  # a new raw file alone (or nothing) leaves nothing to summarise
             settings.reports_dir.mkdir(parents=True, exist_ok=True)
             (settings.reports_dir / "run_summary.json").write_text(
                 json.dumps(summary, indent=2, default=str))
