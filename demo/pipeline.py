@@ -21,15 +21,14 @@ from demo.steps import OnStep, run_all
 DATA_STEPS = ("raw", "clean", "contract", "features", "spark_data")
 
 
-def pipeline_options(raw_path: str | Path, scenario: str = DEFAULT_SCENARIO,
-                     rows: int = BATCH_ROWS) -> dict[str, dict[str, Any]]:
+def pipeline_options(raw_path: str | Path) -> dict[str, dict[str, Any]]:
     """The command line's choices for each step: start from ``raw_path``; a few customers
     asked of the API over HTTP (a real uvicorn process); a drifted, labelled batch of
-    ``scenario`` to score, monitor and retrain on."""
+    ``DEFAULT_SCENARIO`` to score, monitor and retrain on."""
     return {"raw": {"source": raw_path},
-            "serve": {"traffic": scenario, "rows": SAMPLE_REQUESTS, "dirty": False,
+            "serve": {"traffic": DEFAULT_SCENARIO, "rows": SAMPLE_REQUESTS, "dirty": False,
                       "singles": SAMPLE_REQUESTS, "challenger_share": 0.0, "over_http": True},
-            "monitor": {"traffic": scenario, "rows": rows}}
+            "monitor": {"traffic": DEFAULT_SCENARIO, "rows": BATCH_ROWS}}
 
 
 def run_pipeline(settings: Settings, raw_path: str | Path = SAMPLE_RAW_CSV,
