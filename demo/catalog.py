@@ -40,6 +40,7 @@ RAW_EXPORTS = ("raw", "traffic", "production_batch")  # read as text, as the dat
 MODELS = ("champion", "challenger")
 # The candidates of the latest training live in the MLflow experiment, not in a file.
 TRACKED = ("candidates",)
+NAMES = (*FILES, *LAKE_TABLES, *MODELS, *TRACKED)  # every name the catalog knows
 
 
 def new_run_id() -> str:
@@ -53,17 +54,14 @@ class Catalog:
 
     settings: Settings
 
-    @staticmethod
-    def names() -> tuple[str, ...]:
-        """Every name the catalog knows."""
-        return (*FILES, *LAKE_TABLES, *MODELS, *TRACKED)
-
     def path(self, name: str) -> Path:
         """Where ``name`` is now: the newest run of a lake table, or the dataset's file.
 
         ``DataError`` (naming what to run) when it has not been written yet."""
-        if name in LAKE_TABLES:
-            runs = self.runs(name)
+        if name in LAKE_TABLES:  # one file (pandas) or folder (Spark) per run, oldest first
+            folder = self.settings.lake_dir / name  # a folder not made yet holds no run
+            runs = sorted([*folder.glob("*.parquet"), *folder.glob("*.spark")],
+                          key=lambda p: p.stem)
             if not runs:
                 raise DataError(f"no {name} table in {self.settings.workspace}: run `python -m "
                                 "demo ingest` (or the pipeline) first")
@@ -84,7 +82,7 @@ class Catalog:
             return self.settings.lake_dir / name / f"{run_id}.parquet"
         if name not in FILES:
             raise KeyError(f"the catalog has no dataset called {name!r}: one of "
-                           f"{', '.join(self.names())}")
+                           f"{', '.join(NAMES)}")
         return self.settings.workspace / FILES[name]
 
     @property
@@ -98,11 +96,6 @@ class Catalog:
             self.raw_pointer.parent.mkdir(parents=True, exist_ok=True)
             self.raw_pointer.write_text(str(Path(source).resolve()), encoding="utf-8")
             self.location("raw").unlink(missing_ok=True)  # not left to be mistaken for it
-
-    def runs(self, table: str) -> list[Path]:
-        """Every run of a lake table, oldest first (pandas files and Spark folders alike)."""
-        folder = self.settings.lake_dir / table  # a folder not made yet holds no run
-        return sorted([*folder.glob("*.parquet"), *folder.glob("*.spark")], key=lambda p: p.stem)
 
     def run_id(self, table: str) -> str:
         """The run id of the newest ``table``: later tables of the same data keep it."""

@@ -22,10 +22,6 @@ from demo.settings import Settings
 if TYPE_CHECKING:
     from demo.steps import OnStep, Step
 
-# The data section's details, printed by show_summary rather than as tables of their own.
-DATA_DETAILS = {"quarantine_reasons", "repairs", "renamed_columns", "validation", "files",
-                "seconds"}
-
 
 def add_policy_option(parser: argparse.ArgumentParser) -> None:
     """``--set SECTION.NAME=VALUE``: override one number of ``demo/params.toml``."""
@@ -49,9 +45,6 @@ def show_progress(settings: Settings) -> OnStep:
     return on_step
 
 
-# -- run: every step ---------------------------------------------------------------------
-
-
 def configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw", type=Path, default=SAMPLE_RAW_CSV,
                         help="the raw CSV file the pipeline starts from")
@@ -65,18 +58,13 @@ def run_run(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.with_policy(args.policy)
     summary = run_pipeline(settings, args.raw, on_step=show_progress(settings))
     show_summary(summary)
-    for section, values in summary.items():
-        if section == "model":
-            print_model_summary(values)
-        elif isinstance(values, dict) and section not in DATA_DETAILS:
-            print_table(section.capitalize(), [
-                (k, str(v)[:120] if isinstance(v, str | dict | list) else v)
-                for k, v in values.items()], columns=["", "value"])
+    print_model_summary(summary)
+    for key in ("serve", "monitor", "retrain"):  # their plain values; the file has the rest
+        print_table(f"Deployment layer: {key}", [
+            (name, value) for name, value in summary[key].items()
+            if not isinstance(value, dict | list)], columns=["", "value"])
     console.print(f"summary: {settings.reports_dir / 'run_summary.json'}")
     return 0
-
-
-# -- ingest and validate: the data steps ---------------------------------------------------
 
 
 def configure_ingest(parser: argparse.ArgumentParser) -> None:
@@ -157,9 +145,6 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-# -- train and promote: the model steps ----------------------------------------------------
-
-
 def configure_train(parser: argparse.ArgumentParser) -> None:
     from demo.model_layer.candidates import CANDIDATES  # plain data: no scikit-learn import
 
@@ -197,7 +182,7 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
              "force": args.force}
     summary = run_pipeline(settings.with_policy(args.policy), options={"train": train},
                            start="train", until="registry")
-    print_model_summary(summary["model"])
+    print_model_summary(summary)
     return 0
 
 
@@ -205,16 +190,16 @@ def print_model_summary(summary: dict[str, Any]) -> None:
     """One table of every candidate's metrics, then the registry's decision."""
     from demo.console import console, print_table
 
+    trained, registered = summary["train"], summary["registry"]
     print_table("Model layer: candidates (test split; thr = cost-based threshold)", [
         {"model": name, "val AUC": result["validation"]["roc_auc"],
          "AUC": result["test"]["roc_auc"], "PR AUC": result["test"]["pr_auc"],
-         "F1": result["test"]["f1"], "thr": result["decision_threshold"],
+         "F1": result["test"]["f1"], "thr": result["threshold"],
          "$/cust": result["test"]["expected_cost_per_customer"]}
-        for name, result in summary["candidates"].items()])
-    console.print(f"registered {summary['registered_model']} version "
-                  f"{summary['registered_version']} ({summary['best_candidate']}) as "
-                  f"{summary['alias']}; {summary['promotion']['decision']['reason']}",
-                  markup=False)
+        for name, result in trained["candidates"].items()])
+    console.print(f"registered {registered['registered_model']} version "
+                  f"{registered['version']} ({registered['candidate']}) as "
+                  f"{registered['alias']}; {registered['decision']['reason']}", markup=False)
 
 
 def run_promote(args: argparse.Namespace, settings: Settings) -> int:

@@ -35,12 +35,10 @@ def load_record(settings: Settings) -> dict[str, dict[str, Any]]:
     Artifact paths come back absolute; the file keeps them relative to the workspace, so a
     workspace that is moved or copied still finds its own files.
     """
-    path = record_path(settings)
-    if not path.exists():
-        return {}
     try:
-        record: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
+        record: dict[str, dict[str, Any]] = json.loads(
+            record_path(settings).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):  # no step yet, or a damaged record
         return {}
     for entry in record.values():
         entry["artifacts"] = [str(settings.workspace / p) for p in entry["artifacts"]]

@@ -85,13 +85,11 @@ def prerequisites(key: str, settings: Settings) -> list[str]:
 
 def dependents(key: str, settings: Settings) -> set[str]:
     """Every step that reads ``key``'s outputs, directly or not: stale once ``key`` reruns."""
-    found: set[str] = set()
-    frontier = {key}
-    while frontier:
-        frontier = {s.key for s in pipeline_for(settings)
-                    if set(prerequisites(s.key, settings)) & frontier} - found
-        found |= frontier
-    return found
+    stale = {key}
+    for step in pipeline_for(settings):  # in order: a step's prerequisites come before it
+        if stale & set(prerequisites(step.key, settings)):
+            stale.add(step.key)
+    return stale - {key}
 
 
 def require(settings: Settings, key: str) -> None:

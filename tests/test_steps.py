@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from demo import steps
-from demo.catalog import Catalog
+from demo.catalog import NAMES, Catalog
 from demo.errors import DemoError
 from demo.model_layer.registry import version_by_alias
 from demo.settings import Settings
@@ -32,7 +32,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 @pytest.mark.parametrize("pipeline", [steps.STEPS, steps.SPARK_STEPS], ids=["pandas", "spark"])
 def test_every_declared_input_and_output_is_a_catalog_name(pipeline) -> None:
     for step in pipeline:
-        assert set(step.inputs) | set(step.outputs) <= set(Catalog.names()), step.key
+        assert set(step.inputs) | set(step.outputs) <= set(NAMES), step.key
         made_before = {name for earlier in pipeline[:pipeline.index(step)]
                        for name in earlier.outputs}
         assert set(step.inputs) <= made_before, f"{step.key} reads what no earlier step makes"

@@ -55,7 +55,7 @@ def test_the_data_steps_give_the_run_summary_its_data_section(sample_pipeline) -
     summary, settings = sample_pipeline
     written = json.loads((settings.reports_dir / "run_summary.json").read_text())
     assert SUMMARY_KEYS <= set(written)
-    assert "model" not in written  # only the steps that ran have a section
+    assert "train" not in written  # only the steps that ran have a section
     gold = Catalog(settings).load("gold")
     assert len(gold) == summary["rows_gold"] == summary["rows_silver"]
     assert Path(summary["files"]["gold"]) == Catalog(settings).path("gold")

@@ -50,20 +50,21 @@ def test_train_then_promote_from_the_command_line(
     assert run_cli(settings, "train", *FAST) == 0
     out = capsys.readouterr().out
     assert "logistic_regression" in out and "as champion" in out
-    summary = json.loads((settings.reports_dir / "run_summary.json").read_text())["model"]
-    assert set(summary["candidates"]) == {"baseline", "logistic_regression"}
-    assert summary["candidates"]["logistic_regression"]["test"]["roc_auc"] > 0.75
-    assert summary["registered_version"] == "1" and summary["alias"] == "champion"
-    assert summary["promotion"]["decision"]["promote"] is True
-    assert summary["training_run_id"] and summary["data_hash"]
+    summary = json.loads((settings.reports_dir / "run_summary.json").read_text())
+    trained, registered = summary["train"], summary["registry"]
+    assert set(trained["candidates"]) == {"baseline", "logistic_regression"}
+    assert trained["candidates"]["logistic_regression"]["test"]["roc_auc"] > 0.75
+    assert registered["version"] == "1" and registered["alias"] == "champion"
+    assert registered["decision"]["promote"] is True
+    assert trained["parent_run_id"] and trained["data_hash"]
 
     assert run_cli(settings, "promote") == 2
     assert "no model registered as 'challenger'" in one_line_error(capsys)
 
     assert run_cli(settings, "train", *FAST) == 0  # same data, same seed: an equal model
-    summary = json.loads((settings.reports_dir / "run_summary.json").read_text())["model"]
-    assert summary["alias"] == "challenger" and summary["champion_version"] == "1"
-    assert "kept the champion" in summary["promotion"]["decision"]["reason"]
+    registered = json.loads((settings.reports_dir / "run_summary.json").read_text())["registry"]
+    assert registered["alias"] == "challenger" and registered["serving_version"] == "1"
+    assert "kept the champion" in registered["decision"]["reason"]
     capsys.readouterr()
     assert run_cli(settings, "promote", "--set", "promotion.margin=-0.01") == 0
     assert "champion is version 2" in capsys.readouterr().out

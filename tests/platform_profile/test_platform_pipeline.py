@@ -56,8 +56,8 @@ def test_a_learner_runs_the_whole_pipeline_on_the_platform(room: Room, tmp_path:
     assert set(promotions["learner"]) == {"ada"}
     serving = promotions.set_index("version").loc[int(champion.version), "aliases"]
     assert "champion" in serving.split(", ")  # search results leave aliases out
-    registered = {int(summary["model"]["registered_version"]),
-                  int(summary["deployment"]["challenger_version"])}
+    registered = {int(summary["registry"]["version"]),
+                  int(summary["retrain"]["challenger_version"])}
     assert registered <= set(promotions["version"])  # the retraining registered there too
 
     # The instructor promotes the room's best run with the learners' promotion policy.
