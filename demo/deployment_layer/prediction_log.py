@@ -2,9 +2,9 @@
 
 The promise: every prediction the API answers with 200 has exactly one record in the file
 before the answer leaves. ``submit`` queues one request's records and returns a future; one
-writer thread writes whatever has queued up in one go, then resolves the futures. The queue
+writer thread (a single-worker executor) appends them, then resolves the future. The queue
 is bounded, and a failed write (disk full, file too large, permissions) is truncated away,
-fails its requests and sets ``failure``: the API then turns not ready until restarted.
+fails its request and sets ``failure``: the API then turns not ready until restarted.
 
 Each write reaches the operating system before anyone is answered (a crash loses nothing
 answered); a second thread fsyncs once a second and on close, because an fsync on a busy
@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,34 +41,31 @@ class TornLineWarning(UserWarning):
     """The last line of a log file is incomplete: a write was cut short (crash, full disk)."""
 
 
-@dataclass
-class _Entry:
-    lines: bytes
-    count: int
-    written: Future[None] = field(default_factory=Future)
-
-
 class PredictionLog:
-    """Append-only JSONL file fed by one writer thread; ``submit`` returns when queued."""
+    """Append-only JSONL file; ``submit`` hands the records to the writer thread and returns."""
 
     def __init__(self, path: Path, queue_limit: int = QUEUE_LIMIT,
                  rotate_bytes: int = ROTATE_BYTES, backups: int = BACKUPS) -> None:
         self.path = path
+        self.queue_limit = queue_limit
         self.rotate_bytes = rotate_bytes
         self.backups = backups
-        self._queue: queue.Queue[_Entry | None] = queue.Queue(maxsize=queue_limit)  # None: stop
-        self._threads: list[threading.Thread] = []
+        self._room = threading.Semaphore(queue_limit)  # a slot per request not yet written
+        self._writer = ThreadPoolExecutor(1, "prediction-log")  # one write at a time, in order
+        self._syncer = threading.Thread(target=self._sync_forever, daemon=True)
         self._closing = threading.Event()
+        self._log = -1  # the open file's descriptor, once started
         self._unsynced = False  # written since the last fsync
         self.records_written = 0
         self.failure: str | None = None  # why the log stopped taking records, if it did
 
     def start(self) -> PredictionLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._threads = [threading.Thread(target=self._write_forever, daemon=True),
-                         threading.Thread(target=self._sync_forever, daemon=True)]
-        for thread in self._threads:
-            thread.start()
+        try:
+            self._log = _open(self.path)
+        except OSError as exc:
+            self.failure = f"cannot open the prediction log {self.path}: {exc}"
+        self._syncer.start()
         return self
 
     def submit(self, records: Sequence[dict[str, Any]]) -> Future[None]:
@@ -80,41 +75,38 @@ class PredictionLog:
         if self.failure is not None:
             raise LogUnavailable(self.failure)
         # pydantic's encoder: several times faster than json.dumps on 1,000 records
-        entry = _Entry(b"".join(to_json(record) + b"\n" for record in records), len(records))
-        try:
-            self._queue.put_nowait(entry)
-        except queue.Full:
-            raise LogUnavailable(f"the prediction log is {self._queue.maxsize:,} requests "
-                                 "behind; try again shortly") from None
-        return entry.written
+        lines = b"".join(to_json(record) + b"\n" for record in records)
+        if not self._room.acquire(blocking=False):
+            raise LogUnavailable(f"the prediction log is {self.queue_limit:,} requests "
+                                 "behind; try again shortly")
+        written = self._writer.submit(self._write, lines, len(records))
+        written.add_done_callback(lambda _: self._room.release())
+        return written
 
     def close(self) -> None:
-        """Write what is queued, fsync, stop both threads."""
-        if not self._threads:
-            return
-        self._queue.put(None)
+        """Write what is queued, fsync, stop the writer and the syncer."""
+        self._writer.shutdown(wait=True)
         self._closing.set()
-        for thread in self._threads:
-            thread.join()
-        self._threads = []
+        if self._syncer.is_alive():
+            self._syncer.join()
         self._sync()
+        if self._log >= 0:
+            os.close(self._log)
+            self._log = -1
 
-    def _write_forever(self) -> None:
+    def _write(self, lines: bytes, count: int) -> None:
+        """Append one request's lines (in the writer thread); a failure breaks the log."""
+        if self.failure is not None:
+            raise LogUnavailable(self.failure)
         try:
-            log = _open(self.path)
+            if os.fstat(self._log).st_size >= self.rotate_bytes:
+                self._rotate()
+            _write_all(self._log, lines)
         except OSError as exc:
-            self.failure, log = f"cannot open the prediction log {self.path}: {exc}", -1
-        while True:
-            waiting = [self._queue.get()]
-            while not self._queue.empty():  # everything queued by now goes in one write
-                waiting.append(self._queue.get_nowait())
-            entries = [entry for entry in waiting if entry is not None]
-            if entries:
-                log = self._write(log, entries)
-            if len(entries) < len(waiting):  # close() asked to stop
-                break
-        if log >= 0:
-            os.close(log)
+            self.failure = f"cannot write the prediction log {self.path}: {exc}"
+            raise LogUnavailable(self.failure) from None
+        self.records_written += count
+        self._unsynced = True
 
     def _sync_forever(self) -> None:
         while not self._closing.wait(FSYNC_SECONDS):
@@ -134,34 +126,16 @@ class PredictionLog:
         except OSError as exc:
             self.failure = f"cannot sync the prediction log {self.path}: {exc}"
 
-    def _write(self, log: int, entries: list[_Entry]) -> int:
-        """Write a burst of entries and resolve their futures; the (maybe rotated) file."""
-        if self.failure is None:
-            try:
-                if os.fstat(log).st_size >= self.rotate_bytes:
-                    log = self._rotate(log)
-                _write_all(log, b"".join(entry.lines for entry in entries))
-                self.records_written += sum(entry.count for entry in entries)
-                self._unsynced = True
-            except OSError as exc:
-                self.failure = f"cannot write the prediction log {self.path}: {exc}"
-        failure = self.failure
-        for entry in entries:
-            if failure is None:
-                entry.written.set_result(None)
-            else:
-                entry.written.set_exception(LogUnavailable(failure))
-        return log
-
-    def _rotate(self, log: int) -> int:
-        os.fsync(log)
-        os.close(log)
+    def _rotate(self) -> None:
+        os.fsync(self._log)
+        os.close(self._log)
+        self._log = -1
         for number in range(self.backups - 1, 0, -1):
             older = self.path.with_name(f"{self.path.name}.{number}")
             if older.exists():
                 older.replace(self.path.with_name(f"{self.path.name}.{number + 1}"))
         self.path.replace(self.path.with_name(f"{self.path.name}.1"))
-        return _open(self.path)
+        self._log = _open(self.path)
 
 
 def _open(path: Path) -> int:
