@@ -81,8 +81,8 @@ async def read_customers(request: Request) -> list[dict[str, Any]]:
 
 def request_id(x_request_id: Annotated[str, Header()] = "") -> str:
     """The caller's ``X-Request-ID`` when it is sensible, else a fresh one."""
-    given = x_request_id
-    return given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
+    sensible = 0 < len(x_request_id) <= 64 and x_request_id.isprintable()
+    return x_request_id if sensible else uuid.uuid4().hex
 
 
 ModelsDep = Annotated[ModelSet, Depends(get_models)]

@@ -33,13 +33,8 @@ def _field_for(feature: Feature) -> Any:
         return Annotated[allowed, Field(description=feature.description,
                                         examples=[feature.example])]
     return Annotated[_NUMERIC_TYPES[feature.kind], Field(
-        description=feature.description,
-        examples=[feature.example],
-        ge=feature.minimum,
-        le=feature.maximum,
-        strict=True,
-        allow_inf_nan=False,
-    )]
+        description=feature.description, examples=[feature.example],
+        ge=feature.minimum, le=feature.maximum, strict=True, allow_inf_nan=False)]
 
 
 def example_request_customer() -> dict[str, Any]:
@@ -49,11 +44,8 @@ def example_request_customer() -> dict[str, Any]:
 # One customer as the API takes it: the id plus every model input of the spec.
 Customer = _make_typed_dict("Customer", {
     ID_COLUMN: Annotated[str, Field(
-        min_length=1,
-        max_length=64,
-        description="Customer identifier; it also decides the A/B route.",
-        examples=[FEATURES_BY_NAME[ID_COLUMN].example],
-    )],
+        min_length=1, max_length=64, examples=[FEATURES_BY_NAME[ID_COLUMN].example],
+        description="Customer identifier; it also decides the A/B route.")],
     **{f.name: _field_for(f) for f in MODEL_INPUTS},
 })
 Customer.__pydantic_config__ = ConfigDict(
@@ -65,7 +57,7 @@ CustomerBatch = _make_typed_dict("CustomerBatch", {
 })
 CustomerBatch.__pydantic_config__ = ConfigDict(extra="forbid")
 _one_customer: TypeAdapter[dict[str, Any]] = TypeAdapter(Customer)
-_batch: TypeAdapter[dict[str, Any]] = TypeAdapter(CustomerBatch)
+_batch: TypeAdapter[dict[str, list[dict[str, Any]]]] = TypeAdapter(CustomerBatch)
 
 
 def request_body_schema() -> dict[str, Any]:
@@ -96,12 +88,11 @@ def parse_customers(body: bytes) -> list[dict[str, Any]]:
     for a batch over ``MAX_BATCH``.
     """
     try:
-        customers: list[dict[str, Any]] = _batch.validate_json(body)["customers"]
-        return customers
-    except ValidationError as exc:
-        if not _is_not_a_batch(exc):
-            raise _http_error(exc) from None
-    try:
+        try:
+            return _batch.validate_json(body)["customers"]
+        except ValidationError as exc:
+            if not _is_not_a_batch(exc):
+                raise
         return [_one_customer.validate_json(body)]
     except ValidationError as exc:
         raise _http_error(exc) from None

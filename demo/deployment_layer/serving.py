@@ -50,9 +50,7 @@ class ServedModel:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "version": self.version,
-            "alias": self.alias,
+            **self.reference,
             "run_id": self.run_id,
             "decision_threshold": self.threshold,
             "serving_route": self.predictor.route,
