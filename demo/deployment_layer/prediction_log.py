@@ -118,11 +118,8 @@ class PredictionLog:
             return
         self._unsynced = False  # before the fsync: a write during it sets it again
         try:
-            synced = os.open(self.path, os.O_RDONLY)  # fsync on any descriptor syncs the file
-            try:
-                os.fsync(synced)
-            finally:
-                os.close(synced)
+            with self.path.open("rb") as synced:  # fsync on any descriptor syncs the file
+                os.fsync(synced.fileno())
         except OSError as exc:
             self.failure = f"cannot sync the prediction log {self.path}: {exc}"
 
