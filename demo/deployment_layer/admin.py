@@ -8,12 +8,15 @@ workspace (created on first use, readable by its owner only); ``make api`` print
 from __future__ import annotations
 
 import asyncio
+import hmac
 import os
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import Annotated
 
+from fastapi import Header, HTTPException, Request
 from starlette.datastructures import State
 
 from demo.deployment_layer.serving import ModelSet
@@ -39,13 +42,20 @@ def admin_token(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-@dataclass(frozen=True)
-class ReloadOutcome:
-    """The set served after a reload call; ``reason`` says why nothing changed, if so."""
-
-    models: ModelSet
-    reloaded: bool
-    reason: str = ""
+def require_admin(request: Request, authorization: Annotated[str, Header()] = "",
+                  content_type: Annotated[str, Header()] = "") -> None:
+    """A bearer token equal to the admin token, on a JSON request (no cross-site forms)."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(401, "admin token required: send 'Authorization: Bearer <token>' "
+                                 "(the token is printed by `make api`)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    expected = admin_token(request.app.state.settings)
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        raise HTTPException(403, "wrong admin token")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, f"content type must be application/json, got "
+                                 f"'{content_type or 'none'}'")
 
 
 class Reloader:
@@ -62,23 +72,26 @@ class Reloader:
         self._lock = asyncio.Lock()
         self._calls = 0  # reload calls received so far
         self._covered = 0  # calls answered by a load that started after they arrived
-        self._outcome: ReloadOutcome | None = None  # what the last load gave
+        self._refused = ""  # why the last load was not swapped in, if it was not
 
-    async def reload(self, state: State) -> ReloadOutcome:
-        """Load, and swap the new set into ``state.models`` unless the registry lost its
-        champion."""
+    async def reload(self, state: State) -> ModelSet:
+        """Load, and swap the new set into ``state.models``; 409 (and nothing changes) if
+        the registry lost its champion."""
         self._calls += 1
         ticket = self._calls
         async with self._lock:
-            if self._outcome is not None and self._covered >= ticket:
-                return self._outcome  # a load that began after this call already ran
-            covers = self._calls
-            fresh = await self._load()
-            serving: ModelSet = state.models
-            if fresh.champion is None and serving.champion is not None:
-                self._outcome = ReloadOutcome(serving, False, fresh.not_ready_reason)
-            else:
-                state.models = replace(fresh, generation=serving.generation + 1)
-                self._outcome = ReloadOutcome(state.models, True)
-            self._covered = covers
-            return self._outcome
+            if self._covered < ticket:  # no load has begun since this call: run one
+                covers = self._calls
+                fresh = await self._load()
+                serving: ModelSet = state.models
+                self._refused = ""
+                if fresh.champion is None and serving.champion is not None:
+                    self._refused = fresh.not_ready_reason
+                else:
+                    state.models = replace(fresh, generation=serving.generation + 1)
+                self._covered = covers
+            if self._refused:
+                raise HTTPException(409, f"nothing reloaded, the served models stay: "
+                                         f"{self._refused}")
+            served: ModelSet = state.models
+            return served

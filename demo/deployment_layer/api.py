@@ -11,14 +11,13 @@ validated customers and the prediction log as dependencies, and read
 - bodies are capped while they stream (FastAPI's ``max_body_size``, which checks
   ``Content-Length`` first) and must arrive within ``body_timeout`` seconds;
 - ``/admin/reload`` needs the admin token and a JSON content type, and reloads run one at a
-  time (``admin.Reloader``);
+  time (both in ``admin.py``);
 - CPU work (validation, prediction, log lines) runs in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,10 +29,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic_core import to_json
 
-from demo.deployment_layer.admin import Reloader, admin_token
+from demo.deployment_layer.admin import Reloader, require_admin
 from demo.deployment_layer.prediction_log import LogUnavailable, PredictionLog
 from demo.deployment_layer.schemas import (
-    DEFAULT_MAX_BATCH,
+    MAX_BATCH,
     ErrorResponse,
     PredictResponse,
     parse_customers,
@@ -77,29 +76,13 @@ async def read_customers(request: Request) -> list[dict[str, Any]]:
     except TimeoutError:
         raise HTTPException(408, f"the request body did not arrive within {seconds:g} s"
                             ) from None
-    return await run_in_threadpool(parse_customers, body, request.app.state.max_batch)
+    return await run_in_threadpool(parse_customers, body)
 
 
 def request_id(x_request_id: Annotated[str, Header()] = "") -> str:
     """The caller's ``X-Request-ID`` when it is sensible, else a fresh one."""
-    given = x_request_id
-    return given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
-
-
-def require_admin(request: Request, authorization: Annotated[str, Header()] = "",
-                  content_type: Annotated[str, Header()] = "") -> None:
-    """A bearer token equal to the admin token, on a JSON request (no cross-site forms)."""
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise HTTPException(401, "admin token required: send 'Authorization: Bearer <token>' "
-                                 "(the token is printed by `make api`)",
-                            headers={"WWW-Authenticate": "Bearer"})
-    expected = request.app.state.token or admin_token(request.app.state.settings)
-    if not hmac.compare_digest(token.encode(), expected.encode()):
-        raise HTTPException(403, "wrong admin token")
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise HTTPException(415, f"content type must be application/json, got "
-                                 f"'{content_type or 'none'}'")
+    sensible = 0 < len(x_request_id) <= 64 and x_request_id.isprintable()
+    return x_request_id if sensible else uuid.uuid4().hex
 
 
 ModelsDep = Annotated[ModelSet, Depends(get_models)]
@@ -125,7 +108,6 @@ def answer(request_id: str, customers: list[dict[str, Any]],
 
 
 def create_app(settings: Settings, challenger_share: float | None = None,
-               max_batch: int = DEFAULT_MAX_BATCH, token: str | None = None,
                body_timeout: float = DEFAULT_BODY_TIMEOUT) -> FastAPI:
     """The API for the workspace's registry; models load when the app starts.
     ``challenger_share`` defaults to the policy's ``serving.challenger_share``."""
@@ -151,10 +133,8 @@ def create_app(settings: Settings, challenger_share: float | None = None,
         version="1.0",
         lifespan=lifespan,
     )
-    app.state.max_batch = max_batch
     app.state.body_timeout = body_timeout
     app.state.settings = settings
-    app.state.token = token  # None: the workspace's admin token, created when first needed
     reloader = Reloader(load)
 
     @app.get("/health", summary="Liveness: the process answers")
@@ -175,13 +155,15 @@ def create_app(settings: Settings, challenger_share: float | None = None,
     @app.get("/model", summary="The served models: versions, run ids, metrics, lineage",
              responses=_ERRORS)
     async def model(request: Request, models: ModelsDep) -> dict[str, Any]:
-        return {**describe(models, max_batch),
-                "prediction_log": log_status(request.app.state.log)}
+        log: PredictionLog = request.app.state.log
+        return {**describe(models), "prediction_log": {
+            "path": str(log.path), "records_written": log.records_written,
+            "writable": log.failure is None, "failure": log.failure}}
 
     @app.post("/predict", response_model=PredictResponse,
               summary="Churn probability and decision for one or more customers",
-              openapi_extra={"requestBody": request_body_schema(max_batch)},
-              responses=_ERRORS, max_body_size=max_batch * BYTES_PER_CUSTOMER)
+              openapi_extra={"requestBody": request_body_schema()},
+              responses=_ERRORS, max_body_size=MAX_BATCH * BYTES_PER_CUSTOMER)
     async def predict(customers: CustomersDep, models: ModelsDep, log: LogDep,
                       request_id: RequestIdDep) -> Response:
         def predict_and_log() -> tuple[bytes, Any]:
@@ -203,30 +185,19 @@ def create_app(settings: Settings, challenger_share: float | None = None,
     @app.post("/admin/reload", summary="Reload champion and challenger from the registry",
               dependencies=[Depends(require_admin)],
               responses={code: {"model": ErrorResponse} for code in (401, 403, 409, 415)})
-    async def reload(request: Request) -> Any:
-        outcome = await reloader.reload(request.app.state)
-        models = outcome.models
-        if not outcome.reloaded:
-            return JSONResponse({"reloaded": False, "reason": outcome.reason,
-                                 "serving": describe(models, max_batch)}, 409)
-        if models.champion is None:
-            return {"reloaded": True, "ready": False, "reason": models.not_ready_reason,
-                    "generation": models.generation}
-        return {"reloaded": True, "ready": True, **describe(models, max_batch)}
+    async def reload(request: Request) -> dict[str, Any]:
+        models = await reloader.reload(request.app.state)
+        return {"reloaded": True, "ready": models.champion is not None,
+                "reason": models.not_ready_reason, **describe(models)}
 
     return app
 
 
-def describe(models: ModelSet, max_batch: int) -> dict[str, Any]:
+def describe(models: ModelSet) -> dict[str, Any]:
     return {
         "champion": models.champion.describe() if models.champion else None,
         "challenger": models.challenger.describe() if models.challenger else None,
         "challenger_share": models.challenger_share if models.challenger else 0.0,
         "generation": models.generation,
-        "max_batch": max_batch,
+        "max_batch": MAX_BATCH,
     }
-
-
-def log_status(log: PredictionLog) -> dict[str, Any]:
-    return {"path": str(log.path), "records_written": log.records_written,
-            "writable": log.failure is None, "failure": log.failure}

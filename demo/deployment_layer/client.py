@@ -70,16 +70,16 @@ def open_api(settings: Settings, challenger_share: float, over_http: bool = Fals
 
     from demo.deployment_layer.server import ApiServer
 
-    if not over_http:
+    if over_http:
+        with ApiServer(settings, challenger_share=challenger_share) as server, \
+                httpx.Client(base_url=server.url, timeout=60) as client:
+            yield client
+    else:
         client = start_in_process(settings, challenger_share)
         try:
             yield client
         finally:
             stop(client)
-        return
-    with ApiServer(settings, challenger_share=challenger_share) as server, \
-            httpx.Client(base_url=server.url, timeout=60) as client:
-        yield client
 
 
 def require_ready(client: Any) -> None:

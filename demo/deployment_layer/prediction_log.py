@@ -2,9 +2,9 @@
 
 The promise: every prediction the API answers with 200 has exactly one record in the file
 before the answer leaves. ``submit`` queues one request's records and returns a future; one
-writer thread writes whatever has queued up in one go, then resolves the futures. The queue
+writer thread (a single-worker executor) appends them, then resolves the future. The queue
 is bounded, and a failed write (disk full, file too large, permissions) is truncated away,
-fails its requests and sets ``failure``: the API then turns not ready until restarted.
+fails its request and sets ``failure``: the API then turns not ready until restarted.
 
 Each write reaches the operating system before anyone is answered (a crash loses nothing
 answered); a second thread fsyncs once a second and on close, because an fsync on a busy
@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,39 +41,30 @@ class TornLineWarning(UserWarning):
     """The last line of a log file is incomplete: a write was cut short (crash, full disk)."""
 
 
-@dataclass
-class _Entry:
-    lines: bytes
-    count: int
-    written: Future[None] = field(default_factory=Future)
-
-
-_STOP = object()
-
-
 class PredictionLog:
-    """Append-only JSONL file fed by one writer thread; ``submit`` returns when queued."""
+    """Append-only JSONL file; ``submit`` hands the records to the writer thread and returns."""
 
     def __init__(self, path: Path, queue_limit: int = QUEUE_LIMIT,
                  rotate_bytes: int = ROTATE_BYTES, backups: int = BACKUPS) -> None:
         self.path = path
+        self.queue_limit = queue_limit
         self.rotate_bytes = rotate_bytes
         self.backups = backups
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_limit)
-        self._thread: threading.Thread | None = None
-        self._syncer: threading.Thread | None = None
+        self._room = threading.Semaphore(queue_limit)  # a slot per request not yet written
+        self._writer = ThreadPoolExecutor(1, "prediction-log")  # one write at a time, in order
+        self._syncer = threading.Thread(target=self._sync_forever, daemon=True)
         self._closing = threading.Event()
+        self._log = -1  # the open file's descriptor, once started
         self._unsynced = False  # written since the last fsync
         self.records_written = 0
         self.failure: str | None = None  # why the log stopped taking records, if it did
 
     def start(self) -> PredictionLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._thread = threading.Thread(target=self._write_forever, name="prediction-log",
-                                        daemon=True)
-        self._thread.start()
-        self._syncer = threading.Thread(target=self._sync_forever, name="prediction-log-sync",
-                                        daemon=True)
+        try:
+            self._log = _open(self.path)
+        except OSError as exc:
+            self.failure = f"cannot open the prediction log {self.path}: {exc}"
         self._syncer.start()
         return self
 
@@ -87,42 +76,37 @@ class PredictionLog:
             raise LogUnavailable(self.failure)
         # pydantic's encoder: several times faster than json.dumps on 1,000 records
         lines = b"".join(to_json(record) + b"\n" for record in records)
-        entry = _Entry(lines, len(records))
-        try:
-            self._queue.put_nowait(entry)
-        except queue.Full:
-            raise LogUnavailable(f"the prediction log is {self._queue.maxsize:,} requests "
-                                 "behind; try again shortly") from None
-        return entry.written
+        if not self._room.acquire(blocking=False):
+            raise LogUnavailable(f"the prediction log is {self.queue_limit:,} requests "
+                                 "behind; try again shortly")
+        written = self._writer.submit(self._write, lines, len(records))
+        written.add_done_callback(lambda _: self._room.release())
+        return written
 
     def close(self) -> None:
-        """Write what is queued, fsync, stop the writer."""
-        if self._thread is not None:
-            self._queue.put(_STOP)
-            self._thread.join()
-            self._thread = None
-        if self._syncer is not None:
-            self._closing.set()
+        """Write what is queued, fsync, stop the writer and the syncer."""
+        self._writer.shutdown(wait=True)
+        self._closing.set()
+        if self._syncer.is_alive():
             self._syncer.join()
-            self._syncer = None
-            self._sync()
+        self._sync()
+        if self._log >= 0:
+            os.close(self._log)
+            self._log = -1
 
-    def _write_forever(self) -> None:
+    def _write(self, lines: bytes, count: int) -> None:
+        """Append one request's lines (in the writer thread); a failure breaks the log."""
+        if self.failure is not None:
+            raise LogUnavailable(self.failure)
         try:
-            log = _open(self.path)
+            if os.fstat(self._log).st_size >= self.rotate_bytes:
+                self._rotate()
+            _write_all(self._log, lines)
         except OSError as exc:
-            self.failure, log = f"cannot open the prediction log {self.path}: {exc}", -1
-        stopping = False
-        try:
-            while not stopping:
-                batch = [self._queue.get(), *_drain(self._queue)]
-                stopping = any(entry is _STOP for entry in batch)
-                entries = [entry for entry in batch if entry is not _STOP]
-                if entries:
-                    log = self._write(log, entries)
-        finally:
-            if log >= 0:
-                os.close(log)
+            self.failure = f"cannot write the prediction log {self.path}: {exc}"
+            raise LogUnavailable(self.failure) from None
+        self.records_written += count
+        self._unsynced = True
 
     def _sync_forever(self) -> None:
         while not self._closing.wait(FSYNC_SECONDS):
@@ -134,55 +118,25 @@ class PredictionLog:
             return
         self._unsynced = False  # before the fsync: a write during it sets it again
         try:
-            synced = os.open(self.path, os.O_RDONLY)  # fsync on any descriptor syncs the file
-            try:
-                os.fsync(synced)
-            finally:
-                os.close(synced)
+            with self.path.open("rb") as synced:  # fsync on any descriptor syncs the file
+                os.fsync(synced.fileno())
         except OSError as exc:
             self.failure = f"cannot sync the prediction log {self.path}: {exc}"
 
-    def _write(self, log: int, entries: list[_Entry]) -> int:
-        """Write a burst of entries and resolve their futures; the (maybe rotated) file."""
-        if self.failure is None:
-            try:
-                if os.fstat(log).st_size >= self.rotate_bytes:
-                    log = self._rotate(log)
-                _write_all(log, b"".join(entry.lines for entry in entries))
-            except OSError as exc:
-                self.failure = f"cannot write the prediction log {self.path}: {exc}"
-        for entry in entries:
-            if self.failure is None:
-                entry.written.set_result(None)
-            else:
-                entry.written.set_exception(LogUnavailable(self.failure))
-        if self.failure is None:
-            self.records_written += sum(entry.count for entry in entries)
-            self._unsynced = True
-        return log
-
-    def _rotate(self, log: int) -> int:
-        os.fsync(log)
-        os.close(log)
+    def _rotate(self) -> None:
+        os.fsync(self._log)
+        os.close(self._log)
+        self._log = -1
         for number in range(self.backups - 1, 0, -1):
             older = self.path.with_name(f"{self.path.name}.{number}")
             if older.exists():
                 older.replace(self.path.with_name(f"{self.path.name}.{number + 1}"))
         self.path.replace(self.path.with_name(f"{self.path.name}.1"))
-        return _open(self.path)
+        self._log = _open(self.path)
 
 
 def _open(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-
-
-def _drain(waiting: queue.Queue[Any]) -> Iterator[Any]:
-    """Everything queued right now, without waiting: one write per burst."""
-    while True:
-        try:
-            yield waiting.get_nowait()
-        except queue.Empty:
-            return
 
 
 def _write_all(log: int, data: bytes) -> None:

@@ -13,16 +13,15 @@ customer, which is most of the cost of a 1,000-row request.
 from __future__ import annotations
 
 import math
-from functools import cache
 from typing import Annotated, Any, Literal
 
 from fastapi import HTTPException
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
-from demo.feature_spec import ID_COLUMN, MODEL_INPUTS, Feature, example_customer
+from demo.feature_spec import FEATURES_BY_NAME, ID_COLUMN, MODEL_INPUTS, Feature, example_customer
 
-DEFAULT_MAX_BATCH = 1_000
+MAX_BATCH = 1_000
 _NUMERIC_TYPES: dict[str, type] = {"binary": int, "integer": int, "float": float}
 _make_typed_dict: Any = TypedDict  # fields come from the spec, so the type is built at run time
 
@@ -34,65 +33,43 @@ def _field_for(feature: Feature) -> Any:
         return Annotated[allowed, Field(description=feature.description,
                                         examples=[feature.example])]
     return Annotated[_NUMERIC_TYPES[feature.kind], Field(
-        description=feature.description,
-        examples=[feature.example],
-        ge=feature.minimum,
-        le=feature.maximum,
-        strict=True,
-        allow_inf_nan=False,
-    )]
-
-
-@cache
-def customer_schema() -> Any:
-    """One customer as the API takes it: the id plus every model input of the spec."""
-    fields: dict[str, Any] = {
-        ID_COLUMN: Annotated[str, Field(
-            min_length=1,
-            max_length=64,
-            description="Customer identifier; it also decides the A/B route.",
-            examples=["7590-VHVEG"],
-        )]
-    }
-    fields.update({f.name: _field_for(f) for f in MODEL_INPUTS})
-    customer = _make_typed_dict("Customer", fields)
-    customer.__pydantic_config__ = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [example_request_customer()]})
-    return customer
-
-
-@cache
-def customer_adapter() -> TypeAdapter[dict[str, Any]]:
-    return TypeAdapter(customer_schema())
-
-
-@cache
-def batch_adapter(max_batch: int) -> TypeAdapter[dict[str, Any]]:
-    """A batch of customers, between 1 and ``max_batch`` of them."""
-    customer = customer_schema()
-    customers = Annotated[list[customer],  # type: ignore[valid-type]
-                          Field(min_length=1, max_length=max_batch,
-                                description=f"1 to {max_batch:,} customers.")]
-    batch = _make_typed_dict("CustomerBatch", {"customers": customers})
-    batch.__pydantic_config__ = ConfigDict(extra="forbid")
-    return TypeAdapter(batch)
+        description=feature.description, examples=[feature.example],
+        ge=feature.minimum, le=feature.maximum, strict=True, allow_inf_nan=False)]
 
 
 def example_request_customer() -> dict[str, Any]:
-    return {ID_COLUMN: "7590-VHVEG", **example_customer()}
+    return {ID_COLUMN: FEATURES_BY_NAME[ID_COLUMN].example, **example_customer()}
 
 
-def request_body_schema(max_batch: int) -> dict[str, Any]:
+# One customer as the API takes it: the id plus every model input of the spec.
+Customer = _make_typed_dict("Customer", {
+    ID_COLUMN: Annotated[str, Field(
+        min_length=1, max_length=64, examples=[FEATURES_BY_NAME[ID_COLUMN].example],
+        description="Customer identifier; it also decides the A/B route.")],
+    **{f.name: _field_for(f) for f in MODEL_INPUTS},
+})
+Customer.__pydantic_config__ = ConfigDict(
+    extra="forbid", json_schema_extra={"examples": [example_request_customer()]})
+CustomerBatch = _make_typed_dict("CustomerBatch", {
+    "customers": Annotated[list[Customer],  # type: ignore[valid-type]
+                           Field(min_length=1, max_length=MAX_BATCH,
+                                 description=f"1 to {MAX_BATCH:,} customers.")],
+})
+CustomerBatch.__pydantic_config__ = ConfigDict(extra="forbid")
+_one_customer: TypeAdapter[dict[str, Any]] = TypeAdapter(Customer)
+_batch: TypeAdapter[dict[str, list[dict[str, Any]]]] = TypeAdapter(CustomerBatch)
+
+
+def request_body_schema() -> dict[str, Any]:
     """The OpenAPI request body of ``POST /predict``: one customer, or a batch of them."""
-    customer = customer_adapter().json_schema()
-    batch = batch_adapter(max_batch).json_schema()
+    batch = _batch.json_schema()
     batch["properties"]["customers"]["items"] = batch.pop("$defs")["Customer"]  # inlined
     single = example_request_customer()
     return {
         "required": True,
         "content": {
             "application/json": {
-                "schema": {"oneOf": [customer, batch]},
+                "schema": {"oneOf": [_one_customer.json_schema(), batch]},
                 "examples": {
                     "one customer": {"value": single},
                     "a batch": {"value": {"customers": [single, {**single,
@@ -103,24 +80,22 @@ def request_body_schema(max_batch: int) -> dict[str, Any]:
     }
 
 
-def parse_customers(body: bytes, max_batch: int) -> list[dict[str, Any]]:
+def parse_customers(body: bytes) -> list[dict[str, Any]]:
     """Validated customers from a request body: ``{"customers": [...]}`` or one customer.
 
     A body is read as a batch first; a JSON object without a ``customers`` key is one
     customer. Bad input is an ``HTTPException``: 422 naming each field path and reason, 413
-    for a batch over ``max_batch``.
+    for a batch over ``MAX_BATCH``.
     """
     try:
-        customers: list[dict[str, Any]] = batch_adapter(max_batch).validate_json(body)[
-            "customers"]
-        return customers
+        try:
+            return _batch.validate_json(body)["customers"]
+        except ValidationError as exc:
+            if not _is_not_a_batch(exc):
+                raise
+        return [_one_customer.validate_json(body)]
     except ValidationError as exc:
-        if not _is_not_a_batch(exc):
-            raise _http_error(exc, max_batch) from None
-    try:
-        return [customer_adapter().validate_json(body)]
-    except ValidationError as exc:
-        raise _http_error(exc, max_batch) from None
+        raise _http_error(exc) from None
 
 
 def _is_not_a_batch(error: ValidationError) -> bool:
@@ -129,13 +104,13 @@ def _is_not_a_batch(error: ValidationError) -> bool:
                or e["type"] == "dict_type" and not e["loc"] for e in error.errors())
 
 
-def _http_error(error: ValidationError, max_batch: int) -> HTTPException:
+def _http_error(error: ValidationError) -> HTTPException:
     for e in error.errors():
         if e["type"] == "too_long" and tuple(e["loc"]) == ("customers",):
             given = e.get("ctx", {}).get("actual_length")
             size = f"{given:,} customers" if isinstance(given, int) else "customers"
             return HTTPException(413, f"batch of {size} is too large: at most "
-                                      f"{max_batch:,} per request")
+                                      f"{MAX_BATCH:,} per request")
     return HTTPException(422, describe_errors(error))
 
 

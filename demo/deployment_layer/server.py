@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
@@ -58,6 +59,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float, lo
     _wait_for(answers, f"did not answer {url}", process, timeout, log)
 
 
+@dataclass
 class ApiServer:
     """``with ApiServer(settings) as server: httpx.get(server.url + "/ready")``.
 
@@ -66,25 +68,13 @@ class ApiServer:
     ``options`` are more ``serve`` options, e.g. ``["--body-timeout", "5"]``.
     """
 
-    def __init__(self, settings: Settings, challenger_share: float | None = None,
-                 startup_timeout: float = 180.0, launcher: Sequence[str] = (),
-                 options: Sequence[str] = ()) -> None:
-        self.settings = settings
-        self.challenger_share = challenger_share
-        self.startup_timeout = startup_timeout
-        self.launcher = list(launcher)
-        self.options = list(options)
-        name = f"server-{uuid.uuid4().hex[:8]}"
-        self.output = settings.serving_dir / f"{name}.log"
-        self.port_file = settings.serving_dir / f"{name}.port"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.port: int | None = None
-
-    @property
-    def url(self) -> str:
-        if self.port is None:
-            raise DemoError("the server has not reported its port yet: call start() first")
-        return f"http://{LOOPBACK}:{self.port}"
+    settings: Settings
+    challenger_share: float | None = None
+    startup_timeout: float = 180.0
+    launcher: Sequence[str] = ()
+    options: Sequence[str] = ()
+    url: str = field(default="", init=False)  # known once the server has started
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
     def admin_headers(self) -> dict[str, str]:
@@ -92,24 +82,25 @@ class ApiServer:
         return {"Authorization": f"Bearer {admin_token(self.settings)}",
                 "Content-Type": "application/json"}
 
-    def start(self) -> Self:
+    def __enter__(self) -> Self:
         """Launch ``python -m demo serve`` and wait until the API answers."""
+        name = self.settings.serving_dir / f"server-{uuid.uuid4().hex[:8]}"
+        output, port_file = name.with_suffix(".log"), name.with_suffix(".port")
         command = [*self.launcher, sys.executable, "-m", "demo", "serve", "--workspace",
                    str(self.settings.workspace), "--host", LOOPBACK, "--port", "0",
-                   "--port-file", str(self.port_file), *self.options]
+                   "--port-file", str(port_file), *self.options]
         if self.challenger_share is not None:
             command += ["--challenger-share", str(self.challenger_share)]
         self.settings.serving_dir.mkdir(parents=True, exist_ok=True)
         admin_token(self.settings)  # created before the child starts: both read one file
-        with self.output.open("wb") as out:
+        with output.open("wb") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                             env={**os.environ, **OFFLINE_ENV,
                                                  **child_environment(self.settings.profile)})
-        port_file = self.port_file
-        self.port = _wait_for(lambda: int(port_file.read_text()) if port_file.exists() else None,
-                              "reported no port", self.process, self.startup_timeout,
-                              self.output)
-        wait_until_up(f"{self.url}/health", self.process, self.startup_timeout, self.output)
+        port = _wait_for(lambda: int(port_file.read_text()) if port_file.exists() else None,
+                         "reported no port", self.process, self.startup_timeout, output)
+        self.url = f"http://{LOOPBACK}:{port}"
+        wait_until_up(f"{self.url}/health", self.process, self.startup_timeout, output)
         return self
 
     def stop(self, timeout: float = 15.0) -> int | None:
@@ -122,9 +113,6 @@ class ApiServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             return self.process.wait()
-
-    def __enter__(self) -> Self:
-        return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,8 +20,6 @@ from demo.errors import ModelError
 from demo.feature_spec import ID_COLUMN, INPUT_COLUMNS
 from demo.settings import Settings
 
-CHAMPION = "champion"
-CHALLENGER = "challenger"
 _BUCKETS = 10_000
 
 
@@ -35,8 +33,8 @@ class ServedModel:
     run_id: str
     threshold: float
     predictor: Predictor
-    metrics: dict[str, float] = field(default_factory=dict)
-    lineage: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float]
+    lineage: dict[str, Any]
 
     def predict(self, columns: Columns) -> tuple[np.ndarray, np.ndarray]:
         """Churn probabilities and the decisions at the tracked threshold."""
@@ -50,9 +48,7 @@ class ServedModel:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "version": self.version,
-            "alias": self.alias,
+            **self.reference,
             "run_id": self.run_id,
             "decision_threshold": self.threshold,
             "serving_route": self.predictor.route,
@@ -123,6 +119,8 @@ def served_model(settings: Settings, alias: str) -> ServedModel:
 
 def load_model_set(settings: Settings, challenger_share: float) -> ModelSet:
     """Champion and (when registered) challenger; a missing champion is a reason, not a crash."""
+    from demo.model_layer.loading import CHALLENGER, CHAMPION
+
     try:
         champion = served_model(settings, CHAMPION)
     except ModelError as exc:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
+from demo.deployment_layer import prediction_log
 from demo.deployment_layer.prediction_log import (
     LogUnavailable,
     PredictionLog,
@@ -32,12 +34,20 @@ def test_a_record_is_in_the_file_when_its_future_resolves(tmp_path: Path) -> Non
     assert log.records_written == 3
 
 
-def test_a_full_queue_refuses_at_once_instead_of_growing(tmp_path: Path) -> None:
-    log = PredictionLog(tmp_path / "predictions.jsonl", queue_limit=2)  # writer not started
-    log.submit(records("a", 1))
-    log.submit(records("b", 1))
-    with pytest.raises(LogUnavailable, match="2 requests behind"):
-        log.submit(records("c", 1))
+def test_a_full_queue_refuses_at_once_instead_of_growing(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    disk = threading.Event()  # a disk that does not answer until the test lets it
+    monkeypatch.setattr(prediction_log, "_write_all", lambda log, data: disk.wait())
+    log = PredictionLog(tmp_path / "predictions.jsonl", queue_limit=2).start()
+    try:
+        log.submit(records("a", 1))
+        log.submit(records("b", 1))
+        with pytest.raises(LogUnavailable, match="2 requests behind"):
+            log.submit(records("c", 1))
+    finally:
+        disk.set()
+        log.close()
 
 
 def test_an_unwritable_log_fails_its_requests_and_says_why(tmp_path: Path) -> None:

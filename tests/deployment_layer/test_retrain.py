@@ -32,16 +32,19 @@ def test_worse_challenger_keeps_the_champion(workspace_copy: Settings) -> None:
         outcome["challenger_version"]
 
 
-def test_reload_without_champion_keeps_serving(workspace_copy: Settings) -> None:
+def test_reload_without_champion_keeps_serving(workspace_copy: Settings,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from demo.deployment_layer.admin import ADMIN_TOKEN_ENV
     from demo.model_layer.store import open_store
 
-    with TestClient(create_app(workspace_copy, token="secret")) as client:
+    monkeypatch.setenv(ADMIN_TOKEN_ENV, "secret")
+    with TestClient(create_app(workspace_copy)) as client:
         open_store(workspace_copy).client.delete_registered_model_alias(
             workspace_copy.model_name, "champion")
         answer = client.post("/admin/reload", json={},
                              headers={"Authorization": "Bearer secret"})
         assert answer.status_code == 409
-        assert "no model registered as 'champion'" in answer.json()["reason"]
+        assert "no model registered as 'champion'" in answer.json()["detail"]
         assert client.post("/predict", json=example_request_customer()).status_code == 200
 
 
