@@ -159,7 +159,9 @@ def read_number(raw: pd.Series, words: dict[str, float] | None = None,
     ``words`` adds spellings such as {"yes": 1.0} for a flag."""
     text = raw.str.strip()
     lowered = text.str.lower()
-    number = text.where(text.str.fullmatch(NUMBER, case=False)).astype("float64")
+    # Parsed by Arrow ("float64[pyarrow]"): several times faster than pandas' own conversion
+    number = text.where(text.str.fullmatch(NUMBER, case=False)).astype(
+        "float64[pyarrow]").astype("float64")
     is_word = lowered.isin(list(words or {}))
     number[is_word] = lowered[is_word].map(words or {})
     return text, number, text.isna() | lowered.isin(BLANK_TEXT)
