@@ -31,6 +31,7 @@ FILES = {
     "validation": "reports/validation.json",  # the data contract's result
     "traffic": "batches/traffic.csv",  # production customers sent to the API
     "production_batch": "batches/production.csv",  # labelled traffic for the monitor
+    "production_features": "batches/production.parquet",  # its rows after the data layer
     "scores": "serving/scores.csv",  # the champion's batch scores of that traffic
     "drift_report": "reports/drift_latest.json",  # the monitor's verdict on it
     "prediction_log": "serving/predictions.jsonl",  # every answer the API gave

@@ -49,8 +49,8 @@ LATER_STEPS = (
     Step("registry", model.registry, ("candidates",), ("champion", "challenger")),
     Step("serve", deployment.serve, ("champion",), ("traffic", "prediction_log")),
     Step("monitor", deployment.monitor, ("gold", "champion"),
-         ("production_batch", "scores", "drift_report")),
-    Step("retrain", deployment.retrain, ("gold", "production_batch", "champion"),
+         ("production_batch", "production_features", "scores", "drift_report")),
+    Step("retrain", deployment.retrain, ("gold", "production_features", "champion"),
          ("champion", "challenger")),
 )
 STEPS: tuple[Step, ...] = (RAW, *DATA_STEPS, *LATER_STEPS)  # the laptop profile's pipeline

@@ -68,12 +68,13 @@ def monitor(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = MONITO
     settings = catalog.settings
     path = write_traffic(catalog, traffic, rows, dirty, "production_batch")
     batch = prepare_batch(path, require_label=True)
+    features = catalog.save("production_features", batch.features)  # retrain reads it
     champion = load_model(settings, "champion")
     scores = catalog.location("scores")
     scored = score_prepared(champion, batch, scores)
     report = monitor_frame(settings, catalog.load("gold"), batch.features, path.name,
                            champion=champion)
-    return Done([*report_paths(settings, path.name), path, scores],
+    return Done([*report_paths(settings, path.name), path, features, scores],
                 report.to_dict() | {
                     "scenario": traffic, "batch_path": str(path),
                     "batch_rows_read": scored["rows read"], "batch_scored": scored["scored"],
@@ -81,17 +82,16 @@ def monitor(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = MONITO
 
 
 def retrain(catalog: Catalog, trials: int = 1) -> Done:
-    """Retrain on the training data plus the production batch's labelled rows, judge the
-    challenger against the champion on a fresh holdout of them, and let the policy decide;
-    then ask a freshly started API which version it serves."""
+    """Retrain on the training data plus the production batch's labelled rows (as the
+    monitor step cleaned them), judge the challenger against the champion on a fresh holdout
+    of them, and let the policy decide; then ask a freshly started API which version it
+    serves."""
     from demo.deployment_layer import client as api
     from demo.deployment_layer.retrain import retrain as retrain_challenger
-    from demo.deployment_layer.scoring import prepare_batch
 
-    settings, path = catalog.settings, catalog.path("production_batch")
-    batch = prepare_batch(path, require_label=True)
-    outcome = retrain_challenger(settings, catalog.load("gold"), batch.features, trials=trials)
+    settings = catalog.settings
+    outcome = retrain_challenger(settings, catalog.load("gold"),
+                                 catalog.load("production_features"), trials=trials)
     with api.open_api(settings, challenger_share=0.0) as client:
         serving = client.get("/model").json()["champion"]["version"]
-    return Done([settings.mlflow_db], outcome | {
-        "batch_path": str(path), "api_serves_after_reload": str(serving)})
+    return Done([settings.mlflow_db], outcome | {"api_serves_after_reload": str(serving)})
