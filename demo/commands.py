@@ -1,7 +1,7 @@
-"""The pipeline's commands: each runs a slice of ``demo.steps`` through ``run_pipeline``.
+"""The pipeline's commands: each runs steps of ``demo.steps``.
 
 ``run`` runs every step, ``ingest`` the data steps (raw to features), ``train`` the model
-steps (train, registry); ``validate`` runs the data contract on a silver file and
+steps (train, registry), ``validate`` the contract step on the latest silver table;
 ``promote`` re-applies the promotion policy to the challenger. Policy numbers (margin, costs,
 trials, split shares) are not repeated as option defaults: they come from
 ``demo/params.toml``, and ``--set SECTION.NAME=VALUE`` overrides one for a run.
@@ -112,36 +112,24 @@ def show_summary(summary: dict[str, Any]) -> None:
         console.print("written: " + ", ".join(f"{k} {v}" for k, v in summary["files"].items()))
 
 
-def configure_validate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--silver", type=Path,
-                        help="a silver Parquet file (default: the workspace's latest)")
-
-
 def run_validate(args: argparse.Namespace, settings: Settings) -> int:
-    import pandas as pd
-
-    from demo.catalog import Catalog, new_run_id
+    from demo.catalog import Catalog
     from demo.console import console, print_table
-    from demo.data_layer.contract import save_report, validate_silver
-    from demo.errors import ContractError, DataError
+    from demo.errors import ContractError
+    from demo.steps import run_step
 
-    path = args.silver or Catalog(settings).path("silver")
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    try:
-        silver = pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
-    report = validate_silver(silver, docs_dir=settings.reports_dir / "data_docs")
-    paths = save_report(report, settings.reports_dir, new_run_id())
-    failed = report.results[~report.results["success"]]
-    print_table(f"Data contract on {path.name}: {'passed' if report.success else 'FAILED'}",
-                failed[["severity", "expectation", "column", "details"]].to_dict("records")
-                or [{"result": f"all {len(report.results)} expectations hold"}])
-    console.print(f"report: {paths['validation_html']}")
-    if not report.success:
-        raise ContractError(f"{path}: critical expectation(s) failed: "
-                            f"{'; '.join(report.critical_failures)}")
+    Catalog(settings).path("silver")  # first: no silver table says to ingest first
+    summary = run_step("contract", settings)["summary"]
+    print_table(f"Data contract on the latest silver table: "
+                f"{'passed' if summary['success'] else 'FAILED'}",
+                [("critical", f) for f in summary["critical_failures"]]
+                + [("warning", f) for f in summary["warnings"]]
+                or [("-", f"all {summary['expectations']} expectations hold")],
+                columns=["severity", "failed expectation"])
+    console.print(f"report: {summary['report']}")
+    if not summary["success"]:
+        raise ContractError("critical expectation(s) failed: "
+                            + "; ".join(summary["critical_failures"]))
     return 0
 
 
@@ -217,7 +205,7 @@ COMMANDS = [
     Command("ingest", "run the data layer on a raw CSV file (bronze, silver, quarantine, "
             "contract, gold)", configure_ingest, run_ingest),
     Command("validate", "run the data contract on the latest silver table",
-            configure_validate, run_validate),
+            lambda parser: None, run_validate),
     Command("train", "train, track and register the candidate models on the gold table",
             configure_train, run_train,
             description="Train the baseline, logistic regression and gradient boosting on the "
