@@ -89,3 +89,21 @@ def test_validate_without_a_silver_table_says_to_ingest_first(tmp_path, capsys) 
     assert main(["validate", "--workspace", str(tmp_path / "ws")]) == 2
     err = capsys.readouterr().err
     assert "no silver table" in err and "python -m demo ingest" in err
+
+
+def test_validate_runs_the_contract_step_on_the_latest_silver(tmp_path, capsys) -> None:
+    from demo.catalog import Catalog
+    from demo.settings import Settings
+    from demo.step_record import load_record
+
+    path, workspace = tmp_path / "customers.csv", tmp_path / "ws"
+    path.write_text(csv_text(customers_as_text(200)))
+    assert main(["ingest", str(path), "--skip-validation", "--workspace", str(workspace)]) == 0
+    settings = Settings.from_env(workspace)
+    assert load_record(settings)["contract"]["summary"]["skipped"] is True
+    assert main(["validate", "--workspace", str(workspace)]) == 0
+    assert "report:" in capsys.readouterr().out
+    contract = load_record(settings)["contract"]["summary"]
+    validation = Catalog(settings).load("validation")
+    assert contract["success"] is True and "skipped" not in contract
+    assert validation["run_id"] == Catalog(settings).run_id("silver")  # gold may be rebuilt
