@@ -1,7 +1,7 @@
 """The pipeline's commands: each runs steps of ``demo.steps``.
 
 ``run`` runs every step, ``ingest`` the data steps (raw to features), ``train`` the model
-steps (train, registry), ``validate`` the contract step on the latest silver table;
+steps (train, registry), ``validate`` the contract and features steps on the latest silver;
 ``promote`` re-applies the promotion policy to the challenger. Policy numbers (margin, costs,
 trials, split shares) are not repeated as option defaults: they come from
 ``demo/params.toml``, and ``--set SECTION.NAME=VALUE`` overrides one for a run.
@@ -130,6 +130,7 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
     if not summary["success"]:
         raise ContractError("critical expectation(s) failed: "
                             + "; ".join(summary["critical_failures"]))
+    run_step("features", settings)  # gold again, from the silver just validated: trainable
     return 0
 
 
@@ -204,7 +205,8 @@ COMMANDS = [
     Command("run", "run the pipeline end to end on the sample dataset", configure_run, run_run),
     Command("ingest", "run the data layer on a raw CSV file (bronze, silver, quarantine, "
             "contract, gold)", configure_ingest, run_ingest),
-    Command("validate", "run the data contract on the latest silver table",
+    Command("validate", "run the data contract on the latest silver table; gold is built "
+            "again from it when it passes",
             lambda parser: None, run_validate),
     Command("train", "train, track and register the candidate models on the gold table",
             configure_train, run_train,
