@@ -163,7 +163,8 @@ def _run_retrain(args: argparse.Namespace, settings: Settings) -> int:
                         "(make one with `python -m demo generate --scenario churn_shift`)")
     batch = prepare_batch(path, require_label=True)
     outcome = retrain(settings, Catalog(settings).load("gold"), batch.features)
-    print_table("Retraining", [outcome])
+    print_table("Retraining", [(k, v) for k, v in outcome.items() if k != "reason"],
+                columns=["", "value"])
     console.print(outcome["reason"])
     if args.reload_url:  # a running API picks up the new aliases (with its admin token)
         try:
