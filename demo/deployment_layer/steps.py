@@ -6,9 +6,12 @@ as a raw export and cleaned by the data layer's rules before the API or the moni
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from demo.catalog import Catalog
+from demo.errors import DataError
+from demo.feature_spec import LABEL_COLUMN
 from demo.step_record import Done
 
 DEFAULT_TRAFFIC = "price_rise"
@@ -58,25 +61,34 @@ def serve(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = TRAFFIC_
 
 
 def monitor(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = MONITOR_ROWS,
-            dirty: bool = True) -> Done:
-    """Score a labelled production batch with the champion and compare it with the
-    training data: PSI per feature, prediction drift, performance; a retraining verdict."""
+            dirty: bool = True, batch: str | Path | None = None) -> Done:
+    """Score a production batch with the champion and compare it with the training data:
+    PSI per feature, prediction drift, performance (when labelled); a retraining verdict.
+    The batch is the raw CSV ``batch`` (copied into the workspace), else generated
+    ``traffic``."""
     from demo.deployment_layer.monitoring_runner import monitor_frame, report_paths
     from demo.deployment_layer.scoring import prepare_batch, score_prepared
     from demo.model_layer.loading import load_model
 
     settings = catalog.settings
-    path = write_traffic(catalog, traffic, rows, dirty, "production_batch")
-    batch = prepare_batch(path, require_label=True)
-    features = catalog.save("production_features", batch.features)  # retrain reads it
+    given = Path(batch) if batch is not None else None
+    path = given or write_traffic(catalog, traffic, rows, dirty, "production_batch")
+    prepared = prepare_batch(path, require_label=given is None)  # names a bad file first
+    if given is not None:  # the workspace keeps the batch it judged
+        path = catalog.location("production_batch")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if given.resolve() != path.resolve():
+            shutil.copyfile(given, path)
+    features = catalog.save("production_features", prepared.features)  # retrain reads it
     champion = load_model(settings, "champion")
     scores = catalog.location("scores")
-    scored = score_prepared(champion, batch, scores)
-    report = monitor_frame(settings, catalog.load("gold"), batch.features, path.name,
+    scored = score_prepared(champion, prepared, scores)
+    name = (given or path).name
+    report = monitor_frame(settings, catalog.load("gold"), prepared.features, name,
                            champion=champion)
-    return Done([*report_paths(settings, path.name), path, features, scores],
+    return Done([*report_paths(settings, name), path, features, scores],
                 report.to_dict() | {
-                    "scenario": traffic, "batch_path": str(path),
+                    "scenario": traffic if given is None else None, "batch_path": str(path),
                     "batch_rows_read": scored["rows read"], "batch_scored": scored["scored"],
                     "batch_quarantined": scored["quarantined"], "scores": str(scores)})
 
@@ -89,9 +101,11 @@ def retrain(catalog: Catalog, trials: int = 1) -> Done:
     from demo.deployment_layer import client as api
     from demo.deployment_layer.retrain import retrain as retrain_challenger
 
-    settings = catalog.settings
-    outcome = retrain_challenger(settings, catalog.load("gold"),
-                                 catalog.load("production_features"), trials=trials)
+    settings, labelled = catalog.settings, catalog.load("production_features")
+    if LABEL_COLUMN not in labelled.columns:
+        raise DataError(f"{catalog.path('production_batch')}: the batch the monitor step "
+                        f"judged has no '{LABEL_COLUMN}' label, and retraining needs labels")
+    outcome = retrain_challenger(settings, catalog.load("gold"), labelled, trials=trials)
     with api.open_api(settings, challenger_share=0.0) as client:
         serving = client.get("/model").json()["champion"]["version"]
     return Done([settings.mlflow_db], outcome | {"api_serves_after_reload": str(serving)})
