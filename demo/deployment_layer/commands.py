@@ -117,31 +117,32 @@ def _configure_monitor(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_monitor(args: argparse.Namespace, settings: Settings) -> int:
-    from demo.catalog import Catalog
-    from demo.console import console, print_table
-    from demo.deployment_layer.monitoring_runner import monitor_frame
-    from demo.deployment_layer.scoring import prepare_batch
+    import pandas as pd
 
-    batch = prepare_batch(args.batch)
-    report = monitor_frame(settings, Catalog(settings).load("gold"), batch.features,
-                           args.batch.name)
-    rows = report.features.rename(columns={"psi": "PSI", "level": "drift"}).to_dict("records")
-    rows.append({"feature": "(prediction)", "kind": "score", "PSI": report.prediction_psi,
-                 "drift": report.prediction_level})
-    print_table(f"Drift of {report.batch} against the training data", rows)
-    if report.performance:
+    from demo.console import console, print_table
+    from demo.steps import run_step
+
+    report = run_step("monitor", settings, batch=args.batch)["summary"]
+    rows = pd.DataFrame(report["features"]).rename(columns={"psi": "PSI", "level": "drift"})
+    print_table(f"Drift of {report['batch']} against the training data", [
+        *rows.to_dict("records"), {"feature": "(prediction)", "kind": "score",
+                                   "PSI": report["prediction_psi"],
+                                   "drift": report["prediction_level"]}])
+    if report["performance"]:
         print_table("Performance on the batch (labels present)",
                     [{"metric": k, "batch": v,
-                      "at training": report.reference_performance.get(k, "")}
-                     for k, v in report.performance.items()])
-    advice = "retraining recommended" if report.retrain_recommended else "no retraining needed"
-    console.print(f"verdict: {report.verdict} drift ({advice})")
+                      "at training": report["reference_performance"].get(k, "")}
+                     for k, v in report["performance"].items()])
+    advice = ("retraining recommended" if report["retrain_recommended"]
+              else "no retraining needed")
+    console.print(f"verdict: {report['verdict']} drift ({advice})")
     return 0
 
 
 def _configure_retrain(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=Path,
-                        help="newly labelled raw CSV (default: the latest labelled batch)")
+                        help="newly labelled raw CSV, monitored first (default: the batch the "
+                        "monitor step judged last)")
     parser.add_argument("--reload-url",
                         help="a running API to reload after a promotion, e.g. "
                              "http://127.0.0.1:8000")
@@ -150,19 +151,13 @@ def _configure_retrain(parser: argparse.ArgumentParser) -> None:
 def _run_retrain(args: argparse.Namespace, settings: Settings) -> int:
     import httpx
 
-    from demo.catalog import Catalog
     from demo.console import console, print_table
     from demo.deployment_layer.admin import admin_token
-    from demo.deployment_layer.retrain import retrain
-    from demo.deployment_layer.scoring import prepare_batch
+    from demo.steps import run_step
 
-    path = args.batch or max(settings.batches_dir.glob("*.csv"), default=None,
-                             key=lambda p: p.stat().st_mtime)  # the latest labelled batch
-    if path is None:
-        raise DemoError(f"no labelled batch in {settings.batches_dir}: pass --batch CSV "
-                        "(make one with `python -m demo generate --scenario churn_shift`)")
-    batch = prepare_batch(path, require_label=True)
-    outcome = retrain(settings, Catalog(settings).load("gold"), batch.features)
+    if args.batch is not None:  # the retrain step reads the batch as the monitor cleaned it
+        run_step("monitor", settings, batch=args.batch)
+    outcome = run_step("retrain", settings)["summary"]
     print_table("Retraining", [(k, v) for k, v in outcome.items() if k != "reason"],
                 columns=["", "value"])
     console.print(outcome["reason"])

@@ -1,4 +1,4 @@
-"""One small champion per test session, trained and registered by the model layer itself.
+"""One small champion per test session, made by the pipeline's own steps.
 
 Tests that change the registry (reload, retraining) work on a copy of the session's
 workspace, so the shared champion never moves under another test.
@@ -13,18 +13,27 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from demo.labs.common import generated_gold, train_champion
 from demo.settings import Settings
+from demo.step_record import load_record
+from demo.steps import run_all
+from demo.synthetic.export import write_csv
+from demo.synthetic.scenarios import generate_batch
 
 TRAIN_ROWS = 2_000
 
 
 @pytest.fixture(scope="session")
 def trained_workspace(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A workspace with a registered champion and its gold table (read-only for tests)."""
-    settings = Settings.from_env(tmp_path_factory.mktemp("deploy") / "workspace")
-    outcome = train_champion(settings, generated_gold(TRAIN_ROWS, seed=1))
-    assert outcome.decision.promote, outcome.decision
+    """A workspace with a registered champion and its gold table (read-only for tests): the
+    steps from a generated export to the registry, with the contract skipped (the data tests'
+    subject) and one untuned candidate."""
+    folder = tmp_path_factory.mktemp("deploy")
+    write_csv(generate_batch(TRAIN_ROWS, 1, "baseline", dirty=True), folder / "export.csv")
+    settings = Settings.from_env(folder / "workspace")
+    run_all(settings, {"raw": {"source": folder / "export.csv"}, "contract": {"skip": True},
+                       "train": {"candidates": ("hist_gradient_boosting",), "trials": 1}},
+            until="registry")
+    assert load_record(settings)["registry"]["summary"]["alias"] == "champion"
     return settings
 
 

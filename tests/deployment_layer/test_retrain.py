@@ -71,3 +71,21 @@ def test_retrain_reloads_a_running_api_and_says_when_it_cannot(
         assert main([*command, "--reload-url", server.url]) == 2
     error = capsys.readouterr().err
     assert "did not reload (HTTP 40" in " ".join(error.split()), error
+
+
+def test_retrain_refuses_a_monitored_batch_without_labels(
+        workspace_copy: Settings, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The commands run the steps: ``monitor --batch`` judges any batch, ``retrain`` then
+    needs the labels that batch lacks, and says so instead of failing on a missing column."""
+    from demo.cli import main
+    from demo.step_record import load_record
+    from demo.synthetic.export import write_csv
+    from demo.synthetic.scenarios import generate_batch
+
+    batch = tmp_path / "unlabelled.csv"
+    write_csv(generate_batch(800, seed=24, id_start=10**6, with_label=False), batch)
+    workspace = ["--workspace", str(workspace_copy.workspace)]
+    assert main(["monitor", "--batch", str(batch), *workspace]) == 0
+    assert load_record(workspace_copy)["monitor"]["summary"]["batch"] == "unlabelled.csv"
+    assert main(["retrain", *workspace]) == 2
+    assert "has no 'churn' label" in " ".join(capsys.readouterr().err.split())
