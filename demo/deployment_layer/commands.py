@@ -11,18 +11,12 @@ import socket
 from pathlib import Path
 
 from demo.cli import Command
+from demo.commands import add_policy_option
 from demo.errors import DemoError
 from demo.settings import Settings
 
 KEEP_ALIVE_SECONDS = 65
 MAX_CONNECTIONS = 100  # beyond this many open connections, uvicorn answers 503 at once
-
-
-def _share(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
 
 
 def _configure_serve(parser: argparse.ArgumentParser) -> None:
@@ -31,12 +25,10 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
                         help="port to listen on (0: any free port, reported on stdout)")
     parser.add_argument("--port-file", type=Path,
                         help="write the port listened on to this file once bound")
-    parser.add_argument("--challenger-share", type=_share,
-                        help="share of customers (by id) routed to the challenger, if any "
-                        "(default: serving.challenger_share in demo/params.toml)")
     parser.add_argument("--body-timeout", type=float,
                         help="seconds a client may take to send a request body, then 408 "
                         "(default: DEFAULT_BODY_TIMEOUT in api.py)")
+    add_policy_option(parser)  # e.g. serving.challenger_share=0.2: customers to the challenger
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -69,7 +61,7 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     # wake-up latency and fight the event loop for the two cores.
     threadpool_limits(limits=1)
     timeout = {} if args.body_timeout is None else {"body_timeout": args.body_timeout}
-    app = create_app(settings, challenger_share=args.challenger_share, **timeout)
+    app = create_app(settings.with_policy(args.policy), **timeout)
     sock = listening_socket(args.host, args.port)
     port = sock.getsockname()[1]
     token = f"from ${ADMIN_TOKEN_ENV}" if os.environ.get(ADMIN_TOKEN_ENV) else \

@@ -90,7 +90,7 @@ class ApiServer:
                    str(self.settings.workspace), "--host", LOOPBACK, "--port", "0",
                    "--port-file", str(port_file), *self.options]
         if self.challenger_share is not None:
-            command += ["--challenger-share", str(self.challenger_share)]
+            command += ["--set", f"serving.challenger_share={self.challenger_share}"]
         self.settings.serving_dir.mkdir(parents=True, exist_ok=True)
         admin_token(self.settings)  # created before the child starts: both read one file
         with output.open("wb") as out:
