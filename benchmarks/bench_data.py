@@ -83,7 +83,7 @@ def measure(path: Path, sources: dict[str, Path]) -> dict[str, dict[str, float]]
         for name, source in sources.items():
             workspace = str(Path(folder) / f"workspace_{name}")
             figures[name] = run_measured(DATA_LAYER.format(
-                source=str(source), path=str(path), workspace=workspace))
+                source=str(source), path=str(path), workspace=workspace), checkout=source)
     return figures
 
 

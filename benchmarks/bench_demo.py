@@ -50,7 +50,7 @@ def export_revision(revision: str) -> Path:
 def time_demo(source: Path) -> float:
     with tempfile.TemporaryDirectory(prefix="bench-demo-") as folder:
         code = DEMO_RUN.format(source=str(source), workspace=str(Path(folder) / "workspace"))
-        return run_measured(code)["wall_s"]
+        return run_measured(code, checkout=source)["wall_s"]
 
 
 def run(quick: bool) -> list[BenchRow]:

@@ -37,24 +37,30 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def run_measured(code: str, timeout: float = 900) -> dict[str, float]:
+def run_measured(code: str, timeout: float = 900,
+                 checkout: Path | None = None) -> dict[str, float]:
     """Run Python ``code`` in a fresh interpreter; return its wall time and peak RSS in MB.
 
     A fresh process makes peak memory honest (nothing cached from earlier benchmarks).
     The code may print one JSON object on its last line; its keys are merged in.
+    ``checkout``: an exported older revision to run from instead of this one (its folder is
+    the working directory and comes first on the path, so the ``python -m demo`` children it
+    starts run its code too, not this checkout's).
     """
     # A script file, not ``python -c``: with pyspark installed, importing Great Expectations
     # in a ``-c`` process makes pyspark believe it runs doctests and exit quietly with 0.
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         (scratch / "measured.py").write_text(code)
-        return _run_script(scratch / "measured.py", timeout)
+        return _run_script(scratch / "measured.py", timeout, checkout)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _run_script(script: Path, timeout: float) -> dict[str, float]:
-    root = str(Path(__file__).resolve().parents[1])  # as ``-c`` would: the checkout importable
+def _run_script(script: Path, timeout: float, checkout: Path | None = None
+                ) -> dict[str, float]:
+    # As ``-c`` would: the checkout importable
+    root = str(checkout or Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     start = time.perf_counter()
