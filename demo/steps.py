@@ -101,7 +101,7 @@ def require(settings: Settings, key: str) -> None:
                              & set(step_named(key, settings).inputs))
             raise DemoError(f"the step '{key}' needs {made}, which the step '{needed}' makes "
                             f"and which is not in {settings.workspace} yet: run '{needed}' "
-                            "first")
+                            "first (on the command line, `python -m demo run` runs every step)")
 
 
 def as_catalog(where: Catalog | Settings) -> Catalog:
