@@ -16,9 +16,10 @@ from demo.deployment_layer.steps import BATCH_ROWS, DEFAULT_SCENARIO, SAMPLE_REQ
 from demo.paths import SAMPLE_RAW_CSV
 from demo.settings import Settings
 from demo.step_record import load_record
-from demo.steps import OnStep, run_all
+from demo.steps import DATA_STEPS, RAW, SPARK_DATA, OnStep, run_all
 
-DATA_STEPS = ("raw", "clean", "contract", "features", "spark_data")
+# The steps whose summaries make the data accounting (pandas or Spark); the rest keep their own.
+DATA_KEYS = {step.key for step in (RAW, *DATA_STEPS, SPARK_DATA)}
 
 
 def pipeline_options(raw_path: str | Path) -> dict[str, dict[str, Any]]:
@@ -56,7 +57,7 @@ def run_summary(record: dict[str, dict[str, Any]]) -> dict[str, Any]:
     summary and seconds under its key."""
     return data_section(record) | {
         key: entry["summary"] | {"seconds": entry["seconds"]}
-        for key, entry in record.items() if key not in DATA_STEPS}
+        for key, entry in record.items() if key not in DATA_KEYS}
 
 
 def data_section(record: dict[str, dict[str, Any]]) -> dict[str, Any]:
