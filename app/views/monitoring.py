@@ -46,7 +46,10 @@ if entry is not None:
     verdict = summary["verdict"]
     advice = ("retraining recommended" if summary["retrain_recommended"]
               else "no retraining needed")
-    message = (f"Scenario **{summary['scenario']}**: "
+    # A batch given to `python -m demo monitor --batch FILE` has no scenario: its file name.
+    source = (f"Scenario **{summary['scenario']}**" if summary["scenario"]
+              else f"Batch **{summary['batch']}**")
+    message = (f"{source}: "
                f"{'no' if verdict == 'none' else verdict} drift, {advice}. Drifted "
                f"features: {', '.join(summary['drifted_features']) or 'none'}.")
     (st.success if verdict == "none" and not summary["retrain_recommended"] else st.warning)(

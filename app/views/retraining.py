@@ -20,8 +20,10 @@ st.markdown(
 
 if step_page.missing_prerequisite(step) is None:
     monitored = step_page.done("monitor")["summary"]
-    st.caption(f"New labelled data: the monitored batch of scenario "
-               f"**{monitored['scenario']}** ({monitored['rows_current']:,} usable rows; "
+    source = (f"of scenario **{monitored['scenario']}**" if monitored["scenario"]
+              else f"**{monitored['batch']}**")  # a file given to `monitor --batch`
+    st.caption(f"New labelled data: the monitored batch {source} "
+               f"({monitored['rows_current']:,} usable rows; "
                f"verdict: {monitored['verdict']} drift).")
     with st.form("retrain"):
         trials = st.slider("Search trials for the challenger", 1, 6, 1, key="retrain_trials")

@@ -1,7 +1,7 @@
 """The deployment layer's steps: serve production traffic, monitor it, retrain on it.
 
-Traffic comes from the generator (a scenario: baseline, price_rise, churn_shift ...), written
-as a raw export and cleaned by the data layer's rules before the API or the monitor sees it.
+Traffic is generated (a scenario: baseline, price_rise, churn_shift ...) or, for the monitor,
+a raw CSV you give; the data layer's rules clean it before the API or the monitor sees it.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def monitor(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = MONITO
     settings = catalog.settings
     given = Path(batch) if batch is not None else None
     path = given or write_traffic(catalog, traffic, rows, dirty, "production_batch")
-    prepared = prepare_batch(path, require_label=given is None)  # names a bad file first
+    prepared = prepare_batch(path)  # first: a missing or unreadable file is named
     if given is not None:  # the workspace keeps the batch it judged
         path = catalog.location("production_batch")
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -81,6 +81,22 @@ def test_monitoring_plots_psi_per_feature_for_a_chosen_scenario(
     assert "retrain" not in load_record(ready_workspace)  # a new batch makes it stale
 
 
+def test_a_batch_given_to_the_monitor_is_named_by_its_file(
+    ready_workspace: Settings, tmp_path
+) -> None:
+    """``python -m demo monitor --batch FILE`` runs the monitor step on a file, which has no
+    scenario: the monitoring and retraining pages name the file instead."""
+    from demo.synthetic.export import write_csv
+    from demo.synthetic.scenarios import generate_batch
+
+    batch = tmp_path / "march.csv"
+    write_csv(generate_batch(800, seed=25, id_start=10**6), batch)
+    run_step("monitor", ready_workspace, batch=batch)
+    monitoring = open_page("views/monitoring.py")
+    assert "Batch **march.csv**" in texts(monitoring.success) + texts(monitoring.warning)
+    assert "the monitored batch **march.csv**" in texts(open_page("views/retraining.py").caption)
+
+
 def test_retraining_trains_judges_and_reports(ready_workspace: Settings) -> None:
     app = open_page("views/retraining.py")
     app.button(key="FormSubmitter:retrain-Retrain and judge the challenger").click().run()

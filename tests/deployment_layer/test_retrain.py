@@ -89,3 +89,19 @@ def test_retrain_refuses_a_monitored_batch_without_labels(
     assert load_record(workspace_copy)["monitor"]["summary"]["batch"] == "unlabelled.csv"
     assert main(["retrain", *workspace]) == 2
     assert "has no 'churn' label" in " ".join(capsys.readouterr().err.split())
+
+
+def test_retrain_names_a_missing_batch_before_loading_a_model(
+        workspace_copy: Settings, tmp_path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from demo.cli import main
+    from demo.model_layer import loading
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model was loaded before the batch was read")
+
+    monkeypatch.setattr(loading, "load_model", no_model)
+    command = ["retrain", "--workspace", str(workspace_copy.workspace),
+               "--batch", str(tmp_path / "nope.csv")]
+    assert main(command) == 2
+    assert "nope.csv" in capsys.readouterr().err
