@@ -181,8 +181,7 @@ def _cell(value: Any) -> str:
 def render_html(report: dict[str, Any], reference: pd.DataFrame, current: pd.DataFrame,
                 reference_scores: np.ndarray, current_scores: np.ndarray) -> str:
     """The whole report page."""
-    drifted = (report["drifted_features"][:4]
-               or [row["feature"] for row in report["features"][:2]])
+    drifted = report["drifted_features"][:4] or [f["feature"] for f in report["features"][:2]]
     images = [psi_figure(report), scores_figure(reference_scores, current_scores),
               features_figure(reference, current, drifted)]
     performance = [{"metric": k, "this batch": v,
