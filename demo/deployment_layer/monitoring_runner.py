@@ -88,8 +88,7 @@ def write_report(settings: Settings, report: dict[str, Any], page: str) -> list[
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(report, indent=2, default=str)
     paths = report_paths(settings, report["batch"])
-    latest = [settings.reports_dir / "drift_latest.json", settings.reports_dir / "drift_latest.html"]
-    for json_path, html_path in (paths, latest):
+    for json_path, html_path in (paths, report_paths(settings, "latest")):
         json_path.write_text(payload)
         html_path.write_text(page, encoding="utf-8")
     return paths
