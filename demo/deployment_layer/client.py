@@ -131,8 +131,6 @@ def answer_rows(answers: list[ApiAnswer]) -> list[dict[str, Any]]:
 def answers_summary(rows: list[dict[str, Any]], challenger_share: float) -> dict[str, Any]:
     """The last answers (``answer_rows``), and the customers they answered by alias."""
     kept = rows[-KEPT_ANSWERS:]
-    served: Counter[str] = Counter()
-    for answer in kept:
-        served.update(answer["by_alias"])
+    served = sum((Counter(answer["by_alias"]) for answer in kept), Counter[str]())
     return {"answers": kept, "served_by_alias": dict(served),
             "challenger_share": challenger_share}

@@ -16,7 +16,7 @@ Everything here is a pure function of frames and arrays; files and MLflow live i
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -100,55 +100,21 @@ def psi_by_feature(reference: pd.DataFrame, current: pd.DataFrame,
     return pd.DataFrame(rows).sort_values("psi", ascending=False, ignore_index=True)
 
 
-@dataclass
-class DriftReport:
-    """The monitor's findings for one batch, and what they mean."""
-
-    rows_reference: int
-    rows_current: int
-    features: pd.DataFrame
-    prediction_psi: float
-    performance: dict[str, float] = field(default_factory=dict)
-    reference_performance: dict[str, float] = field(default_factory=dict)
-    model: dict[str, str] = field(default_factory=dict)
-    batch: str = ""
-    thresholds: DriftThresholds = field(default_factory=DriftThresholds.from_policy)
-
-    @property
-    def prediction_level(self) -> str:
-        return self.thresholds.level(self.prediction_psi)
-
-    @property
-    def roc_auc_drop(self) -> float | None:
-        now, before = self.performance.get("roc_auc"), self.reference_performance.get("roc_auc")
-        return None if now is None or before is None else before - now
-
-    @property
-    def verdict(self) -> str:
-        """The worst of feature drift and prediction drift: none, moderate or severe."""
-        return str(max([*self.features["level"], self.prediction_level], key=LEVELS.index))
-
-    @property
-    def retrain_recommended(self) -> bool:
-        """Severe drift, or (with labels) a ROC AUC at least the policy's
-        ``monitoring.roc_auc_drop`` below the model's test ROC AUC."""
-        drop = self.roc_auc_drop
-        return self.verdict == "severe" or (
-            drop is not None and drop >= self.thresholds.roc_auc_drop)
-
-    def drifted_features(self) -> list[str]:
-        return [str(name) for name in
-                self.features.loc[self.features["level"] != "none", "feature"]]
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in asdict(self).items() if k != "features"}
-        data.update(
-            features=self.features.to_dict(orient="records"),
-            prediction_level=self.prediction_level,
-            verdict=self.verdict,
-            drifted_features=self.drifted_features(),
-            roc_auc_drop=self.roc_auc_drop,
-            retrain_recommended=self.retrain_recommended,
-        )
-        return data
-
+def judge_drift(features: pd.DataFrame, prediction_psi: float, performance: dict[str, float],
+                reference_performance: dict[str, float], thresholds: DriftThresholds
+                ) -> dict[str, Any]:
+    """What the findings mean. The verdict is the worst of feature drift and prediction
+    drift; retraining is recommended on severe drift, or (with labels) when the batch's ROC
+    AUC is at least the policy's ``monitoring.roc_auc_drop`` below the model's test ROC AUC."""
+    now, before = performance.get("roc_auc"), reference_performance.get("roc_auc")
+    roc_auc_drop = None if now is None or before is None else before - now
+    prediction_level = thresholds.level(prediction_psi)
+    verdict = max([*features["level"], prediction_level], key=LEVELS.index)
+    return {
+        "prediction_level": prediction_level,
+        "verdict": verdict,
+        "drifted_features": features.loc[features["level"] != "none", "feature"].tolist(),
+        "roc_auc_drop": roc_auc_drop,
+        "retrain_recommended": verdict == "severe" or (
+            roc_auc_drop is not None and roc_auc_drop >= thresholds.roc_auc_drop),
+    }

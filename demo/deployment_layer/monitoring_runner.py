@@ -14,6 +14,7 @@ import html
 import io
 import json
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from demo.deployment_layer.monitoring import (
-    DriftReport,
     DriftThresholds,
     bin_shares,
+    judge_drift,
     psi,
     psi_by_feature,
 )
@@ -40,7 +41,7 @@ img{max-width:100%}
 
 
 def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataFrame,
-                  batch_name: str, champion: Any = None) -> DriftReport:
+                  batch_name: str, champion: Any = None) -> dict[str, Any]:
     """Compare ``current`` with ``reference`` (the training data's gold table) under the
     champion; write and log the report."""
     from demo.model_layer.evaluate import BusinessCosts, classification_metrics
@@ -59,18 +60,19 @@ def monitor_frame(settings: Settings, reference: pd.DataFrame, current: pd.DataF
         # No ROC AUC (NaN) when the batch holds one class only.
         performance = {k: v for k, v in measured.items() if not np.isnan(v)}
         performance["churn_rate"] = float(np.mean(labels))
-    report = DriftReport(
-        rows_reference=len(reference),
-        rows_current=len(current),
-        features=psi_by_feature(reference, current, thresholds),
-        prediction_psi=psi(reference_scores, current_scores),
-        performance=performance,
-        reference_performance={k.removeprefix("test_"): v for k, v in champion.metrics.items()
-                               if k.startswith("test_")},
-        model={"name": settings.model_name, "version": champion.version, "alias": "champion"},
-        batch=batch_name,
-        thresholds=thresholds,
-    )
+    features = psi_by_feature(reference, current, thresholds)
+    prediction_psi = psi(reference_scores, current_scores)
+    reference_performance = {k.removeprefix("test_"): v for k, v in champion.metrics.items()
+                             if k.startswith("test_")}
+    report = {
+        "rows_reference": len(reference), "rows_current": len(current),
+        "prediction_psi": prediction_psi, "performance": performance,
+        "reference_performance": reference_performance,
+        "model": {"name": settings.model_name, "version": champion.version, "alias": "champion"},
+        "batch": batch_name, "thresholds": asdict(thresholds),
+        "features": features.to_dict(orient="records"),
+        **judge_drift(features, prediction_psi, performance, reference_performance, thresholds),
+    }
     page = render_html(report, reference, current, reference_scores, current_scores)
     log_report(settings, report, write_report(settings, report, page))
     return report
@@ -82,30 +84,29 @@ def report_paths(settings: Settings, batch_name: str) -> list[Path]:
     return [settings.reports_dir / f"{stem}.json", settings.reports_dir / f"{stem}.html"]
 
 
-def write_report(settings: Settings, report: DriftReport, page: str) -> list[Path]:
+def write_report(settings: Settings, report: dict[str, Any], page: str) -> list[Path]:
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(report.to_dict(), indent=2, default=str)
-    paths = report_paths(settings, report.batch)
-    latest = [settings.reports_dir / "drift_latest.json", settings.reports_dir / "drift_latest.html"]
-    for json_path, html_path in (paths, latest):
+    payload = json.dumps(report, indent=2, default=str)
+    paths = report_paths(settings, report["batch"])
+    for json_path, html_path in (paths, report_paths(settings, "latest")):
         json_path.write_text(payload)
         html_path.write_text(page, encoding="utf-8")
     return paths
 
 
-def log_report(settings: Settings, report: DriftReport, paths: list[Path]) -> str:
+def log_report(settings: Settings, report: dict[str, Any], paths: list[Path]) -> str:
     """One MLflow run per monitored batch: PSI metrics, verdict tags, the report files."""
     from demo.model_layer.store import open_store
     from demo.model_layer.tracking import log_run
 
-    metrics = {f"psi.{r.feature}": r.psi for r in report.features.itertuples()}
-    metrics["psi.prediction"] = report.prediction_psi
-    metrics.update({f"batch.{k}": v for k, v in report.performance.items()})
+    metrics = {f"psi.{row['feature']}": row["psi"] for row in report["features"]}
+    metrics["psi.prediction"] = report["prediction_psi"]
+    metrics.update({f"batch.{k}": v for k, v in report["performance"].items()})
     return log_run(
-        open_store(settings), f"drift-monitor {report.batch}",
-        tags={"step": "monitor", "batch": report.batch, "verdict": report.verdict,
-              "model_version": report.model.get("version", ""),
-              "retrain_recommended": str(report.retrain_recommended)},
+        open_store(settings), f"drift-monitor {report['batch']}",
+        tags={"step": "monitor", "batch": report["batch"], "verdict": report["verdict"],
+              "model_version": report["model"]["version"],
+              "retrain_recommended": str(report["retrain_recommended"])},
         params=settings.policy.as_params(), metrics=metrics, files=paths, files_folder="drift")
 
 
@@ -115,15 +116,15 @@ def _png(figure: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def psi_figure(report: DriftReport) -> Any:
+def psi_figure(report: dict[str, Any]) -> Any:
     """PSI per feature as horizontal bars, with the moderate and severe thresholds."""
     from matplotlib.figure import Figure
 
-    table = report.features.iloc[::-1]
+    table = pd.DataFrame(report["features"]).iloc[::-1]
     figure = Figure(figsize=(7, 0.32 * len(table) + 1.2))
     axes = figure.add_subplot()
     axes.barh(table["feature"], table["psi"], color=[_COLOURS[lv] for lv in table["level"]])
-    for line in (report.thresholds.moderate, report.thresholds.severe):
+    for line in (report["thresholds"]["moderate"], report["thresholds"]["severe"]):
         axes.axvline(line, color="grey", linestyle="--", linewidth=1)
     axes.set_xlabel("PSI against the training data")
     axes.set_title("Feature drift")
@@ -135,9 +136,8 @@ def scores_figure(reference_scores: np.ndarray, current_scores: np.ndarray) -> A
 
     figure = Figure(figsize=(7, 3))
     axes = figure.add_subplot()
-    bins = np.linspace(0, 1, 21).tolist()  # 20 equal bins of probability
-    axes.hist(reference_scores, bins=bins, alpha=0.6, density=True, label="training data")
-    axes.hist(current_scores, bins=bins, alpha=0.6, density=True, label="this batch")
+    for scores, label in ((reference_scores, "training data"), (current_scores, "this batch")):
+        axes.hist(scores, bins=20, range=(0, 1), alpha=0.6, density=True, label=label)
     axes.set_xlabel("predicted churn probability")
     axes.set_title("Prediction drift")
     axes.legend()
@@ -163,7 +163,7 @@ def features_figure(reference: pd.DataFrame, current: pd.DataFrame, names: list[
     return figure
 
 
-def _table(rows: pd.DataFrame | list[dict[str, Any]]) -> str:
+def _table(rows: list[dict[str, Any]]) -> str:
     if len(rows) == 0:
         return "<p>none</p>"
     return str(pd.DataFrame(rows).map(_cell).to_html(index=False, escape=False))
@@ -177,27 +177,27 @@ def _cell(value: Any) -> str:
     return html.escape(str(value))
 
 
-def render_html(report: DriftReport, reference: pd.DataFrame, current: pd.DataFrame,
+def render_html(report: dict[str, Any], reference: pd.DataFrame, current: pd.DataFrame,
                 reference_scores: np.ndarray, current_scores: np.ndarray) -> str:
     """The whole report page."""
-    drifted = report.drifted_features()[:4] or report.features["feature"].head(2).tolist()
+    drifted = report["drifted_features"][:4] or [f["feature"] for f in report["features"][:2]]
     images = [psi_figure(report), scores_figure(reference_scores, current_scores),
               features_figure(reference, current, drifted)]
     performance = [{"metric": k, "this batch": v,
-                    "at training (test set)": report.reference_performance.get(k, "")}
-                   for k, v in report.performance.items()]
-    summary = [{"batch": report.batch, "rows": report.rows_current,
-                "reference rows": report.rows_reference, "verdict": report.verdict,
-                "prediction PSI": report.prediction_psi,
-                "retrain recommended": "yes" if report.retrain_recommended else "no"}]
-    model = html.escape(", ".join(f"{k} {v}" for k, v in report.model.items()))
-    moderate, severe = report.thresholds.moderate, report.thresholds.severe
+                    "at training (test set)": report["reference_performance"].get(k, "")}
+                   for k, v in report["performance"].items()]
+    summary = [{"batch": report["batch"], "rows": report["rows_current"],
+                "reference rows": report["rows_reference"], "verdict": report["verdict"],
+                "prediction PSI": report["prediction_psi"],
+                "retrain recommended": "yes" if report["retrain_recommended"] else "no"}]
+    model = html.escape(", ".join(f"{k} {v}" for k, v in report["model"].items()))
+    moderate, severe = report["thresholds"]["moderate"], report["thresholds"]["severe"]
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>Drift report</title>"
         f"<style>{_STYLE}</style></head><body><h1>Drift report</h1>"
         f"<p>Model: {model}. PSI below {moderate} is no drift, {moderate} to {severe} "
         f"moderate, {severe} and above severe.</p>{_table(summary)}"
-        f"<h2>Features</h2>{_table(report.features)}"
+        f"<h2>Features</h2>{_table(report['features'])}"
         f"<h2>Performance (labels present)</h2>{_table(performance)}"
         + "".join(f"<img alt='drift plot' src='data:image/png;base64,{_png(f)}'>" for f in images)
         + "</body></html>"

@@ -116,10 +116,8 @@ def _http_error(error: ValidationError) -> HTTPException:
 
 def field_path(location: tuple[Any, ...]) -> str:
     """('customers', 3, 'gender') -> 'customers[3].gender'."""
-    path = ""
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "body"
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
+    return path.removeprefix(".") or "body"
 
 
 def _readable(value: Any) -> Any:

@@ -87,7 +87,7 @@ def monitor(catalog: Catalog, traffic: str = DEFAULT_TRAFFIC, rows: int = MONITO
     report = monitor_frame(settings, catalog.load("gold"), prepared.features, name,
                            champion=champion)
     return Done([*report_paths(settings, name), path, features, scores],
-                report.to_dict() | {
+                report | {
                     "scenario": traffic if given is None else None, "batch_path": str(path),
                     "batch_rows_read": scored["rows read"], "batch_scored": scored["scored"],
                     "batch_quarantined": scored["quarantined"], "scores": str(scores)})

@@ -11,9 +11,9 @@ import pytest
 
 from demo.deployment_layer.monitoring import (
     EPSILON,
-    DriftReport,
     DriftThresholds,
     bin_shares,
+    judge_drift,
     psi,
     psi_by_feature,
     psi_from_shares,
@@ -81,16 +81,15 @@ def test_retraining_on_a_drop_in_roc_auc_follows_the_policy() -> None:
     calm = pd.DataFrame({"feature": ["tenure"], "kind": ["numeric"], "psi": [0.01],
                          "level": ["none"]})
 
-    def report(policy: object) -> DriftReport:
-        return DriftReport(rows_reference=100, rows_current=100, features=calm,
-                           prediction_psi=0.01, performance={"roc_auc": 0.80},
+    def judged(policy: object) -> dict[str, object]:
+        return judge_drift(calm, prediction_psi=0.01, performance={"roc_auc": 0.80},
                            reference_performance={"roc_auc": 0.83},
                            thresholds=DriftThresholds.from_policy(policy))
 
     tolerant = Settings().policy.with_overrides(["monitoring.roc_auc_drop=0.05"])
-    assert report(Settings().policy).retrain_recommended
-    assert not report(tolerant).retrain_recommended
-    assert report(tolerant).verdict == "none"
+    assert judged(Settings().policy)["retrain_recommended"]
+    assert not judged(tolerant)["retrain_recommended"]
+    assert judged(tolerant)["verdict"] == "none"
 
 
 @pytest.fixture(scope="module")
@@ -120,9 +119,9 @@ def test_monitor_writes_json_html_and_mlflow_run(workspace_copy: Settings) -> No
     batch = generated_gold(1_500, seed=5, scenario="fibre_rollout", id_start=10**6)
     report = monitor_frame(workspace_copy, Catalog(workspace_copy).load("gold"), batch,
                            "fibre.csv")
-    assert report.verdict == "severe" and report.retrain_recommended
-    assert "internet_service" in report.drifted_features()
-    assert set(report.performance) >= {"roc_auc", "accuracy", "recall"}  # labels present
+    assert report["verdict"] == "severe" and report["retrain_recommended"]
+    assert "internet_service" in report["drifted_features"]
+    assert set(report["performance"]) >= {"roc_auc", "accuracy", "recall"}  # labels present
     saved = json.loads((workspace_copy.reports_dir / "drift_fibre.json").read_text())
     assert saved["verdict"] == "severe" and saved["thresholds"] == {
         "moderate": 0.1, "severe": 0.2, "roc_auc_drop": 0.02}
