@@ -1,8 +1,8 @@
 """The pipeline's commands: each runs steps of ``demo.steps``.
 
 ``run`` runs every step, ``ingest`` the data steps (raw to features), ``train`` the model
-steps (train, registry), ``validate`` the contract and features steps on the latest silver;
-``promote`` re-applies the promotion policy to the challenger. Policy numbers (margin, costs,
+steps (train, registry), ``validate`` the contract and features steps on the latest silver (on Spark, where
+``ingest`` checks the contract, it shows that check); ``promote`` re-applies the promotion policy to the challenger. Policy numbers (margin, costs,
 trials, split shares) are not repeated as option defaults: they come from
 ``demo/params.toml``, and ``--set SECTION.NAME=VALUE`` overrides one for a run.
 """
@@ -118,6 +118,8 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
     from demo.errors import ContractError
     from demo.steps import run_step
 
+    if settings.profile.data_engine == "spark":
+        return show_spark_contract(settings)
     Catalog(settings).path("silver")  # first: no silver table says to ingest first
     summary = run_step("contract", settings)["summary"]
     print_table(f"Data contract on the latest silver table: "
@@ -131,6 +133,24 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
         raise ContractError("critical expectation(s) failed: "
                             + "; ".join(summary["critical_failures"]))
     run_step("features", settings)  # gold again, from the silver just validated: trainable
+    return 0
+
+
+def show_spark_contract(settings: Settings) -> int:
+    """On Spark the data step checks the contract itself, on silver before it writes gold, and
+    a failure stops ``ingest``: show what that step recorded."""
+    from demo.console import print_table
+    from demo.errors import DemoError
+    from demo.step_record import load_record
+
+    entry = load_record(settings).get("spark_data")
+    if entry is None:
+        raise DemoError(f"no silver table in {settings.workspace} yet: run `python -m demo "
+                        "ingest` first (on this profile it checks the contract as it cleans)")
+    summary = entry["summary"]
+    print_table(f"Data contract on silver {summary['run_id']}: passed, checked by the Spark "
+                f"data step ({summary['validation']['engine']})",
+                [("-", "all critical checks hold")], columns=["severity", "failed expectation"])
     return 0
 
 
@@ -206,7 +226,7 @@ COMMANDS = [
     Command("ingest", "run the data layer on a raw CSV file (bronze, silver, quarantine, "
             "contract, gold)", configure_ingest, run_ingest),
     Command("validate", "run the data contract on the latest silver table; gold is built "
-            "again from it when it passes",
+            "again from it when it passes (on Spark: shows the check ingest made)",
             lambda parser: None, run_validate),
     Command("train", "train, track and register the candidate models on the gold table",
             configure_train, run_train,

@@ -45,6 +45,12 @@ def test_a_learner_runs_the_whole_pipeline_on_the_platform(room: Room, tmp_path:
                                     + summary["duplicates_dropped"])
     assert not (workspace / "mlflow.db").exists()  # tracked on the server, not here
     assert "View run" not in done.stdout  # MLflow's link per run is silenced
+    validated = subprocess.run(  # Spark's data step checked the contract: validate shows it
+        [sys.executable, "-m", "demo", "validate", "--workspace", str(workspace),
+         "--profile", "platform"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        timeout=120, check=False)
+    assert validated.returncode == 0, validated.stderr[-3000:]
+    assert f"silver {summary['run_id']}: passed" in " ".join(validated.stdout.split())
 
     settings = Settings()
     client = MlflowClient(tracking_uri=url, registry_uri=url)
