@@ -13,6 +13,7 @@ import datetime
 import importlib
 import json
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -101,7 +102,11 @@ def merge_into_results(rows: list[BenchRow], only: str, seconds: float,
     header line saying which rows were re-measured, when, on which machine."""
     fresh = {_key(line): line for line in render(rows, seconds).splitlines()
              if line.startswith("| ") and not line.startswith("| area")}
-    lines = path.read_text().splitlines()
+    # An earlier note for the same rows describes figures this run replaces: dropped.
+    earlier = f"Rows of `bench_*{only}*` "
+    text = "\n".join(line for line in path.read_text().splitlines()
+                     if not line.startswith(earlier))
+    lines = re.sub(r"\n{3,}", "\n\n", text).splitlines()
     merged = [fresh.pop(_key(line), line) if line.startswith("| ") else line for line in lines]
     merged.extend(fresh.values())
     machine = render([], seconds).splitlines()[2].split(". Whole run")[0].removeprefix("Machine: ")

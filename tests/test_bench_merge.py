@@ -20,3 +20,16 @@ def test_merge_replaces_the_same_rows_keeps_the_others_and_says_so(tmp_path: Pat
     assert text.rstrip().endswith("| serving | p99 | c=1 | 9.000 ms |  |  |  |")
     assert "re-measured with `python -m benchmarks --only serving --merge`" in text
     assert text.index("re-measured") < text.index("| area")
+
+
+def test_a_second_merge_of_the_same_rows_replaces_their_note(tmp_path: Path) -> None:
+    results = tmp_path / "results.md"
+    results.write_text(render([BenchRow("serving", "p50", "c=1", 3.0, "ms")], 600))
+    merge_into_results([BenchRow("data", "ingest", "1M", 20.0, "s")], "data", 40, results)
+    for seconds in (30, 31):
+        merge_into_results([BenchRow("serving", "p50", "c=1", 2.5, "ms")], "serving",
+                           seconds, results)
+    text = results.read_text()
+    assert text.count("--only serving --merge") == 1 and ", 31 s)." in text
+    assert text.count("--only data --merge") == 1  # another area's note stays
+    assert "\n\n\n" not in text
