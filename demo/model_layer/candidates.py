@@ -8,7 +8,7 @@ scoring and the registry all get the same transformation with no copy to drift a
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,21 +34,16 @@ def build_preprocessor() -> Any:
                               ("categorical", one_hot, list(CATEGORICAL_INPUTS))])
 
 
-def _log_uniform(low: float, high: float) -> Any:
-    from scipy.stats import loguniform
-
-    return loguniform(low, high)
-
-
 @dataclass(frozen=True)
 class Candidate:
-    """A model recipe: its scikit-learn classifier, defaults, and the space a search samples."""
+    """A model recipe: its scikit-learn classifier, defaults, and the space a search samples
+    (a list: one of its values; a ``(low, high)`` tuple: log-uniform between the two)."""
 
     name: str
     description: str
     classifier: str  # the class's full name, imported only when a pipeline is built
     defaults: Params
-    search_space: Callable[[], Mapping[str, Any]] = field(default=dict)
+    search_space: Params = field(default_factory=dict)
 
 
 CANDIDATES: dict[str, Candidate] = {
@@ -65,7 +60,7 @@ CANDIDATES: dict[str, Candidate] = {
             "a linear model on scaled and one-hot features: simple, fast, explainable",
             "sklearn.linear_model.LogisticRegression",
             {"C": 1.0, "max_iter": 1000, "class_weight": None},
-            lambda: {"C": _log_uniform(1e-3, 1e2), "class_weight": [None, "balanced"]},
+            {"C": (1e-3, 1e2), "class_weight": [None, "balanced"]},
         ),
         Candidate(
             "hist_gradient_boosting",
@@ -73,9 +68,9 @@ CANDIDATES: dict[str, Candidate] = {
             "sklearn.ensemble.HistGradientBoostingClassifier",
             {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 31,
              "min_samples_leaf": 20, "l2_regularization": 0.0, "early_stopping": True},
-            lambda: {"learning_rate": _log_uniform(0.02, 0.3), "max_iter": [50, 100, 200],
-                     "max_leaf_nodes": [7, 15, 31], "min_samples_leaf": [20, 50, 100],
-                     "l2_regularization": _log_uniform(1e-4, 10.0)},
+            {"learning_rate": (0.02, 0.3), "max_iter": [50, 100, 200],
+             "max_leaf_nodes": [7, 15, 31], "min_samples_leaf": [20, 50, 100],
+             "l2_regularization": (1e-4, 10.0)},
         ),
     )
 }
@@ -116,12 +111,14 @@ def sample_params(name: str, trials: int, seed: int) -> list[Params]:
 
     Trying the defaults first means tuning can only match or beat the untuned model.
     """
+    from scipy.stats import loguniform
     from sklearn.model_selection import ParameterSampler
 
     if trials < 1:
         raise ModelError(f"trials must be at least 1, got {trials}")
     candidate = get_candidate(name)
-    space = candidate.search_space()
+    space = {key: loguniform(*values) if isinstance(values, tuple) else values
+             for key, values in candidate.search_space.items()}
     sampled: list[Params] = [dict(candidate.defaults)]
     if space and trials > 1:
         for drawn in ParameterSampler(space, n_iter=trials - 1, random_state=seed):

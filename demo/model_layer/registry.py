@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from demo.feature_spec import SPEC_VERSION
+from demo.model_layer.evaluate import roc_auc_on
 from demo.model_layer.loading import (
     CHALLENGER,
     CHAMPION,
@@ -23,9 +24,7 @@ from demo.model_layer.loading import (
     require_alias,
     version_by_alias,
 )
-from demo.model_layer.split import features, label_vector
 from demo.model_layer.store import TrackingStore, open_store
-from demo.model_layer.tracking import record_promotion
 from demo.settings import Settings
 
 COMPARISON_METRIC = "roc_auc"
@@ -72,17 +71,14 @@ class ModelToRegister:
     data_hash: str
 
 
-def decide_promotion(
-    champion_score: float | None, challenger_score: float, margin: float
-) -> PromotionDecision:
+def decide_promotion(champion_score: float | None, challenger_score: float,
+                     margin: float) -> PromotionDecision:
     """The promotion policy: promote only a clear improvement on the same rows."""
     if champion_score is None:
         return PromotionDecision(True, "no champion yet: the first registered model serves")
     gain = challenger_score - champion_score
-    comparison = (
-        f"challenger {COMPARISON_METRIC} {challenger_score:.4f} vs champion "
-        f"{champion_score:.4f} (gain {gain:+.4f}, margin {margin:.4f})"
-    )
+    comparison = (f"challenger {COMPARISON_METRIC} {challenger_score:.4f} vs champion "
+                  f"{champion_score:.4f} (gain {gain:+.4f}, margin {margin:.4f})")
     if gain >= margin:
         return PromotionDecision(True, f"promoted: {comparison}")
     return PromotionDecision(False, f"kept the champion: {comparison}")
@@ -110,12 +106,6 @@ def register(store: TrackingStore, model: ModelToRegister) -> str:
     return str(version.version)
 
 
-def _score(model: Any, holdout: pd.DataFrame) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(label_vector(holdout), model.predict_proba(features(holdout))[:, 1]))
-
-
 def apply_promotion(settings: Settings, challenger_version: str, holdout: pd.DataFrame,
                     margin: float | None = None) -> PromotionOutcome:
     """Judge ``challenger_version`` against the champion on ``holdout``; move the aliases.
@@ -130,8 +120,8 @@ def apply_promotion(settings: Settings, challenger_version: str, holdout: pd.Dat
     challenger = client.get_model_version(name, version)
     champion = version_by_alias(settings, CHAMPION, store)
     champion_version = None if champion is None else str(champion.version)
-    challenger_score = _score(load_version(store, version), holdout)
-    champion_score = None if champion_version is None else _score(
+    challenger_score = roc_auc_on(load_version(store, version), holdout)
+    champion_score = None if champion_version is None else roc_auc_on(
         load_version(store, champion_version), holdout)
     if champion_version == version:
         decision = PromotionDecision(False, f"version {version} is the champion")
@@ -147,10 +137,12 @@ def apply_promotion(settings: Settings, challenger_version: str, holdout: pd.Dat
             client.delete_registered_model_alias(name, CHALLENGER)
     elif champion_version != version:
         client.set_registered_model_alias(name, CHALLENGER, version)
+    # The decision, on the challenger's run and version, where a reviewer looks for it.
     verdict = "promoted" if decision.promote else "kept_champion"
-    record_promotion(store, challenger.run_id, verdict, outcome.to_dict())
-    client.set_model_version_tag(name, version, "promotion_decision", verdict)
-    client.set_model_version_tag(name, version, "promotion_reason", decision.reason)
+    for key, value in {"decision": verdict, "reason": decision.reason}.items():
+        client.set_tag(challenger.run_id, f"promotion.{key}", value)
+        client.set_model_version_tag(name, version, f"promotion_{key}", value)
+    client.log_dict(challenger.run_id, outcome.to_dict(), "promotion/decision.json")
     return outcome
 
 

@@ -184,10 +184,3 @@ def log_training(store: TrackingStore, training: TrainingResult, lineage: dict[s
     return TrackedTraining(training, parent_run_id, store.experiment_id, lineage["data_hash"],
                            run_ids, model_uris)
 
-
-def record_promotion(store: TrackingStore, run_id: str, verdict: str,
-                     outcome: dict[str, Any]) -> None:
-    """The policy's decision on the challenger's run, where a reviewer looks for it."""
-    store.client.set_tag(run_id, "promotion.decision", verdict)
-    store.client.set_tag(run_id, "promotion.reason", outcome["decision"]["reason"])
-    store.client.log_text(run_id, json.dumps(outcome, indent=2), "promotion/decision.json")

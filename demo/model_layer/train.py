@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from demo.errors import ModelError
@@ -22,6 +21,7 @@ from demo.model_layer.evaluate import (
     choose_threshold,
     classification_metrics,
     permutation_importance_table,
+    roc_auc_on,
 )
 from demo.model_layer.lineage import dataset_hash
 from demo.model_layer.split import DataSplit, SplitFractions, features, label_vector, split_gold
@@ -83,12 +83,8 @@ class TrainingResult:
 
 def fit_trial(name: str, params: Params, split: DataSplit, seed: int) -> tuple[Any, float]:
     """Fit on train; the validation ROC AUC that ranks tuning trials."""
-    from sklearn.metrics import roc_auc_score
-
-    model = build_pipeline(name, params, seed)
-    model.fit(features(split.train), label_vector(split.train))
-    probabilities = model.predict_proba(features(split.validation))[:, 1]
-    return model, float(roc_auc_score(label_vector(split.validation), probabilities))
+    model = build_pipeline(name, params, seed).fit(features(split.train), label_vector(split.train))
+    return model, roc_auc_on(model, split.validation)
 
 
 def score_model(model: Any, split: DataSplit,
@@ -122,17 +118,14 @@ def fit_candidate(name: str, split: DataSplit, config: TrainingConfig) -> Candid
     fixed = config.params.get(name)
     trial_params = [fixed] if fixed is not None else sample_params(name, config.trials,
                                                                    config.seed)
-    trials: list[tuple[Params, float]] = []
-    best_model, best_score, best_params = None, -np.inf, {}
-    for params in trial_params:
-        model, score = fit_trial(name, params, split, config.seed)
-        trials.append((dict(params), score))
-        if best_model is None or score > best_score:
-            best_model, best_score, best_params = model, score, dict(params)
+    fitted = [(dict(params), *fit_trial(name, params, split, config.seed))
+              for params in trial_params]
+    best_params, best_model, _ = max(fitted, key=lambda trial: trial[2])  # the first of ties
     threshold, validation, test = score_model(best_model, split, config.costs)
     importance = None if name == "baseline" else permutation_importance_table(
         best_model, features(split.validation), label_vector(split.validation), config.seed)
-    return CandidateFit(name=name, model=best_model, params=best_params, trials=trials,
+    return CandidateFit(name=name, model=best_model, params=best_params,
+                        trials=[(params, score) for params, _, score in fitted],
                         threshold=threshold, validation=validation, test=test,
                         importance=importance, fit_seconds=time.perf_counter() - start)
 
