@@ -74,10 +74,9 @@ def train(catalog: Catalog, candidates: tuple[str, ...] | None = None,
     settings, gold_path = catalog.settings, catalog.path("gold")
     report = contract_verdict(catalog, force)
     gold = catalog.load("gold")
-    chosen = {"candidates": tuple(candidates)} if candidates else {}
     config = TrainingConfig.from_settings(
-        settings, params=dict(params or {}), generator_seed=generator_seed(gold),
-        **chosen, **({} if trials is None else {"trials": trials}))
+        settings, candidates=tuple(candidates) if candidates else None,
+        params=dict(params or {}), trials=trials, generator_seed=generator_seed(gold))
     tracked = train_and_track(settings, gold, config, validation_report=report)
     store, fits = open_store(settings), tracked.training.candidates.values()
     summary = {

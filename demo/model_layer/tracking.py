@@ -25,8 +25,7 @@ from demo.model_layer.split import features, label_vector
 from demo.model_layer.store import TrackingStore
 from demo.model_layer.train import CandidateFit, TrainingResult
 
-# The two types HistGradientBoosting needs beyond skops' default allow-list: named in this
-# code, where a reviewer sees them; loading passes them too, never reading them from the file.
+# The two types HistGradientBoosting needs beyond skops' default allow-list (see log_model).
 SKOPS_TRUSTED_TYPES = [
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",

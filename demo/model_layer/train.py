@@ -43,13 +43,14 @@ class TrainingConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings, **choices: Any) -> TrainingConfig:
-        """The settings' seed and policy (trials, costs, split shares), then ``choices``."""
+        """The settings' seed and policy (trials, costs, split shares), then the ``choices``
+        that are not None."""
         policy = settings.policy
         defaults: dict[str, Any] = {
             "trials": policy.training_trials, "costs": BusinessCosts.from_policy(policy),
             "fractions": SplitFractions(policy.split_validation_share, policy.split_test_share),
             "seed": settings.seed}
-        return cls(**{**defaults, **choices})
+        return cls(**defaults | {key: value for key, value in choices.items() if value is not None})
 
 
 @dataclass
