@@ -79,15 +79,6 @@ def log_run(store: TrackingStore, run_name: str, *, files: list[Path] | None = N
     return run_id
 
 
-def log_frame(store: TrackingStore, run_id: str, frame: pd.DataFrame, artifact_path: str) -> None:
-    """Log a DataFrame as a Parquet artifact (``dir/name.parquet``)."""
-    folder, _, file_name = artifact_path.rpartition("/")
-    with tempfile.TemporaryDirectory() as scratch:
-        local = Path(scratch) / file_name
-        frame.to_parquet(local, index=False)
-        store.client.log_artifact(run_id, str(local), artifact_path=folder or None)
-
-
 def log_model(store: TrackingStore, run_id: str, model: Any, example: pd.DataFrame) -> str:
     """Log a fitted pipeline as the run's MLflow model ``model``; its ``models:/m-…`` URI.
 
@@ -171,8 +162,10 @@ def log_training(store: TrackingStore, training: TrainingResult, lineage: dict[s
                     "split.test": "given" if holdout_given else config.fractions.test,
                     **config.costs.as_params(), **store.settings.policy.as_params()},
     ) as parent_run_id:
-        log_frame(store, parent_run_id, split.manifest(), "split/manifest.parquet")
-        log_frame(store, parent_run_id, split.test, "split/test.parquet")
+        with tempfile.TemporaryDirectory() as scratch:  # which rows went where; the test rows
+            split.manifest().to_parquet(Path(scratch) / "manifest.parquet", index=False)
+            split.test.to_parquet(Path(scratch) / "test.parquet", index=False)
+            store.client.log_artifacts(parent_run_id, scratch, artifact_path="split")
         if validation_report is not None:
             store.client.log_dict(parent_run_id, validation_report,
                                   "data_contract/validation.json")
