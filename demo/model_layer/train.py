@@ -84,7 +84,8 @@ class TrainingResult:
 
 def fit_trial(name: str, params: Params, split: DataSplit, seed: int) -> tuple[Any, float]:
     """Fit on train; the validation ROC AUC that ranks tuning trials."""
-    model = build_pipeline(name, params, seed).fit(features(split.train), label_vector(split.train))
+    model = build_pipeline(name, params, seed)
+    model.fit(features(split.train), label_vector(split.train))
     return model, roc_auc_on(model, split.validation)
 
 
