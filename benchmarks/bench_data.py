@@ -7,6 +7,9 @@ memory (``run_measured``), on a dirty file made by the course's generator:
   read the CSV with pandas as text (the same reader as ingest) and write it to Parquet;
 - after: ``python -m demo ingest FILE`` with this checkout's code (every table and report
   written, the contract run);
+- contract alone: the data contract (Great Expectations) on the silver table "after" wrote,
+  timed inside a process that has already imported great_expectations: the validation
+  every data layer must add to the floor, shown as a share of the floor;
 - before (only with ``BENCH_DATA_BEFORE=<git revision>``): the same command with that
   revision's ``demo/`` package, exported with ``git archive``, for a before/after figure.
 
@@ -49,6 +52,17 @@ except SystemExit as exit:
         raise
 """
 
+CONTRACT = """
+import glob, json, time
+import great_expectations
+import pandas as pd
+from demo.data_layer.contract import validate_silver
+silver = pd.read_parquet(glob.glob({silver!r})[0])
+start = time.perf_counter()
+validate_silver(silver)
+print(json.dumps({{"validate_s": time.perf_counter() - start, "silver_rows": len(silver)}}))
+"""
+
 
 def raw_file(rows: int, seed: int = 42) -> Path:
     """A dirty raw file of ``rows`` rows from the generator (made once, then reused)."""
@@ -84,6 +98,8 @@ def measure(path: Path, sources: dict[str, Path]) -> dict[str, dict[str, float]]
             workspace = str(Path(folder) / f"workspace_{name}")
             figures[name] = run_measured(DATA_LAYER.format(
                 source=str(source), path=str(path), workspace=workspace), checkout=source)
+        silver = str(Path(folder) / "workspace_after" / "lake" / "silver" / "*.parquet")
+        figures["contract"] = run_measured(CONTRACT.format(silver=silver))
     return figures
 
 
@@ -103,6 +119,13 @@ def run(quick: bool) -> list[BenchRow]:
         rows.append(BenchRow("data", "floor: import GX, read CSV as text, write Parquet", label,
                              floor, "s", note=f"peak {figures['floor']['peak_mb']:.0f} MB; "
                              f"load average {load:.1f} before"))
+        contract = figures["contract"]
+        rows.append(BenchRow("data", "contract alone (GX validation of silver) / floor", label,
+                             contract["validate_s"] / floor, "x", note=(
+                                 f"{contract['validate_s']:.2f} s on {contract['silver_rows']:,.0f}"
+                                 " silver rows, great_expectations already imported; the "
+                                 "floor plus this alone is "
+                                 f"{1 + contract['validate_s'] / floor:.2f} x the floor")))
         for name in sources:
             seconds, peak = figures[name]["wall_s"], figures[name]["peak_mb"]
             ratio = seconds / floor
