@@ -145,7 +145,7 @@ def clean_vs_dirty(training_sets: Mapping[str, pd.DataFrame], test: pd.DataFrame
     for data_name, frame in training_sets.items():
         train, validation = train_test_split(frame, test_size=0.2, random_state=seed,
                                              stratify=label_vector(frame))
-        split = DataSplit(train=train, validation=validation, test=test, seed=seed)
+        split = DataSplit(train=train, validation=validation, test=test)
         for plan in plans:
             result = run_plan(plan, split, costs, seed)
             rows.append({"training data": data_name, "training rows": len(frame), **result})

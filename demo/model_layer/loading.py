@@ -1,5 +1,5 @@
-"""Reading back what tracking and the registry wrote: a registered model, safely, and a run's
-rows and artifacts.
+"""Reading back what tracking and the registry wrote: a registered model, safely, a run's
+rows and artifacts, and a candidate run re-trained from its record.
 
 Every model the pipeline serves or compares is loaded here, one at a time (a lock), with
 skops and this code's allow-list of types, never with a process-wide switch such as
@@ -8,6 +8,7 @@ skops and this code's allow-list of types, never with a process-wide switch such
 
 from __future__ import annotations
 
+import json
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -18,8 +19,12 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from demo.errors import ModelError
+from demo.model_layer.evaluate import BusinessCosts
+from demo.model_layer.lineage import dataset_hash
+from demo.model_layer.split import SplitFractions, split_gold
 from demo.model_layer.store import TrackingStore, open_store
 from demo.model_layer.tracking import SKOPS_TRUSTED_TYPES
+from demo.model_layer.train import fit_trial, native_threads, score_model
 from demo.settings import Settings
 
 CHAMPION = "champion"
@@ -135,3 +140,39 @@ def all_runs(store: TrackingStore, filter_string: str = "") -> list[Any]:
 def artifact_dir(store: TrackingStore, run_id: str) -> Path:
     """The local folder of a run's artifacts (the workspace's artifact root is local)."""
     return Path(unquote(urlparse(store.client.get_run(run_id).info.artifact_uri).path))
+
+
+def reproduce_run(settings: Settings, run_id: str, gold_df: pd.DataFrame) -> dict[str, float]:
+    """Re-train a candidate run from what it recorded (model, hyperparameters, costs, split
+    shares, seed) on the same data; its test metrics.
+
+    Refuses when ``gold_df`` is not the data the run was trained on (its hash differs).
+    """
+    from mlflow.exceptions import MlflowException
+
+    client = open_store(settings, create=False).client
+    try:
+        run = client.get_run(run_id)
+    except MlflowException:
+        raise ModelError(f"no run {run_id} in {settings.tracking_store}") from None
+    recorded = run.data.params
+    if "candidate" not in recorded:
+        raise ModelError(f"run {run_id} is not a candidate run (it has no 'candidate' param)")
+    params = {k.removeprefix("hp."): json.loads(v) for k, v in recorded.items()
+              if k.startswith("hp.")}
+    costs = BusinessCosts(**{k.removeprefix("cost."): float(v) for k, v in recorded.items()
+                             if k.startswith("cost.")})
+    parent = client.get_run(run.data.tags["mlflow.parentRunId"]).data.params
+    if parent.get("split.test") == "given":
+        raise ModelError(f"run {run_id} was tested on a given holdout; pass it to reproduce it")
+    fractions = SplitFractions(float(parent["split.validation"]), float(parent["split.test"]))
+    actual_hash, recorded_hash = dataset_hash(gold_df), run.data.tags["data_hash"]
+    if actual_hash != recorded_hash:
+        raise ModelError(f"the data differs from run {run_id}'s: hash {actual_hash[:12]}… "
+                         f"instead of {recorded_hash[:12]}…")
+    seed = int(recorded["seed"])
+    split = split_gold(gold_df, seed, fractions)
+    with native_threads(len(split.train)):
+        model, _ = fit_trial(recorded["candidate"], params, split, seed)
+        threshold, _, test = score_model(model, split, costs)
+    return {**test, "decision_threshold": threshold}

@@ -36,7 +36,6 @@ class DataSplit:
     train: pd.DataFrame
     validation: pd.DataFrame
     test: pd.DataFrame
-    seed: int
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {"train": self.train, "validation": self.validation, "test": self.test}
@@ -113,4 +112,4 @@ def split_gold(gold: pd.DataFrame, seed: int, fractions: SplitFractions | None =
     train, validation = train_test_split(rest, test_size=validation_share,
                                          stratify=label_vector(rest), random_state=seed)
     return DataSplit(train.reset_index(drop=True), validation.reset_index(drop=True),
-                     test.reset_index(drop=True), seed)
+                     test.reset_index(drop=True))

@@ -7,7 +7,6 @@ same training can run in a test, a notebook or a sandbox with no tracking store 
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,9 +22,7 @@ from demo.model_layer.evaluate import (
     permutation_importance_table,
     roc_auc_on,
 )
-from demo.model_layer.lineage import dataset_hash
-from demo.model_layer.split import DataSplit, SplitFractions, features, label_vector, split_gold
-from demo.model_layer.store import open_store
+from demo.model_layer.split import DataSplit, SplitFractions, features, label_vector
 from demo.settings import Settings, default_policy
 
 
@@ -141,39 +138,3 @@ def fit_candidates(split: DataSplit, config: TrainingConfig) -> TrainingResult:
     with native_threads(len(split.train)):
         fits = {name: fit_candidate(name, split, config) for name in config.candidates}
     return TrainingResult(config=config, split=split, candidates=fits)
-
-
-def reproduce_run(settings: Settings, run_id: str, gold_df: pd.DataFrame) -> dict[str, float]:
-    """Re-train a candidate run from what it recorded (model, hyperparameters, costs, split
-    shares, seed) on the same data; its test metrics.
-
-    Refuses when ``gold_df`` is not the data the run was trained on (its hash differs).
-    """
-    from mlflow.exceptions import MlflowException
-
-    client = open_store(settings, create=False).client
-    try:
-        run = client.get_run(run_id)
-    except MlflowException:
-        raise ModelError(f"no run {run_id} in {settings.tracking_store}") from None
-    recorded = run.data.params
-    if "candidate" not in recorded:
-        raise ModelError(f"run {run_id} is not a candidate run (it has no 'candidate' param)")
-    params = {k.removeprefix("hp."): json.loads(v) for k, v in recorded.items()
-              if k.startswith("hp.")}
-    costs = BusinessCosts(**{k.removeprefix("cost."): float(v) for k, v in recorded.items()
-                             if k.startswith("cost.")})
-    parent = client.get_run(run.data.tags["mlflow.parentRunId"]).data.params
-    if parent.get("split.test") == "given":
-        raise ModelError(f"run {run_id} was tested on a given holdout; pass it to reproduce it")
-    fractions = SplitFractions(float(parent["split.validation"]), float(parent["split.test"]))
-    actual_hash, recorded_hash = dataset_hash(gold_df), run.data.tags["data_hash"]
-    if actual_hash != recorded_hash:
-        raise ModelError(f"the data differs from run {run_id}'s: hash {actual_hash[:12]}… "
-                         f"instead of {recorded_hash[:12]}…")
-    seed = int(recorded["seed"])
-    split = split_gold(gold_df, seed, fractions)
-    with native_threads(len(split.train)):
-        model, _ = fit_trial(recorded["candidate"], params, split, seed)
-        threshold, _, test = score_model(model, split, costs)
-    return {**test, "decision_threshold": threshold}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from demo.errors import ModelError
-from demo.model_layer.train import reproduce_run
+from demo.model_layer.loading import reproduce_run
 from tests.model_layer.conftest import SessionModels
 
 
