@@ -53,11 +53,12 @@ except SystemExit as exit:
 """
 
 CONTRACT = """
-import glob, json, time
+import json, time
 import great_expectations
-import pandas as pd
+from demo.catalog import Catalog
 from demo.data_layer.contract import validate_silver
-silver = pd.read_parquet(glob.glob({silver!r})[0])
+from demo.settings import Settings
+silver = Catalog(Settings.from_env({workspace!r})).load("silver")  # as the contract step reads it
 start = time.perf_counter()
 validate_silver(silver)
 print(json.dumps({{"validate_s": time.perf_counter() - start, "silver_rows": len(silver)}}))
@@ -98,8 +99,8 @@ def measure(path: Path, sources: dict[str, Path]) -> dict[str, dict[str, float]]
             workspace = str(Path(folder) / f"workspace_{name}")
             figures[name] = run_measured(DATA_LAYER.format(
                 source=str(source), path=str(path), workspace=workspace), checkout=source)
-        silver = str(Path(folder) / "workspace_after" / "lake" / "silver" / "*.parquet")
-        figures["contract"] = run_measured(CONTRACT.format(silver=silver))
+        after = str(Path(folder) / "workspace_after")
+        figures["contract"] = run_measured(CONTRACT.format(workspace=after))
     return figures
 
 
